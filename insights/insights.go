@@ -1,0 +1,116 @@
+// Package insights is RepCoach's domain: deals, reps, activities and quotas
+// as imported from a CRM, calendar periods in the team's time zone, and the
+// metrics, trends, forecasts, hygiene findings and coaching tips computed from
+// them. It is pure: functions take data and the current time and return
+// values. It imports nothing of Slack or Redis and never reads the clock.
+package insights
+
+import (
+	"errors"
+	"time"
+)
+
+// Domain errors. Handlers turn these into a friendly answer; anything else is
+// an internal failure.
+var (
+	// ErrNoData means no CRM data has been imported yet.
+	ErrNoData = errors.New("no CRM data imported yet")
+	// ErrUnknownRep means the person asking is not a rep in the CRM data.
+	ErrUnknownRep = errors.New("not a rep in the CRM data")
+	// ErrUnknownTeam means no team matches the name asked for.
+	ErrUnknownTeam = errors.New("no such team")
+)
+
+// RepID identifies a rep across imports: the CRM owner ID where the export
+// has one, else the rep's full name as written in the CRM.
+type RepID string
+
+// Status is where a deal stands: open, won or lost.
+type Status string
+
+// The deal statuses.
+const (
+	StatusOpen Status = "open"
+	StatusWon  Status = "won"
+	StatusLost Status = "lost"
+)
+
+// Deal is one CRM opportunity. Dates are instants; a date-only CRM value is
+// the start of that day in the team's time zone and belongs to that day.
+type Deal struct {
+	ID     string  `json:"id"`
+	Name   string  `json:"name,omitempty"`
+	Owner  RepID   `json:"owner"`
+	Stage  string  `json:"stage"`
+	Status Status  `json:"status"`
+	Amount float64 `json:"amount"`
+	// AmountKnown is false when the CRM left the amount blank.
+	AmountKnown bool `json:"amount_known"`
+	// Created is when the deal was created or first engaged; zero if unknown.
+	Created time.Time `json:"created,omitzero"`
+	// Closed is the close date: actual for won and lost deals, expected for
+	// open ones; zero if unknown.
+	Closed time.Time `json:"closed,omitzero"`
+	// Moved is the last time the deal changed stage or was touched; zero if
+	// unknown (then Created stands in).
+	Moved   time.Time `json:"moved,omitzero"`
+	Product string    `json:"product,omitempty"`
+	Account string    `json:"account,omitempty"`
+	// History lists the stages the deal entered, oldest first, where the CRM
+	// export has it.
+	History []StageChange `json:"history,omitempty"`
+}
+
+// StageChange records a deal entering a stage.
+type StageChange struct {
+	Stage string    `json:"stage"`
+	At    time.Time `json:"at"`
+}
+
+// ActivityKind is the kind of a sales activity.
+type ActivityKind string
+
+// The activity kinds.
+const (
+	ActivityCall    ActivityKind = "call"
+	ActivityEmail   ActivityKind = "email"
+	ActivityMeeting ActivityKind = "meeting"
+	ActivityOther   ActivityKind = "other"
+)
+
+// Activity is a call, email or meeting logged in the CRM.
+type Activity struct {
+	ID     string       `json:"id"`
+	Owner  RepID        `json:"owner"`
+	Kind   ActivityKind `json:"kind"`
+	At     time.Time    `json:"at"`
+	DealID string       `json:"deal_id,omitempty"`
+}
+
+// Rep is a salesperson. Manager is the manager's full name as the CRM has it;
+// Team is the team or regional office.
+type Rep struct {
+	ID      RepID  `json:"id"`
+	Name    string `json:"name"`
+	Email   string `json:"email,omitempty"`
+	Manager string `json:"manager,omitempty"`
+	Team    string `json:"team,omitempty"`
+}
+
+// Quota is a rep's revenue target for the days [Start, End).
+type Quota struct {
+	Rep    RepID     `json:"rep"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Amount float64   `json:"amount"`
+}
+
+// Dataset is everything imported from the CRM.
+type Dataset struct {
+	Reps       []Rep      `json:"reps"`
+	Deals      []Deal     `json:"deals"`
+	Activities []Activity `json:"activities,omitempty"`
+	Quotas     []Quota    `json:"quotas,omitempty"`
+	// ListPrices maps product name to list price, where known.
+	ListPrices map[string]float64 `json:"list_prices,omitempty"`
+}
