@@ -1,0 +1,458 @@
+// Package bot is RepCoach's Slack adapter and the only code that knows
+// Socket Mode. It holds the connection, acks every envelope at once, dedupes
+// redelivered events, routes commands, buttons, modal submissions and events
+// to handlers declared in a table, recovers from handler panics, turns
+// handler errors into answers, posts through a rate-limited poster and runs
+// scheduled jobs. Handlers never see socketmode types: they get a Request and
+// return a Reply.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Deduper remembers which Events API events were already handled, across
+// replicas. FirstDelivery reports true only for the first caller with id.
+type Deduper interface {
+	FirstDelivery(ctx context.Context, id string, ttl time.Duration) (bool, error)
+}
+
+// Config configures a Bot. Tokens are only passed to slack-go, never logged.
+type Config struct {
+	AppToken string // xapp-…
+	BotToken string // xoxb-…
+	// APIURL is Slack's Web API base URL ending in "/"; empty means Slack's.
+	APIURL string
+	// HandlerTimeout bounds one handler run (default 30 s).
+	HandlerTimeout time.Duration
+	// ShutdownGrace bounds how long Run waits for in-flight handlers after
+	// its context ends (default 10 s).
+	ShutdownGrace time.Duration
+	// MaxInFlight bounds handlers running at once (default 512); envelopes
+	// past it are still acked at once and wait for a slot.
+	MaxInFlight int
+	// Explain turns a handler error into a friendly message for the user,
+	// or reports false for an internal error (the user then sees an apology
+	// and the error is logged).
+	Explain func(error) (string, bool)
+	// Dedupe drops redelivered events; nil keeps an in-process memory only.
+	Dedupe Deduper
+	Logger *slog.Logger
+	// HTTPClient is used for the Web API and response_url posts.
+	HTTPClient *http.Client
+}
+
+// Bot is a Socket Mode connection to Slack and the router behind it.
+type Bot struct {
+	cfg    Config
+	api    *slack.Client
+	sm     *socketmode.Client
+	router *Router
+	log    *slog.Logger
+	slots  chan struct{}
+	wg     sync.WaitGroup
+
+	seenMu sync.Mutex
+	seen   map[string]time.Time // in-process dedupe when cfg.Dedupe is nil
+}
+
+// Apology is what a user sees when a handler fails for an internal reason.
+const Apology = ":warning: Sorry, something went wrong on our side and I couldn't answer that. It has been logged; please try again in a minute."
+
+// New returns a bot that will answer with the routes of router once Run is
+// called.
+func New(cfg Config, router *Router) *Bot {
+	if cfg.HandlerTimeout <= 0 {
+		cfg.HandlerTimeout = 30 * time.Second
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 10 * time.Second
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 512
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Explain == nil {
+		cfg.Explain = func(error) (string, bool) { return "", false }
+	}
+	api := NewAPI(cfg.BotToken, cfg.AppToken, cfg.APIURL, cfg.HTTPClient)
+	return &Bot{
+		cfg:    cfg,
+		api:    api,
+		sm:     socketmode.New(api),
+		router: router,
+		log:    cfg.Logger,
+		slots:  make(chan struct{}, cfg.MaxInFlight),
+		seen:   map[string]time.Time{},
+	}
+}
+
+// NewAPI returns a slack-go Web API client for the given tokens and base
+// URL ("" means Slack's own).
+func NewAPI(botToken, appToken, apiURL string, hc *http.Client) *slack.Client {
+	opts := []slack.Option{slack.OptionAppLevelToken(appToken), slack.OptionHTTPClient(hc)}
+	if apiURL != "" {
+		opts = append(opts, slack.OptionAPIURL(apiURL))
+	}
+	return slack.New(botToken, opts...)
+}
+
+// API returns the Web API client the bot uses.
+func (b *Bot) API() *slack.Client { return b.api }
+
+// Run connects to Slack and serves until ctx ends, then waits for in-flight
+// handlers for at most ShutdownGrace. It returns nil after a clean shutdown,
+// or the error that made Slack refuse the connection (invalid_auth, …).
+func (b *Bot) Run(ctx context.Context) error {
+	smCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- b.sm.RunContext(smCtx) }()
+
+	// Handlers get their own context so that shutdown lets them finish.
+	handlerCtx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHandlers()
+
+	var err error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-runErr:
+			break loop
+		case evt := <-b.sm.Events:
+			b.dispatch(handlerCtx, evt)
+		}
+	}
+	stop()
+
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.cfg.ShutdownGrace):
+		b.log.Warn("shutdown grace over; cancelling handlers still running")
+		cancelHandlers()
+		<-done
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("socket mode: %w", err)
+	}
+	return nil
+}
+
+// dispatch acks one socketmode event at once and hands it to a handler.
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		b.log.Info("connected to Slack over Socket Mode")
+	case socketmode.EventTypeHello:
+		b.log.Debug("hello from Slack", "connections", evt.Request.NumConnections)
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("Socket Mode connection failed; retrying", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("Slack refused the app token")
+	case socketmode.EventTypeIncomingError:
+		b.log.Warn("unreadable frame from Slack", "err", evt.Data)
+	case socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("an ack could not be written; Slack will retry or time out", "err", evt.Data)
+	case socketmode.EventTypeErrorBadMessage:
+		b.ackBadMessage(evt)
+	case socketmode.EventTypeSlashCommand:
+		cmd, _ := evt.Data.(slack.SlashCommand)
+		b.ack(evt.Request, nil)
+		b.spawn(ctx, commandRequest(cmd))
+	case socketmode.EventTypeInteractive:
+		cb, _ := evt.Data.(slack.InteractionCallback)
+		b.interactive(ctx, evt.Request, cb)
+	case socketmode.EventTypeEventsAPI:
+		ev, _ := evt.Data.(slackevents.EventsAPIEvent)
+		b.ack(evt.Request, nil)
+		b.event(ctx, evt.Request, ev)
+	}
+}
+
+// ack answers an envelope; payload may be nil.
+func (b *Bot) ack(req *socketmode.Request, payload any) {
+	if req == nil || req.EnvelopeID == "" {
+		return
+	}
+	var err error
+	if payload == nil {
+		err = b.sm.Ack(*req)
+	} else {
+		err = b.sm.Ack(*req, payload)
+	}
+	if err != nil {
+		b.log.Error("ack failed", "envelope", req.EnvelopeID, "err", err)
+	}
+}
+
+// ackBadMessage acks an envelope slack-go could not parse, so Slack does not
+// redeliver it forever, reading its envelope_id from the raw frame.
+func (b *Bot) ackBadMessage(evt socketmode.Event) {
+	bad, _ := evt.Data.(*socketmode.ErrorBadMessage)
+	if bad == nil {
+		return
+	}
+	var env struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	_ = json.Unmarshal(bad.Message, &env)
+	b.log.Warn("envelope could not be parsed; acked and dropped", "type", env.Type, "envelope", env.EnvelopeID, "err", bad.Cause)
+	if env.EnvelopeID != "" {
+		b.ack(&socketmode.Request{EnvelopeID: env.EnvelopeID}, nil)
+	}
+}
+
+func commandRequest(cmd slack.SlashCommand) Request {
+	return Request{
+		Kind:        KindCommand,
+		UserID:      cmd.UserID,
+		TeamID:      cmd.TeamID,
+		ChannelID:   cmd.ChannelID,
+		Command:     cmd.Command,
+		Text:        strings.TrimSpace(cmd.Text),
+		TriggerID:   cmd.TriggerID,
+		ResponseURL: cmd.ResponseURL,
+	}
+}
+
+func (b *Bot) interactive(ctx context.Context, env *socketmode.Request, cb slack.InteractionCallback) {
+	base := Request{
+		UserID:    cb.User.ID,
+		TeamID:    cb.Team.ID,
+		ChannelID: cb.Channel.ID,
+		TriggerID: cb.TriggerID,
+	}
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		b.ack(env, nil)
+		if cb.ResponseURL != "" {
+			base.ResponseURL = cb.ResponseURL
+		}
+		base.MessageTS = cb.Container.MessageTs
+		for _, a := range cb.ActionCallback.BlockActions {
+			req := base
+			req.Kind = KindAction
+			req.ActionID, req.BlockID = a.ActionID, a.BlockID
+			req.Value = a.Value
+			if a.SelectedOption.Value != "" {
+				req.Value = a.SelectedOption.Value
+			}
+			b.spawn(ctx, req)
+		}
+	case slack.InteractionTypeViewSubmission:
+		req := base
+		req.Kind = KindView
+		req.CallbackID = cb.View.CallbackID
+		req.PrivateMetadata = cb.View.PrivateMetadata
+		req.Values = viewValues(cb.View.State)
+		b.viewSubmission(ctx, env, req)
+	default:
+		b.ack(env, nil)
+		b.log.Debug("interaction ignored", "type", cb.Type)
+	}
+}
+
+// viewSubmission runs the handler before the ack, within Slack's deadline,
+// because only the ack can keep the modal open with errors.
+func (b *Bot) viewSubmission(ctx context.Context, env *socketmode.Request, req Request) {
+	h := b.router.handler(req)
+	if h == nil {
+		b.ack(env, nil)
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		ctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+		defer cancel()
+		reply, err := b.call(ctx, h, req)
+		if err != nil {
+			b.ack(env, map[string]any{"response_action": "errors", "errors": map[string]string{"_": b.userText(req, err)}})
+			return
+		}
+		if len(reply.ViewErrors) > 0 {
+			b.ack(env, map[string]any{"response_action": "errors", "errors": reply.ViewErrors})
+			return
+		}
+		b.ack(env, nil)
+	}()
+}
+
+func viewValues(state *slack.ViewState) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	if state == nil {
+		return out
+	}
+	for blockID, actions := range state.Values {
+		m := map[string]string{}
+		for actionID, v := range actions {
+			switch {
+			case v.SelectedUser != "":
+				m[actionID] = v.SelectedUser
+			case v.SelectedOption.Value != "":
+				m[actionID] = v.SelectedOption.Value
+			default:
+				m[actionID] = v.Value
+			}
+		}
+		out[blockID] = m
+	}
+	return out
+}
+
+func (b *Bot) event(ctx context.Context, env *socketmode.Request, ev slackevents.EventsAPIEvent) {
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok || ev.Type != slackevents.CallbackEvent {
+		return
+	}
+	first, err := b.firstDelivery(ctx, cb.EventID)
+	if err != nil {
+		// Failing open risks a duplicate; failing closed would lose events.
+		b.log.Warn("event dedupe unavailable; handling anyway", "event", cb.EventID, "err", err)
+	} else if !first {
+		b.log.Debug("duplicate event dropped", "event", cb.EventID, "retry", env.RetryAttempt)
+		return
+	}
+	req := Request{Kind: KindEvent, EventType: ev.InnerEvent.Type, TeamID: ev.TeamID}
+	switch inner := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		req.UserID, req.ChannelID, req.EventTab = inner.User, inner.Channel, inner.Tab
+	case *slackevents.AppMentionEvent:
+		req.UserID, req.ChannelID, req.Text = inner.User, inner.Channel, inner.Text
+	case *slackevents.MessageEvent:
+		req.UserID, req.ChannelID, req.Text = inner.User, inner.Channel, inner.Text
+	}
+	b.spawn(ctx, req)
+}
+
+const dedupeTTL = 24 * time.Hour
+
+func (b *Bot) firstDelivery(ctx context.Context, id string) (bool, error) {
+	if id == "" {
+		return true, nil
+	}
+	if b.cfg.Dedupe != nil {
+		return b.cfg.Dedupe.FirstDelivery(ctx, id, dedupeTTL)
+	}
+	b.seenMu.Lock()
+	defer b.seenMu.Unlock()
+	if _, ok := b.seen[id]; ok {
+		return false, nil
+	}
+	b.seen[id] = time.Now()
+	return true, nil
+}
+
+// spawn runs the handler for req in its own goroutine, bounded by
+// MaxInFlight and HandlerTimeout, and shows the reply.
+func (b *Bot) spawn(ctx context.Context, req Request) {
+	h := b.router.handler(req)
+	if h == nil {
+		if req.Kind == KindCommand {
+			h = b.unknownCommand
+		} else {
+			b.log.Debug("no route", "kind", req.Kind, "action", req.ActionID, "event", req.EventType)
+			return
+		}
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		select {
+		case b.slots <- struct{}{}:
+			defer func() { <-b.slots }()
+		case <-ctx.Done():
+			return
+		}
+		ctx, cancel := context.WithTimeout(ctx, b.cfg.HandlerTimeout)
+		defer cancel()
+		reply, err := b.call(ctx, h, req)
+		if err != nil {
+			reply = Reply{Text: b.userText(req, err)}
+		}
+		if reply.Empty() {
+			return
+		}
+		if err := b.show(ctx, req, reply); err != nil {
+			b.log.Error("reply not delivered", "kind", req.Kind, "user", req.UserID, "err", err)
+		}
+	}()
+}
+
+// call runs h, turning a panic into an error.
+func (b *Bot) call(ctx context.Context, h HandlerFunc, req Request) (reply Reply, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("handler panicked", "kind", req.Kind, "command", req.Command, "action", req.ActionID, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return h(ctx, req)
+}
+
+// userText is what the user sees for a handler error.
+func (b *Bot) userText(req Request, err error) string {
+	if msg, ok := b.cfg.Explain(err); ok {
+		return msg
+	}
+	b.log.Error("handler failed", "kind", req.Kind, "command", req.Command, "action", req.ActionID, "event", req.EventType, "user", req.UserID, "err", err)
+	return Apology
+}
+
+func (b *Bot) unknownCommand(_ context.Context, req Request) (Reply, error) {
+	return Reply{Text: fmt.Sprintf("I don't know the command `%s`. Here is what I can do:\n%s", req.Command, b.router.Help())}, nil
+}
+
+// show delivers a reply: through the response_url where the request has
+// one, else as an ephemeral message in the channel it came from.
+func (b *Bot) show(ctx context.Context, req Request, r Reply) error {
+	if req.ResponseURL != "" {
+		msg := &slack.WebhookMessage{Text: r.Text, ReplaceOriginal: r.ReplaceOriginal, ResponseType: slack.ResponseTypeEphemeral}
+		if r.InChannel {
+			msg.ResponseType = slack.ResponseTypeInChannel
+		}
+		if len(r.Blocks) > 0 {
+			msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
+		}
+		if err := slack.PostWebhookCustomHTTPContext(ctx, req.ResponseURL, b.cfg.HTTPClient, msg); err != nil {
+			return fmt.Errorf("post to response_url: %w", err)
+		}
+		return nil
+	}
+	if req.ChannelID == "" || req.UserID == "" {
+		return nil
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(r.Text, false)}
+	if len(r.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(r.Blocks...))
+	}
+	if _, err := b.api.PostEphemeralContext(ctx, req.ChannelID, req.UserID, opts...); err != nil {
+		return fmt.Errorf("chat.postEphemeral: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/slack-go/slack"
+)
+
+// Kind says what a user did in Slack.
+type Kind string
+
+// The kinds of request the router dispatches.
+const (
+	KindCommand Kind = "command"
+	KindAction  Kind = "action"
+	KindView    Kind = "view_submission"
+	KindEvent   Kind = "event"
+)
+
+// Request is what a user did in Slack, as a handler sees it: no socketmode
+// types, only the fields handlers need.
+type Request struct {
+	Kind      Kind
+	UserID    string
+	TeamID    string
+	ChannelID string
+
+	// Command and Text are set for slash commands (Text is what follows the
+	// command, trimmed).
+	Command string
+	Text    string
+
+	// ActionID, BlockID and Value are set for block actions; MessageTS is the
+	// message the button sat on, empty for App Home.
+	ActionID  string
+	BlockID   string
+	Value     string
+	MessageTS string
+
+	// CallbackID, Values and PrivateMetadata are set for view submissions;
+	// Values maps block ID → action ID → the submitted value (a selected
+	// user's ID, an option's value or typed text).
+	CallbackID      string
+	Values          map[string]map[string]string
+	PrivateMetadata string
+
+	// EventType is the Events API event's type (app_home_opened, …) and
+	// EventTab its tab, where it has one.
+	EventType string
+	EventTab  string
+
+	TriggerID   string
+	ResponseURL string
+}
+
+// Reply is what a handler wants shown. The zero Reply shows nothing.
+type Reply struct {
+	Text   string
+	Blocks []slack.Block
+	// InChannel makes a command's reply visible to the whole channel; by
+	// default replies are ephemeral (only the asker sees them).
+	InChannel bool
+	// ReplaceOriginal replaces the message a button sat on.
+	ReplaceOriginal bool
+	// ViewErrors, for a view submission, keeps the modal open and shows each
+	// message under the input block with that ID.
+	ViewErrors map[string]string
+}
+
+// Empty reports whether the reply shows nothing.
+func (r Reply) Empty() bool { return r.Text == "" && len(r.Blocks) == 0 && len(r.ViewErrors) == 0 }
+
+// HandlerFunc handles one request. It returns the reply to show, or an error:
+// the bot turns errors into an answer for the user (see Config.Explain).
+type HandlerFunc func(ctx context.Context, req Request) (Reply, error)
+
+// Command declares a slash command.
+type Command struct {
+	Name    string // "/myperformance"
+	Usage   string // "[week|last week|month|quarter|help]"
+	Summary string // one line for the help text
+	Handle  HandlerFunc
+}
+
+// Action declares a handler for block actions whose action_id equals ID or
+// starts with ID followed by ":" (so one handler serves "nudge:start:42").
+type Action struct {
+	ID     string
+	Handle HandlerFunc
+}
+
+// View declares a handler for a modal's submission, by callback ID. It runs
+// before the ack, so it must finish well inside Slack's 3 s.
+type View struct {
+	CallbackID string
+	Handle     HandlerFunc
+}
+
+// Event declares a handler for an Events API event type.
+type Event struct {
+	Type   string
+	Handle HandlerFunc
+}
+
+// Routes is the whole table of what the bot answers.
+type Routes struct {
+	Commands []Command
+	Actions  []Action
+	Views    []View
+	Events   []Event
+}
+
+// Router dispatches requests to the handlers declared in Routes.
+type Router struct {
+	commands map[string]Command
+	actions  map[string]Action
+	views    map[string]View
+	events   map[string]Event
+	order    []Command
+}
+
+// NewRouter builds a router. It panics on a duplicate or unnamed route, a
+// programming error that must stop the bot at start.
+func NewRouter(r Routes) *Router {
+	rt := &Router{
+		commands: map[string]Command{},
+		actions:  map[string]Action{},
+		views:    map[string]View{},
+		events:   map[string]Event{},
+		order:    r.Commands,
+	}
+	add := func(kind, key string, nilHandler bool, put func()) {
+		if key == "" || nilHandler {
+			panic(fmt.Sprintf("bot: %s route %q has no name or no handler", kind, key))
+		}
+		put()
+	}
+	for _, c := range r.Commands {
+		if _, dup := rt.commands[c.Name]; dup {
+			panic("bot: duplicate command " + c.Name)
+		}
+		add("command", c.Name, c.Handle == nil, func() { rt.commands[c.Name] = c })
+	}
+	for _, a := range r.Actions {
+		if _, dup := rt.actions[a.ID]; dup {
+			panic("bot: duplicate action " + a.ID)
+		}
+		add("action", a.ID, a.Handle == nil, func() { rt.actions[a.ID] = a })
+	}
+	for _, v := range r.Views {
+		if _, dup := rt.views[v.CallbackID]; dup {
+			panic("bot: duplicate view " + v.CallbackID)
+		}
+		add("view", v.CallbackID, v.Handle == nil, func() { rt.views[v.CallbackID] = v })
+	}
+	for _, e := range r.Events {
+		if _, dup := rt.events[e.Type]; dup {
+			panic("bot: duplicate event " + e.Type)
+		}
+		add("event", e.Type, e.Handle == nil, func() { rt.events[e.Type] = e })
+	}
+	return rt
+}
+
+// Commands returns the declared commands in declaration order.
+func (rt *Router) Commands() []Command { return rt.order }
+
+// Help returns a mrkdwn list of the commands, generated from the table.
+func (rt *Router) Help() string {
+	var b strings.Builder
+	for _, c := range rt.order {
+		fmt.Fprintf(&b, "• `%s", c.Name)
+		if c.Usage != "" {
+			fmt.Fprintf(&b, " %s", c.Usage)
+		}
+		fmt.Fprintf(&b, "` — %s\n", c.Summary)
+	}
+	return b.String()
+}
+
+// handler finds the handler for req, or nil.
+func (rt *Router) handler(req Request) HandlerFunc {
+	switch req.Kind {
+	case KindCommand:
+		if c, ok := rt.commands[req.Command]; ok {
+			return c.Handle
+		}
+	case KindAction:
+		id := req.ActionID
+		for {
+			if a, ok := rt.actions[id]; ok {
+				return a.Handle
+			}
+			i := strings.LastIndexByte(id, ':')
+			if i < 0 {
+				return nil
+			}
+			id = id[:i]
+		}
+	case KindView:
+		if v, ok := rt.views[req.CallbackID]; ok {
+			return v.Handle
+		}
+	case KindEvent:
+		if e, ok := rt.events[req.EventType]; ok {
+			return e.Handle
+		}
+	}
+	return nil
+}
+
+// ActionIDs lists the declared action IDs, sorted; for tests and manifests.
+func (rt *Router) ActionIDs() []string {
+	ids := make([]string, 0, len(rt.actions))
+	for id := range rt.actions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
