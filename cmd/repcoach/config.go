@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/repcoach/repcoach/insights"
+)
+
+// Config is everything RepCoach reads from the environment. Only cmd reads
+// the environment; everything below gets plain values.
+type Config struct {
+	AppToken        string        `envconfig:"SLACK_APP_TOKEN" desc:"app-level token (xapp-…) with connections:write, for Socket Mode"`
+	BotToken        string        `envconfig:"SLACK_BOT_TOKEN" desc:"bot token (xoxb-…) from installing the app"`
+	APIURL          string        `envconfig:"SLACK_API_URL" default:"https://slack.com/api/" desc:"Slack Web API base URL; point it at a proxy or emulator"`
+	RedisURL        string        `envconfig:"REDIS_URL" desc:"redis://… (or rediss://, or comma-separated host:port for Sentinel/Cluster); empty starts an embedded in-process Redis that keeps nothing"`
+	RedisPrefix     string        `envconfig:"REPCOACH_REDIS_PREFIX" default:"rc:" desc:"prefix of every Redis key, to share one Redis between installs"`
+	AsOf            string        `envconfig:"REPCOACH_AS_OF" desc:"pin the clock for historical data: 2017-12-31 (end of that day in REPCOACH_TZ) or RFC 3339"`
+	TimeZone        string        `envconfig:"REPCOACH_TZ" default:"UTC" desc:"the team's time zone (IANA name) for periods and dates"`
+	WeekStart       string        `envconfig:"REPCOACH_WEEK_START" default:"Monday" desc:"first day of the week"`
+	FiscalYearStart int           `envconfig:"REPCOACH_FISCAL_YEAR_START" default:"1" desc:"first month of the fiscal year (1-12)"`
+	OpsGroup        string        `envconfig:"REPCOACH_OPS_GROUP" default:"sales-ops" desc:"handle of the Slack user group whose members are sales ops"`
+	Import          []string      `envconfig:"REPCOACH_IMPORT" desc:"CRM export files or folders to import at start and on schedule (comma-separated)"`
+	ImportProfile   string        `envconfig:"REPCOACH_IMPORT_PROFILE" desc:"importer profile: auto (default), maven, salesforce, hubspot, generic"`
+	ImportEvery     time.Duration `envconfig:"REPCOACH_IMPORT_EVERY" default:"24h" desc:"how often to re-import REPCOACH_IMPORT"`
+	UserMap         string        `envconfig:"REPCOACH_USER_MAP" desc:"CSV mapping CRM names to Slack user IDs or emails, for people the email/name match misses"`
+	LogLevel        string        `envconfig:"REPCOACH_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+}
+
+// loadConfig reads the environment into a Config.
+func loadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+// validateSlack checks what `run` needs to reach Slack. Messages name the
+// variable and never echo a token.
+func (c Config) validateSlack() error {
+	var errs []error
+	switch {
+	case c.AppToken == "":
+		errs = append(errs, errors.New("SLACK_APP_TOKEN is not set: create an app-level token with connections:write in your app's Basic Information page"))
+	case !strings.HasPrefix(c.AppToken, "xapp-"):
+		errs = append(errs, errors.New("SLACK_APP_TOKEN must start with xapp- (an app-level token), not a bot or user token"))
+	}
+	switch {
+	case c.BotToken == "":
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: install the app to your workspace and copy the Bot User OAuth Token"))
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token)"))
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.HasSuffix(c.APIURL, "/") {
+		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must be an http(s) URL ending in /", c.APIURL))
+	}
+	return errors.Join(errs...)
+}
+
+// calendar returns the team calendar the config describes.
+func (c Config) calendar() (insights.Calendar, error) {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return insights.Calendar{}, fmt.Errorf("REPCOACH_TZ %q is not a time zone name (try Europe/London or America/New_York): %w", c.TimeZone, err)
+	}
+	var start time.Weekday = -1
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(c.WeekStart, d.String()) || strings.EqualFold(c.WeekStart, d.String()[:3]) {
+			start = d
+		}
+	}
+	if start < 0 {
+		return insights.Calendar{}, fmt.Errorf("REPCOACH_WEEK_START %q is not a weekday", c.WeekStart)
+	}
+	if c.FiscalYearStart < 1 || c.FiscalYearStart > 12 {
+		return insights.Calendar{}, fmt.Errorf("REPCOACH_FISCAL_YEAR_START %d must be a month number 1-12", c.FiscalYearStart)
+	}
+	return insights.NewCalendar(loc, start, time.Month(c.FiscalYearStart)), nil
+}
+
+// clock returns the app's clock: pinned to REPCOACH_AS_OF when set.
+func (c Config) clock(loc *time.Location) (func() time.Time, error) {
+	if c.AsOf == "" {
+		return time.Now, nil
+	}
+	t, err := insights.ParseAsOf(c.AsOf, loc)
+	if err != nil {
+		return nil, fmt.Errorf("REPCOACH_AS_OF: %w", err)
+	}
+	return func() time.Time { return t }, nil
+}
+
+// redisTarget describes REDIS_URL for logs without its password.
+func (c Config) redisTarget() string {
+	if c.RedisURL == "" {
+		return "embedded in-process Redis (keeps nothing after exit)"
+	}
+	if u, err := url.Parse(c.RedisURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "configured Redis"
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/redisstore"
+	"github.com/repcoach/repcoach/insights/sample"
+)
+
+// demoCast is who plays which part in the tour.
+type demoCast struct {
+	rep, manager, ops, stranger slackfake.User
+}
+
+// runDemo is `repcoach demo`: a fake Slack and an embedded Redis on
+// loopback, a generated sample team, the real bot connected over Socket
+// Mode, and a scripted tour that prints each message.
+func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("demo takes no arguments")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+
+	// The demo never touches a real Slack or Redis.
+	cfg.RedisURL, cfg.Import = "", nil
+	if cfg.LogLevel == "info" {
+		log = newLogger(io.Discard, "error")
+	}
+	app, err := newApp(ctx, cfg, log, redisstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	now := app.now()
+	ds := sample.Demo(now, app.cal.Zone())
+	users, cast := demoUsers(ds)
+	fake, err := slackfake.New(slackfake.Config{Users: users, UserGroups: map[string][]string{"sales-ops": {cast.ops.ID}}})
+	if err != nil {
+		return fmt.Errorf("start fake Slack: %w", err)
+	}
+	defer fake.Close()
+	app.cfg.AppToken, app.cfg.BotToken, app.cfg.APIURL = "xapp-1-fake", "xoxb-fake", fake.APIURL()
+
+	if err := app.publish(ctx, ds); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "RepCoach demo: a fake Slack on %s, an embedded Redis, and a sample team of %d reps under %d managers with %d deals from %s to %s.\n",
+		strings.TrimSuffix(fake.APIURL(), "/api/"), len(ds.Reps), countManagers(ds), len(ds.Deals), now.AddDate(-1, 0, 0).Format("2 Jan 2006"), now.Format("2 Jan 2006"))
+	fmt.Fprintf(out, "The real bot connects over Socket Mode; every message below is what Slack received from it. Paste a link into a browser to see a message as Slack draws it.\n\n")
+
+	served := make(chan error, 1)
+	go func() { served <- app.serve(ctx) }()
+	waitCtx, stop := context.WithTimeout(ctx, 20*time.Second)
+	err = fake.WaitConnected(waitCtx, 1)
+	stop()
+	if err != nil {
+		return fmt.Errorf("bot did not connect to the fake Slack: %w", err)
+	}
+
+	tour := demoTour(cast)
+	for i, step := range tour {
+		fmt.Fprintf(out, "─── %d/%d  %s\n", i+1, len(tour), step.title)
+		if err := step.run(ctx, fake, out); err != nil {
+			return fmt.Errorf("demo step %q: %w", step.title, err)
+		}
+		fmt.Fprintln(out)
+	}
+	cancel()
+	if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	fmt.Fprintln(out, "Demo complete. `repcoach help` lists the configuration for a real workspace; README.md explains setting up the Slack app.")
+	return nil
+}
+
+type demoStep struct {
+	title string
+	run   func(ctx context.Context, fake *slackfake.Server, out io.Writer) error
+}
+
+func demoTour(c demoCast) []demoStep {
+	command := func(who slackfake.User, cmd, text string) func(context.Context, *slackfake.Server, io.Writer) error {
+		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+			line := strings.TrimSpace(cmd + " " + text)
+			fmt.Fprintf(out, "%s (%s) types: %s\n", who.RealName, who.ID, line)
+			sent, err := fake.SendCommand(ctx, who.ID, cmd, text)
+			if err != nil {
+				return err
+			}
+			if !sent.Acked {
+				return fmt.Errorf("%s was not acked within Slack's 3 s", line)
+			}
+			fmt.Fprintf(out, "(acked in %s)\n", sent.AckLatency.Round(time.Microsecond))
+			replyCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+			defer stop()
+			msg, err := sent.Reply(replyCtx)
+			if err != nil {
+				return fmt.Errorf("no reply to %s: %w", line, err)
+			}
+			printMessage(out, msg, "only "+who.RealName+" sees this")
+			return nil
+		}
+	}
+	return []demoStep{
+		{"A rep checks their quarter", command(c.rep, "/myperformance", "")},
+		{"The same rep looks at this week", command(c.rep, "/myperformance", "week")},
+		{"Asking for help explains every figure", command(c.rep, "/myperformance", "help")},
+		{"A typo gets the usage, not an error", command(c.rep, "/myperformance", "fortnight")},
+		{"Someone who is not in the CRM gets a friendly answer", command(c.stranger, "/myperformance", "")},
+	}
+}
+
+func printMessage(out io.Writer, m slackfake.Message, audience string) {
+	where := m.Method
+	if m.ResponseType == "in_channel" {
+		audience = "everyone in the channel sees this"
+	}
+	fmt.Fprintf(out, "RepCoach → via %s (%s):\n", where, audience)
+	render(out, m.Text, m.Blocks)
+	if link := builderLink(m.Blocks); link != "" {
+		fmt.Fprintf(out, "  Block Kit Builder: %s\n", link)
+	}
+}
+
+// demoUsers makes a Slack workspace for the sample team: every rep and
+// manager with their CRM email, a sales-ops lead and one person who is not
+// in the CRM. It picks a mid-table rep with a clear focus to star in the
+// tour.
+func demoUsers(ds insights.Dataset) ([]slackfake.User, demoCast) {
+	zones := []string{"America/Los_Angeles", "Europe/London", "Asia/Kolkata", "America/New_York"}
+	var users []slackfake.User
+	var cast demoCast
+	managers := map[string]int{}
+	for i, r := range ds.Reps {
+		u := slackfake.User{ID: fmt.Sprintf("U%07d", 1000+i), Name: handle(r.Name), RealName: r.Name, Email: r.Email, TZ: zones[i%len(zones)]}
+		users = append(users, u)
+		if _, ok := managers[r.Manager]; !ok && r.Manager != "" {
+			managers[r.Manager] = len(managers)
+		}
+		if i == len(ds.Reps)/2 {
+			cast.rep = u
+		}
+	}
+	names := make([]string, 0, len(managers))
+	for m := range managers {
+		names = append(names, m)
+	}
+	sort.Strings(names)
+	for i, m := range names {
+		u := slackfake.User{ID: fmt.Sprintf("U%07d", 2000+i), Name: handle(m), RealName: m, Email: handle(m) + "@example.com", TZ: zones[i%len(zones)]}
+		users = append(users, u)
+		if i == 0 {
+			cast.manager = u
+		}
+	}
+	cast.ops = slackfake.User{ID: "U0000OPS1", Name: "olivia.ops", RealName: "Olivia Okafor", Email: "olivia.okafor@example.com", TZ: "Europe/London"}
+	cast.stranger = slackfake.User{ID: "U0000NEW1", Name: "sam.new", RealName: "Sam Newhire", Email: "sam.newhire@example.com", TZ: "America/New_York"}
+	users = append(users, cast.ops, cast.stranger)
+	return users, cast
+}
+
+func handle(name string) string { return strings.ToLower(strings.Join(strings.Fields(name), ".")) }
+
+func countManagers(ds insights.Dataset) int {
+	m := map[string]bool{}
+	for _, r := range ds.Reps {
+		if r.Manager != "" {
+			m[r.Manager] = true
+		}
+	}
+	return len(m)
+}

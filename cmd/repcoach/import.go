@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/importer"
+	"github.com/repcoach/repcoach/insights/redisstore"
+)
+
+// runImport is `repcoach import`: it reads CRM exports, reports bad rows by
+// file and line, and (unless --dry-run) merges the data into Redis and
+// recomputes every report.
+func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", cfg.ImportProfile, "export shape: auto, maven, salesforce, hubspot, generic, quotas")
+	dryRun := fs.Bool("dry-run", false, "read and check the files, store nothing")
+	shiftTo := fs.String("shift-to", "", "move every date so the latest lands on this day (YYYY-MM-DD), to make a historical export current")
+	mapping := fs.String("map", "", "generic CSV column mapping: field=column,… (fields: id, name, owner, stage, status, amount, created, closed, moved, product, account, manager, team, email)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--shift-to DATE] [--map field=column,…] PATH...")
+		fmt.Fprintln(stderr, "PATH is a CSV file or a folder of a profile's files (e.g. the Maven CRM folder).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	cal, err := cfg.calendar()
+	if err != nil {
+		return err
+	}
+	opts := importer.Options{Profile: *profile, Location: cal.Zone(), Progress: progress(stderr)}
+	if *shiftTo != "" {
+		if opts.ShiftTo, err = time.ParseInLocation("2006-01-02", *shiftTo, cal.Zone()); err != nil {
+			return fmt.Errorf("--shift-to %q: want a date like 2026-11-26", *shiftTo)
+		}
+	}
+	if *mapping != "" {
+		opts.Mapping = map[string]string{}
+		for _, pair := range strings.Split(*mapping, ",") {
+			field, col, ok := strings.Cut(pair, "=")
+			if !ok {
+				return fmt.Errorf("--map %q: want field=column pairs separated by commas", pair)
+			}
+			opts.Mapping[strings.TrimSpace(field)] = strings.TrimSpace(col)
+		}
+	}
+
+	if *dryRun {
+		res, err := importer.Import(fs.Args(), opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, res.Summary())
+		fmt.Fprintln(stdout, "Dry run: nothing was stored.")
+		return nil
+	}
+	if cfg.RedisURL == "" {
+		return errors.New("REDIS_URL is not set, so the import would be lost when this command ends (the embedded Redis keeps nothing). Set REDIS_URL to the Redis `repcoach run` uses, use --dry-run to check the files, or set REPCOACH_IMPORT so `repcoach run` imports at start")
+	}
+	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	start := time.Now()
+	res, err := app.load(ctx, fs.Args(), opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Summary())
+	_, asOf, err := app.store.Current(ctx)
+	if err != nil && !errors.Is(err, insights.ErrNoData) {
+		return err
+	}
+	fmt.Fprintf(stdout, "Stored and recomputed every rep's and team's reports as of %s in %s.\n", asOf.In(cal.Zone()).Format("Mon 2 Jan 2006 15:04 MST"), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progress reports rows read on stderr when it is a terminal.
+func progress(stderr io.Writer) func(string, int) {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(file string, rows int) {
+		fmt.Fprintf(f, "\r%s: %d rows", file, rows)
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/slack-go/slack"
+	"go.yaml.in/yaml/v3"
+)
+
+// manifest returns the Slack app manifest: Socket Mode, the bot scopes
+// SLACK.md lists, app_home_opened, and the slash commands from the route
+// table.
+func manifest() slack.Manifest {
+	var cmds []slack.ManifestSlashCommand
+	for _, c := range new(App).routes().Commands {
+		cmds = append(cmds, slack.ManifestSlashCommand{Command: c.Name, Description: c.Summary, UsageHint: c.Usage, ShouldEscape: false})
+	}
+	return slack.Manifest{
+		Display: slack.Display{
+			Name:            "RepCoach",
+			Description:     "Private performance numbers, weekly feedback and coaching for your sales team.",
+			LongDescription: "RepCoach reads your CRM exports and, inside Slack, shows every rep their own numbers against quota and team (/myperformance), sends weekly feedback and training nudges, gives managers a Monday digest of their team, and lets sales ops recognise wins. Self-hosted and open source: your CRM data stays on your servers.",
+			BackgroundColor: "#1d4e89",
+		},
+		Settings: slack.Settings{
+			SocketModeEnabled:  true,
+			Interactivity:      &slack.Interactivity{IsEnabled: true},
+			EventSubscriptions: &slack.EventSubscriptions{BotEvents: []string{"app_home_opened"}},
+		},
+		Features: slack.Features{
+			AppHome:       slack.AppHome{HomeTabEnabled: true, MessagesTabEnabled: true, MessagesTabReadOnlyEnabled: true},
+			BotUser:       slack.BotUser{DisplayName: "RepCoach", AlwaysOnline: true},
+			SlashCommands: cmds,
+		},
+		OAuthConfig: slack.OAuthConfig{Scopes: slack.OAuthScopes{Bot: []string{
+			"chat:write", "commands", "users:read", "users:read.email", "im:write", "usergroups:read", "files:write",
+		}}},
+	}
+}
+
+func printManifest(w io.Writer) error {
+	out, err := yaml.Marshal(manifest())
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}

@@ -1,0 +1,43 @@
+// Package handlers holds RepCoach's features, one file each: performance
+// (/myperformance), team (/teamperformance and the manager digest),
+// feedback (the weekly rep DM), home (the App Home tab). Each builds Block
+// Kit messages from insights reports and declares the small interfaces it
+// needs; none knows Socket Mode or Redis. Every message it builds passes
+// kit.CheckMessage.
+package handlers
+
+import (
+	"errors"
+
+	"github.com/slack-go/slack"
+)
+
+// Message is a Slack message: fallback text (for notifications and screen
+// readers) and blocks.
+type Message struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+// Text returns a message of plain mrkdwn text.
+func Text(s string) Message { return Message{Text: s} }
+
+// ErrNotAllowed means the user may not see or do what they asked. Wrap it
+// with NotAllowed to say who may.
+var ErrNotAllowed = errors.New("not allowed")
+
+type notAllowed struct{ who string }
+
+func (e notAllowed) Error() string { return "not allowed: only " + e.who }
+func (e notAllowed) Unwrap() error { return ErrNotAllowed }
+
+// NotAllowed returns an ErrNotAllowed that says who may: "managers and sales ops".
+func NotAllowed(who string) error { return notAllowed{who: who} }
+
+func notAllowedWho(err error) string {
+	var na notAllowed
+	if errors.As(err, &na) {
+		return na.who
+	}
+	return "people with access"
+}

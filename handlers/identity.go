@@ -1,0 +1,176 @@
+package handlers
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/insights"
+)
+
+// LinkStore remembers which CRM person each Slack user is.
+type LinkStore interface {
+	LinkUsers(ctx context.Context, links map[string]insights.RepID, ttl time.Duration) error
+	UserRep(ctx context.Context, slackID string) (insights.RepID, error)
+}
+
+// Members lists the workspace's active human members.
+type Members interface {
+	Members(ctx context.Context) ([]slack.User, error)
+}
+
+// Identity matches CRM reps and managers to Slack users and answers who a
+// Slack user is. A rep links to their RepID; a manager who is not a rep
+// links to their team key (insights.ManagerTeam).
+type Identity struct {
+	Links   LinkStore
+	Members Members
+	// Mapping maps a CRM rep ID or full name (lower case) to a Slack user
+	// ID or email, for people the automatic match misses.
+	Mapping map[string]string
+	// TTL is how long links are kept before the next refresh (default 25 h,
+	// so a daily refresh never leaves a gap).
+	TTL time.Duration
+}
+
+// RepFor returns the CRM identity of a Slack user: a RepID, or a manager's
+// team key. It returns insights.ErrUnknownRep when the user is not linked.
+func (id *Identity) RepFor(ctx context.Context, slackUserID string) (insights.RepID, error) {
+	return id.Links.UserRep(ctx, slackUserID)
+}
+
+// LinkResult says how a refresh went.
+type LinkResult struct {
+	Linked    int
+	Unmatched []string // CRM names with no Slack user
+}
+
+// Link matches every rep and manager in reps to the workspace's members
+// and stores the links.
+func (id *Identity) Link(ctx context.Context, reps []insights.Rep) (LinkResult, error) {
+	users, err := id.Members.Members(ctx)
+	if err != nil {
+		return LinkResult{}, err
+	}
+	links, unmatched := Match(reps, users, id.Mapping)
+	ttl := id.TTL
+	if ttl <= 0 {
+		ttl = 25 * time.Hour
+	}
+	if err := id.Links.LinkUsers(ctx, links, ttl); err != nil {
+		return LinkResult{}, fmt.Errorf("store links: %w", err)
+	}
+	return LinkResult{Linked: len(links), Unmatched: unmatched}, nil
+}
+
+// Match pairs CRM people with Slack users: by the mapping first, then by
+// email (case-insensitive), then by exact full name (real name or display
+// name, case-insensitive) where exactly one user has it. Reps link to their
+// RepID; managers who are not reps link to insights.ManagerTeam(name). It
+// returns the links (Slack ID → identity) and the names left unmatched.
+func Match(reps []insights.Rep, users []slack.User, mapping map[string]string) (map[string]insights.RepID, []string) {
+	byID := map[string]string{}
+	byEmail := map[string]string{}
+	byName := map[string][]string{}
+	for _, u := range users {
+		byID[u.ID] = u.ID
+		if e := strings.ToLower(strings.TrimSpace(u.Profile.Email)); e != "" {
+			byEmail[e] = u.ID
+		}
+		names := map[string]bool{}
+		for _, n := range []string{u.RealName, u.Profile.RealName, u.Profile.DisplayName} {
+			if n = normName(n); n != "" {
+				names[n] = true
+			}
+		}
+		for n := range names {
+			byName[n] = append(byName[n], u.ID)
+		}
+	}
+	find := func(key, name, email string) string {
+		for _, k := range []string{key, normName(name)} {
+			if to, ok := mapping[strings.ToLower(k)]; ok && to != "" {
+				if uid, ok := byID[to]; ok {
+					return uid
+				}
+				if uid, ok := byEmail[strings.ToLower(to)]; ok {
+					return uid
+				}
+			}
+		}
+		if uid, ok := byEmail[strings.ToLower(strings.TrimSpace(email))]; ok && email != "" {
+			return uid
+		}
+		if ids := byName[normName(name)]; len(ids) == 1 {
+			return ids[0]
+		}
+		return ""
+	}
+
+	links := map[string]insights.RepID{}
+	var unmatched []string
+	isRep := map[string]bool{}
+	for _, r := range reps {
+		isRep[normName(r.Name)] = true
+		if uid := find(string(r.ID), r.Name, r.Email); uid != "" {
+			links[uid] = r.ID
+		} else {
+			unmatched = append(unmatched, r.Name)
+		}
+	}
+	managers := map[string]bool{}
+	for _, r := range reps {
+		if r.Manager != "" && !isRep[normName(r.Manager)] {
+			managers[r.Manager] = true
+		}
+	}
+	for m := range managers {
+		if uid := find("", m, ""); uid != "" {
+			if _, taken := links[uid]; !taken {
+				links[uid] = insights.RepID(insights.ManagerTeam(m))
+			}
+		} else {
+			unmatched = append(unmatched, m)
+		}
+	}
+	sort.Strings(unmatched)
+	return links, unmatched
+}
+
+func normName(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// ReadMapping reads a mapping file: CSV rows of (CRM rep ID or full name,
+// Slack user ID or email), with an optional header row naming "crm" and
+// "slack"; # starts a comment line.
+func ReadMapping(r io.Reader) (map[string]string, error) {
+	cr := csv.NewReader(r)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	out := map[string]string{}
+	for line := 1; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mapping: %w", err)
+		}
+		if len(rec) < 2 {
+			l, _ := cr.FieldPos(0)
+			return nil, fmt.Errorf("mapping line %d: want two columns (CRM name, Slack ID or email), got %d", l, len(rec))
+		}
+		crm, slackID := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1])
+		if line == 1 && strings.EqualFold(crm, "crm") {
+			continue
+		}
+		out[normName(crm)] = slackID
+	}
+}

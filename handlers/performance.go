@@ -1,0 +1,270 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+// RepReports reads a rep's cached report for a period.
+type RepReports interface {
+	RepReport(ctx context.Context, rep insights.RepID, kind insights.PeriodKind) (insights.RepReport, error)
+}
+
+// People tells which CRM rep a Slack user is. It returns
+// insights.ErrUnknownRep when the user matches no rep.
+type People interface {
+	RepFor(ctx context.Context, slackUserID string) (insights.RepID, error)
+}
+
+// Performance answers /myperformance: a rep's own numbers, privately.
+type Performance struct {
+	Reports RepReports
+	People  People
+	// Location is the team's time zone, for "as of" times.
+	Location *time.Location
+}
+
+// PerformanceUsage is the argument summary of /myperformance.
+const PerformanceUsage = "[week | last week | month | quarter | ytd | help]"
+
+// Mine builds the /myperformance answer for the Slack user asking, for the
+// period named in text (the quarter when empty). A bad period gets the
+// usage; a user who is not a rep gets a friendly explanation
+// (insights.ErrUnknownRep through Explain).
+func (p *Performance) Mine(ctx context.Context, userID, text string) (Message, error) {
+	arg := strings.ToLower(strings.TrimSpace(text))
+	if arg == "help" || arg == "?" {
+		return PerformanceHelp(), nil
+	}
+	kind, err := insights.ParsePeriod(arg)
+	if err != nil {
+		return Text(fmt.Sprintf("I don't know the period “%s”. Try `/myperformance %s`.", kit.Escape(kit.Truncate(text, 40)), PerformanceUsage)), nil
+	}
+	rep, err := p.People.RepFor(ctx, userID)
+	if err != nil {
+		return Message{}, err
+	}
+	r, err := p.Reports.RepReport(ctx, rep, kind)
+	if err != nil {
+		return Message{}, fmt.Errorf("report for %s (%s): %w", rep, kind, err)
+	}
+	return RepMessage(r, p.Location), nil
+}
+
+// RepMessage renders a rep's report as the rep sees it.
+func RepMessage(r insights.RepReport, loc *time.Location) Message {
+	m, prev, s := r.Metrics, r.Previous, r.Standing
+	name := kit.Escape(r.Rep.Name)
+	blocks := []slack.Block{
+		kit.Header("Your numbers: " + r.Period.Label),
+		kit.Context(fmt.Sprintf("%s · %s · only you can see this", Span(r.Period, loc), AsOf(r.AsOf, loc))),
+	}
+	blocks = append(blocks, kit.Section(attainmentLine(m)))
+
+	fields := []string{
+		fmt.Sprintf("*Won revenue*\n%s (%s vs %s)", kit.Money(m.WonRevenue), kit.Change(m.WonRevenue, prev.WonRevenue), previousName(r.Period)),
+		fmt.Sprintf("*Win rate*\n%s · team median %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Percent(s.MedianWinRate)),
+		fmt.Sprintf("*Average deal*\n%s (median %s) · team median %s", kit.Money(m.AvgDealSize), kit.Money(m.MedianDealSize), kit.Money(s.MedianDealSize)),
+		fmt.Sprintf("*Sales cycle*\n%s · team median %s", days(m.MedianCycleDays, m.HasCycle), days(s.MedianCycleDays, s.MedianCycleDays > 0)),
+		fmt.Sprintf("*Open pipeline (now)*\n%s in %s%s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), coverage(m)),
+		fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)),
+	}
+	if s.TeamSize > 1 && s.Rank > 0 {
+		fields = append(fields, fmt.Sprintf("*Rank on won revenue*\n%d of %d in %s · team median %s", s.Rank, s.TeamSize, kit.Escape(teamName(s.TeamName)), kit.Money(s.MedianWonRevenue)))
+	}
+	if n := activityTotal(m); n > 0 {
+		fields = append(fields, fmt.Sprintf("*Activities*\n%s", activityLine(m)))
+	}
+	blocks = append(blocks, kit.Fields(fields...))
+
+	if len(r.Strengths) > 0 {
+		var b strings.Builder
+		b.WriteString(":muscle: *What you do best*")
+		for _, f := range r.Strengths {
+			fmt.Fprintf(&b, "\n• %s: %s", metricName(f.Metric), f.Evidence)
+		}
+		blocks = append(blocks, kit.Section(b.String()))
+	}
+	if f := r.Focus; f != nil {
+		text := fmt.Sprintf(":dart: *One thing to work on: %s*\n%s", strings.ToLower(metricName(f.Metric)), f.Evidence)
+		if f.Tip != "" {
+			text += "\n_Try this:_ " + f.Tip
+		}
+		blocks = append(blocks, kit.Section(text))
+	}
+	if len(r.StaleDeals) > 0 {
+		var b strings.Builder
+		b.WriteString(":hourglass: *Deals waiting on you*")
+		for _, d := range r.StaleDeals[:min(3, len(r.StaleDeals))] {
+			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), kit.Money(d.Amount), d.IdleDays)
+		}
+		blocks = append(blocks, kit.Section(b.String()))
+	}
+	blocks = append(blocks, kit.Context("`/myperformance week`, `month`, `quarter` or `ytd` for other periods · `/myperformance help` explains each figure"))
+
+	text := fmt.Sprintf("%s, %s: won %s", name, r.Period.Label, kit.Money(m.WonRevenue))
+	if m.HasAttainment {
+		text += fmt.Sprintf(", %s of quota", kit.Percent(m.Attainment))
+	}
+	return Message{Text: text, Blocks: blocks}
+}
+
+func attainmentLine(m insights.Metrics) string {
+	if !m.HasAttainment {
+		return fmt.Sprintf("*Quota:* none set for this period · won *%s*", kit.Money(m.WonRevenue))
+	}
+	return fmt.Sprintf("*Quota attainment* `%s` *%s*\nWon %s of %s quota", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota))
+}
+
+func coverage(m insights.Metrics) string {
+	if !m.HasCoverage {
+		return ""
+	}
+	s := fmt.Sprintf("\ncovers %.1f× the quota still to win", m.Coverage)
+	if m.NeededCoverage > 0 {
+		s += fmt.Sprintf(" (you need %.1f× at your win rate)", m.NeededCoverage)
+	}
+	return s
+}
+
+func forecastVsQuota(m insights.Metrics) string {
+	if m.Quota <= 0 {
+		return " (won so far plus pipeline weighted by your win rate)"
+	}
+	return fmt.Sprintf(" = %s of quota\nwon so far plus pipeline weighted by your win rate", kit.Percent(m.Forecast/m.Quota))
+}
+
+func ratio(v float64, ok bool, detail string) string {
+	if !ok {
+		return "n/a (no closed deals)"
+	}
+	return fmt.Sprintf("%s (%s)", kit.Percent(v), detail)
+}
+
+func days(v float64, ok bool) string {
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f days", v)
+}
+
+func activityTotal(m insights.Metrics) int {
+	n := 0
+	for _, c := range m.Activities {
+		n += c
+	}
+	return n
+}
+
+func activityLine(m insights.Metrics) string {
+	var parts []string
+	for _, k := range []insights.ActivityKind{insights.ActivityCall, insights.ActivityEmail, insights.ActivityMeeting, insights.ActivityOther} {
+		if n := m.Activities[k]; n > 0 {
+			parts = append(parts, kit.Plural(n, string(k), string(k)+"s"))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func previousName(p insights.Period) string {
+	switch p.Kind {
+	case insights.PeriodWeek:
+		return "last week"
+	case insights.PeriodLastWeek:
+		return "the week before"
+	case insights.PeriodMonth:
+		return "last month"
+	case insights.PeriodQuarter:
+		return "last quarter"
+	case insights.PeriodYearToDate:
+		return "last year"
+	}
+	return "previous period"
+}
+
+func teamName(key string) string {
+	if i := strings.IndexByte(key, ':'); i >= 0 {
+		if strings.HasPrefix(key, "manager:") {
+			return key[i+1:] + "'s team"
+		}
+		return key[i+1:]
+	}
+	if key == insights.TeamAll {
+		return "the whole sales team"
+	}
+	return key
+}
+
+func dealName(d insights.DealRef) string {
+	if d.Name != "" {
+		return d.Name
+	}
+	return d.ID
+}
+
+func metricName(id string) string {
+	if d, ok := insights.DefinitionOf(insights.MetricID(id)); ok {
+		return d.Name
+	}
+	return id
+}
+
+// PerformanceHelp explains /myperformance and every figure, generated from
+// the metric definitions in insights.
+func PerformanceHelp() Message {
+	var b strings.Builder
+	for _, d := range insights.Definitions {
+		fmt.Fprintf(&b, "• *%s*: %s\n", d.Name, d.Formula)
+	}
+	blocks := []slack.Block{
+		kit.Header("How /myperformance works"),
+		kit.Section("`/myperformance " + PerformanceUsage + "`\nShows your own numbers, privately, for this week, last week, this month, this quarter (the default) or the year to date. Periods are whole calendar periods in the team's time zone; each answer says which period and as of when."),
+		kit.Section(b.String()),
+		kit.Context("Numbers come from the CRM export your sales-ops team loads. Something looks wrong? Check the deal in the CRM first, then ask #sales-ops."),
+	}
+	return Message{Text: "How /myperformance works and what each figure means", Blocks: blocks}
+}
+
+// Span says which days a period covers, in loc: "1 Oct – 31 Dec 2017".
+func Span(p insights.Period, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	start, end := p.Start.In(loc), p.End.In(loc).Add(-time.Nanosecond)
+	if start.Year() == end.Year() {
+		return start.Format("2 Jan") + " – " + end.Format("2 Jan 2006")
+	}
+	return start.Format("2 Jan 2006") + " – " + end.Format("2 Jan 2006")
+}
+
+// AsOf says when figures were true, in loc: "as of Sun 31 Dec 2017, 23:59 UTC".
+func AsOf(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return "as of " + t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// Explain turns domain errors into the friendly text a user sees; it
+// reports false for anything else (an internal error).
+func Explain(err error) (string, bool) {
+	switch {
+	case errors.Is(err, insights.ErrUnknownRep):
+		return ":wave: I couldn't match you to a rep in the CRM data. I match people by the email on their Slack profile, then by full name. If you do sell, ask your sales-ops team to add you to RepCoach's mapping file; if you manage a team, try `/teamperformance`.", true
+	case errors.Is(err, insights.ErrNoData):
+		return ":hourglass_flowing_sand: No CRM data has been loaded yet, so I have no numbers to show. Your sales-ops team can load an export with `repcoach import`.", true
+	case errors.Is(err, insights.ErrUnknownTeam):
+		return ":mag: I couldn't find that team. Try a manager's full name or an office, as written in the CRM.", true
+	case errors.Is(err, ErrNotAllowed):
+		return ":lock: Sorry, that's only open to " + notAllowedWho(err) + ".", true
+	}
+	return "", false
+}
