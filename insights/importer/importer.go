@@ -1,0 +1,273 @@
+// Package importer reads CRM exports (CSV) into an insights.Dataset. It knows
+// the export shapes teams really have: the Maven "CRM Sales Opportunities"
+// folder, raw Salesforce object exports (Opportunity, Task, Event, Account,
+// User), HubSpot deal exports, a generic deals file with a column mapping,
+// and a quotas file. Files are streamed row by row; a bad row is reported
+// with its file, line and reason and skipped, and the good rows are kept. The
+// package uses only the standard library and never reads the clock.
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/repcoach/repcoach/insights"
+)
+
+// MaxErrors is the most row errors a Result keeps; FileSummary.Rejected
+// still counts every rejected row.
+const MaxErrors = 1000
+
+// progressEvery is how many rows pass between calls of Options.Progress.
+const progressEvery = 10000
+
+// Options says how to read the files given to Import. The zero value detects
+// each file's profile from its header and reads dates in UTC.
+type Options struct {
+	// Profile is the export shape: "" or "auto" detects it from each file's
+	// header; "generic", "maven", "salesforce", "hubspot" or "quotas" force
+	// it. With a forced profile, a named file that does not fit is an error
+	// and a file in a folder that does not fit is skipped.
+	Profile string
+	// Mapping maps a generic field to the column that holds it (fields: id,
+	// name, owner, stage, status, amount, created, closed, moved, product,
+	// account, manager, team, email). Unmapped fields are found by their own
+	// name or a common alias (close_date, deal_owner, ...). It applies to
+	// generic deal files only; a non-empty Mapping with Profile "" or "auto"
+	// reads every deals file as generic.
+	Mapping map[string]string
+	// Location is the team's time zone: a date without a time (2017-03-01)
+	// is the start of that day there, as is a timestamp without a zone.
+	// Nil means UTC.
+	Location *time.Location
+	// ShiftTo, if not zero, moves every date in the data (deals, history,
+	// activities and quotas) by the same whole number of days, so that the
+	// latest event in the data (see Result.Last) falls on ShiftTo's day in
+	// Location. Use it to make a historical export look current.
+	ShiftTo time.Time
+	// Users maps a Salesforce OwnerId to the rep it stands for. Entries here
+	// win over a users file (User.csv) imported alongside. An OwnerId found
+	// in neither becomes a rep whose ID and Name are the OwnerId.
+	Users map[string]insights.Rep
+	// Progress, if not nil, is called with a file's path and the rows read
+	// so far every 10,000 rows and once when the file is done.
+	Progress func(file string, rows int)
+	// WonStages and LostStages name extra stages that mean won or lost
+	// (matched ignoring case, spaces, '-' and '_'), for CRMs whose closed
+	// stages are not called "Won"/"Closed Won" and "Lost"/"Closed Lost".
+	WonStages, LostStages []string
+}
+
+// FileSummary describes one file Import read.
+type FileSummary struct {
+	Path string
+	// Profile is the export shape: "maven", "salesforce", "hubspot",
+	// "generic" or "quotas"; "skipped" for a file in a folder that was not
+	// recognised.
+	Profile string
+	// Kind is what the file held: "deals", "activities", "reps", "users",
+	// "accounts", "products", "quotas" or "ignored".
+	Kind string
+	// Read counts data rows (not the header, not all-blank rows); Imported
+	// and Rejected split them.
+	Read, Imported, Rejected int
+	// Note says why a file was skipped, where it was.
+	Note string
+}
+
+// RowError is a row that was skipped.
+type RowError struct {
+	File string
+	// Line is the 1-based physical line in the file where the row starts;
+	// the header is line 1. Quoted fields holding newlines are counted.
+	Line   int
+	Reason string
+}
+
+func (e RowError) String() string {
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+}
+
+// Result is what Import read.
+type Result struct {
+	Dataset insights.Dataset
+	Files   []FileSummary
+	// Errors lists skipped rows in the order met, at most MaxErrors of them.
+	Errors []RowError
+	// Reps counts Dataset.Reps; Managers counts their distinct managers.
+	Reps, Managers int
+	// First and Last are the earliest and latest events in the data: deal
+	// created, moved and stage-change times, close dates of won and lost
+	// deals, and activity times (expected close dates of open deals are
+	// forecasts, not events, and are left out). Zero if there are none.
+	First, Last time.Time
+}
+
+// Import reads the CRM exports at paths into one Dataset. A path is a CSV file
+// or a folder, whose *.csv files are read (a Maven folder: sales_pipeline.csv,
+// sales_teams.csv, products.csv, accounts.csv; a Salesforce folder:
+// Opportunity.csv, Task.csv, Event.csv, Account.csv, User.csv). Reference files
+// (teams, products, accounts, users) are read before deals, deals before
+// activities, and quotas last, whatever order the paths come in. Within one
+// Import a deal, activity, rep or quota seen twice is replaced by the later
+// copy, as Merge does.
+//
+// Maven open deals keep Amount 0 with AmountKnown false; products.csv list
+// prices go to Dataset.ListPrices under the products.csv spelling, and deal
+// products are written in that spelling too ("GTXPro" becomes "GTX Pro").
+// A Maven deal's History holds Engaging at engage_date and Won or Lost at
+// close_date where those are known. A Salesforce task's WhatId becomes its
+// DealID only when it names an opportunity (ID prefix 006).
+//
+// A bad row is recorded in Result.Errors and skipped. Import returns an error,
+// and no Result, when a path cannot be read, a named file is not CSV or lacks
+// the columns its profile needs (the error names them), or Options are
+// invalid.
+func Import(paths []string, opts Options) (Result, error) {
+	im, err := newImporter(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	var files []*source
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return Result{}, err
+		}
+		if !fi.IsDir() {
+			src, err := im.classify(p, false)
+			if err != nil {
+				return Result{}, err
+			}
+			files = append(files, src)
+			continue
+		}
+		names, err := csvFiles(p)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, name := range names {
+			src, err := im.classify(name, true)
+			if err != nil {
+				return Result{}, err
+			}
+			files = append(files, src)
+		}
+	}
+	// A stable sort keeps the given order within a phase.
+	slices.SortStableFunc(files, func(a, b *source) int { return phaseOf(a) - phaseOf(b) })
+	for _, src := range files {
+		if err := im.read(src); err != nil {
+			return Result{}, err
+		}
+	}
+	return im.finish(), nil
+}
+
+// csvFiles lists the *.csv files directly inside dir, sorted by name.
+func csvFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() || !strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
+			continue
+		}
+		names = append(names, filepath.Join(dir, e.Name()))
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: no .csv files in folder", dir)
+	}
+	return names, nil
+}
+
+func phaseOf(s *source) int {
+	if s.kind == nil {
+		return -1
+	}
+	return s.kind.phase
+}
+
+// Summary returns a few lines for a person: rows read, imported and
+// rejected, the deal mix, reps and managers, the date range and the first
+// errors.
+func (r Result) Summary() string {
+	var b strings.Builder
+	var read, imported, rejected, used int
+	for _, f := range r.Files {
+		read += f.Read
+		imported += f.Imported
+		rejected += f.Rejected
+		if f.Profile != "skipped" {
+			used++
+		}
+	}
+	fmt.Fprintf(&b, "Read %s rows from %d files: %s imported, %s rejected.\n",
+		thousands(read), used, thousands(imported), thousands(rejected))
+	for _, f := range r.Files {
+		if f.Profile == "skipped" {
+			fmt.Fprintf(&b, "  %s: skipped (%s)\n", f.Path, f.Note)
+			continue
+		}
+		fmt.Fprintf(&b, "  %s: %s %s, %s read, %s imported, %s rejected\n",
+			f.Path, f.Profile, f.Kind, thousands(f.Read), thousands(f.Imported), thousands(f.Rejected))
+	}
+	var won, lost, open int
+	for _, d := range r.Dataset.Deals {
+		switch d.Status {
+		case insights.StatusWon:
+			won++
+		case insights.StatusLost:
+			lost++
+		default:
+			open++
+		}
+	}
+	fmt.Fprintf(&b, "Deals: %s (%s won, %s lost, %s open); activities: %s; quotas: %s.\n",
+		thousands(len(r.Dataset.Deals)), thousands(won), thousands(lost), thousands(open),
+		thousands(len(r.Dataset.Activities)), thousands(len(r.Dataset.Quotas)))
+	fmt.Fprintf(&b, "Reps: %s under %s managers.\n", thousands(r.Reps), thousands(r.Managers))
+	if !r.First.IsZero() {
+		fmt.Fprintf(&b, "Dates: %s to %s.\n", r.First.Format(time.DateOnly), r.Last.Format(time.DateOnly))
+	}
+	if len(r.Errors) > 0 {
+		const show = 5
+		if rejected > show {
+			fmt.Fprintf(&b, "First %d of %s errors:\n", show, thousands(rejected))
+		} else {
+			b.WriteString("Errors:\n")
+		}
+		for _, e := range r.Errors[:min(show, len(r.Errors))] {
+			fmt.Fprintf(&b, "  %s\n", e)
+		}
+	}
+	return b.String()
+}
+
+// thousands formats n with comma separators: 10005534 -> "10,005,534".
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// errNotCSV is wrapped by the error for a file that is not CSV text.
+var errNotCSV = errors.New("not a CSV file")
