@@ -1,6 +1,12 @@
 package insights
 
-import "time"
+import (
+	"cmp"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+)
 
 // Team keys name the groups a TeamReport covers.
 const (
@@ -17,8 +23,354 @@ func OfficeTeam(office string) string { return "office:" + office }
 // Snapshot holds every report computed from one dataset at one moment: a
 // RepReport for every rep and standard period, and a TeamReport for every
 // manager's team, every office and all reps, for every standard period.
+//
+// Reps is ordered by period (in Options.Periods order), then office, then
+// manager, then won revenue (highest first). A TeamReport's Members may be a
+// sub-slice of Reps, sharing its memory: treat a Snapshot as read-only and
+// sort a copy.
 type Snapshot struct {
 	AsOf  time.Time    `json:"as_of"`
 	Reps  []RepReport  `json:"reps"`
 	Teams []TeamReport `json:"teams"`
+}
+
+// Rep returns the report of rep for the period kind, or an error wrapping
+// ErrUnknownRep when the snapshot has none.
+func (s *Snapshot) Rep(rep RepID, kind PeriodKind) (RepReport, error) {
+	for _, r := range s.Reps {
+		if r.Rep.ID == rep && r.Period.Kind == kind {
+			return r, nil
+		}
+	}
+	return RepReport{}, ErrUnknownRep
+}
+
+// Team returns the report of the team key (TeamAll, ManagerTeam(…) or
+// OfficeTeam(…)) for the period kind, or ErrUnknownTeam.
+func (s *Snapshot) Team(key string, kind PeriodKind) (TeamReport, error) {
+	for _, t := range s.Teams {
+		if t.Team == key && t.Period.Kind == kind {
+			return t, nil
+		}
+	}
+	return TeamReport{}, ErrUnknownTeam
+}
+
+// Options tune Compute. The zero value is sensible.
+type Options struct {
+	// Periods are the period kinds to report; StandardPeriods when empty.
+	Periods []PeriodKind
+	// StageOrder lists the open pipeline stages, earliest first. When empty
+	// it is derived from the data (see StageOrder).
+	StageOrder []string
+	// StaleAfterDays, when > 0, replaces each stage's usual time as the idle
+	// time after which an open deal is stale.
+	StaleAfterDays int
+	// DefaultAnnualQuota, when > 0, is the yearly quota of every rep without
+	// a row in Dataset.Quotas, prorated to each period. When zero such a rep's
+	// yearly quota is the median, over their team, of won revenue in the 12
+	// months before now.
+	DefaultAnnualQuota float64
+}
+
+// Quota sources, as reported in Metrics.QuotaSource.
+const (
+	QuotaFromFile = "file"
+	QuotaDefault  = "default"
+	QuotaMixed    = "mixed" // a team with both
+)
+
+// Compute builds every report from ds as of now, using cal for periods:
+// a RepReport for every rep in ds.Reps and every other owner of a deal, and
+// a TeamReport for every manager's team, every office and all reps, for each
+// of opts.Periods.
+//
+// Compute sees the data as it stood at now: deals created after now are
+// ignored and a deal won or lost after now counts as open. Figures for a
+// period that has ended (last week, and every Previous) are those at the end
+// of that period, pipeline and stale deals included; for a period holding
+// now they are those at now.
+func Compute(ds Dataset, cal Calendar, now time.Time, opts Options) Snapshot {
+	e := newEngine(&ds, cal, now, opts)
+	return e.snapshot()
+}
+
+// engine holds the indexes Compute builds once and shares across periods.
+type engine struct {
+	ds   *Dataset
+	cal  Calendar
+	now  time.Time
+	opts Options
+
+	reps     []Rep
+	known    []bool // rep is in ds.Reps
+	repIndex map[RepID]int
+	deals    [][]int32 // deal indexes by rep
+	acts     [][]int32 // activity indexes by rep
+	quotas   [][]Quota // by rep
+	orphans  []int32   // deals without an owner
+
+	funnel funnelModel
+	// trailing12 is each rep's tally over the 12 months before now.
+	trailing12 []tally
+	teamRate   float64 // everyone's trailing win rate
+	teamCycle  float64 // everyone's trailing median cycle, days
+	annual     []float64
+	firstWon   time.Time
+
+	groupList []group
+	home      []int       // each rep's standing group
+	hygiene   [][]Hygiene // by group, computed once
+}
+
+func newEngine(ds *Dataset, cal Calendar, now time.Time, opts Options) *engine {
+	if len(opts.Periods) == 0 {
+		opts.Periods = StandardPeriods
+	}
+	e := &engine{ds: ds, cal: cal, now: now.In(cal.Zone()), opts: opts}
+	e.indexReps()
+	e.indexDeals()
+	e.indexActivities()
+	e.funnel = newFunnelModel(ds.Deals, e.now, opts)
+	e.computeTrailing()
+	e.annual = e.defaultQuotas()
+	return e
+}
+
+func (e *engine) indexReps() {
+	e.repIndex = make(map[RepID]int, len(e.ds.Reps))
+	for _, r := range e.ds.Reps {
+		if _, dup := e.repIndex[r.ID]; dup || r.ID == "" {
+			continue
+		}
+		if r.Name == "" {
+			r.Name = string(r.ID)
+		}
+		e.repIndex[r.ID] = len(e.reps)
+		e.reps = append(e.reps, r)
+		e.known = append(e.known, true)
+	}
+	var extra []RepID
+	seen := map[RepID]bool{}
+	for i := range e.ds.Deals {
+		o := e.ds.Deals[i].Owner
+		if _, ok := e.repIndex[o]; !ok && o != "" && !seen[o] {
+			seen[o] = true
+			extra = append(extra, o)
+		}
+	}
+	slices.Sort(extra)
+	for _, o := range extra {
+		e.repIndex[o] = len(e.reps)
+		e.reps = append(e.reps, Rep{ID: o, Name: string(o)})
+		e.known = append(e.known, false)
+	}
+}
+
+// indexDeals groups deal indexes by owner in one counting pass, dropping
+// deals created after now.
+func (e *engine) indexDeals() {
+	count := make([]int32, len(e.reps))
+	owner := make([]int32, len(e.ds.Deals))
+	for i := range e.ds.Deals {
+		d := &e.ds.Deals[i]
+		owner[i] = -1
+		if d.Created.After(e.now) {
+			continue
+		}
+		if ri, ok := e.repIndex[d.Owner]; ok {
+			owner[i] = int32(ri)
+			count[ri]++
+		} else {
+			e.orphans = append(e.orphans, int32(i))
+		}
+	}
+	e.deals = groupBy(owner, count)
+	e.quotas = make([][]Quota, len(e.reps))
+	for _, q := range e.ds.Quotas {
+		if ri, ok := e.repIndex[q.Rep]; ok {
+			e.quotas[ri] = append(e.quotas[ri], q)
+		}
+	}
+}
+
+func (e *engine) indexActivities() {
+	count := make([]int32, len(e.reps))
+	owner := make([]int32, len(e.ds.Activities))
+	for i, a := range e.ds.Activities {
+		owner[i] = -1
+		if ri, ok := e.repIndex[a.Owner]; ok {
+			owner[i] = int32(ri)
+			count[ri]++
+		}
+	}
+	e.acts = groupBy(owner, count)
+}
+
+// groupBy returns, for each group, the indexes i with owner[i] == group,
+// sharing one backing array. owner -1 means no group.
+func groupBy(owner []int32, count []int32) [][]int32 {
+	total := 0
+	for _, c := range count {
+		total += int(c)
+	}
+	all := make([]int32, total)
+	groups := make([][]int32, len(count))
+	off := 0
+	for g, c := range count {
+		groups[g] = all[off : off : off+int(c)]
+		off += int(c)
+	}
+	for i, g := range owner {
+		if g >= 0 {
+			groups[g] = append(groups[g], int32(i))
+		}
+	}
+	return groups
+}
+
+// span is a period with the instant its figures are taken at.
+type span struct {
+	p    Period
+	asOf time.Time
+}
+
+func (e *engine) spanOf(p Period) span {
+	asOf := e.now
+	if p.End.Before(asOf) {
+		asOf = p.End
+	}
+	return span{p: p, asOf: asOf}
+}
+
+// computeTrailing tallies each rep over the 12 months before now; the result
+// weights forecasts and sets default quotas.
+func (e *engine) computeTrailing() {
+	sp := span{p: Period{Kind: PeriodCustom, Start: e.now.AddDate(-1, 0, 0), End: e.now}, asOf: e.now}
+	e.trailing12 = make([]tally, len(e.reps))
+	var all tally
+	for ri := range e.reps {
+		t := e.tallyRep(ri, sp, 0, 0)
+		e.trailing12[ri] = tally{won: t.won, lost: t.lost, wonRevenue: t.wonRevenue, cycles: t.cycles, deals: len(e.deals[ri])}
+		all.won += t.won
+		all.lost += t.lost
+		all.cycles = append(all.cycles, t.cycles...)
+	}
+	if all.won+all.lost > 0 {
+		e.teamRate = float64(all.won) / float64(all.won+all.lost)
+	}
+	e.teamCycle = median(all.cycles)
+	for ri := range e.trailing12 {
+		t := &e.trailing12[ri]
+		t.medianCycle = median(t.cycles)
+		t.cycles = nil
+	}
+	for i := range e.ds.Deals {
+		d := &e.ds.Deals[i]
+		if d.Status == StatusWon && !d.Closed.IsZero() && d.Closed.Before(e.now) && (e.firstWon.IsZero() || d.Closed.Before(e.firstWon)) {
+			e.firstWon = d.Closed
+		}
+	}
+}
+
+// forecastRate is the win rate that weights rep ri's open deals: their own
+// over the last 12 months, or everyone's when they closed none.
+func (e *engine) forecastRate(ri int) float64 {
+	t := e.trailing12[ri]
+	if t.won+t.lost == 0 {
+		return e.teamRate
+	}
+	return float64(t.won) / float64(t.won+t.lost)
+}
+
+// expectedCycle is the days rep ri's deals usually take to close.
+func (e *engine) expectedCycle(ri int) float64 {
+	if c := e.trailing12[ri].medianCycle; c > 0 {
+		return c
+	}
+	return e.teamCycle
+}
+
+func (e *engine) snapshot() Snapshot {
+	s := Snapshot{AsOf: e.now}
+	for _, kind := range e.opts.Periods {
+		reps, teams := e.reportsFor(kind)
+		s.Reps = append(s.Reps, reps...)
+		s.Teams = append(s.Teams, teams...)
+	}
+	return s
+}
+
+// reportsFor builds every rep and team report for one period kind.
+func (e *engine) reportsFor(kind PeriodKind) ([]RepReport, []TeamReport) {
+	cur := e.spanOf(e.cal.Period(kind, e.now))
+	prev := e.spanOf(e.cal.Previous(cur.p))
+	weeks := e.weekWindow(cur)
+	tallies := make([]tally, len(e.reps))
+	reports := make([]RepReport, len(e.reps))
+	e.parallel(len(e.reps), func(ri int) {
+		rate, cycle := e.forecastRate(ri), e.expectedCycle(ri)
+		t := e.tallyRep(ri, cur, rate, cycle)
+		t.quota, t.source = e.quotaFor(ri, cur.p)
+		t.weekly = e.weeklyWon(ri, weeks, cur)
+		pt := e.tallyRep(ri, prev, rate, cycle)
+		pt.quota, pt.source = e.quotaFor(ri, prev.p)
+		reports[ri] = RepReport{
+			Rep:        e.reps[ri],
+			Period:     cur.p,
+			AsOf:       cur.asOf,
+			Metrics:    t.metrics(cur),
+			Previous:   pt.metrics(prev),
+			StaleDeals: e.staleRefs(t.stalest, cur.asOf),
+		}
+		tallies[ri] = t
+	})
+	groups := e.groups()
+	e.standings(reports, groups)
+	for ri := range reports {
+		coach(&reports[ri])
+	}
+	order := e.repOrder(reports)
+	sorted := make([]RepReport, len(order))
+	pos := make([]int, len(order))
+	for i, ri := range order {
+		sorted[i] = reports[ri]
+		pos[ri] = i
+	}
+	return sorted, e.teamReports(cur, sorted, pos, tallies, groups, weeks)
+}
+
+// parallel calls f(i) for i in [0, n) on up to GOMAXPROCS goroutines and
+// returns when all calls have. f must only write its own i's results.
+func (e *engine) parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// repOrder orders reps by office, manager, won revenue (highest first),
+// name and ID, so that teams are runs of the order.
+func (e *engine) repOrder(reports []RepReport) []int {
+	order := make([]int, len(reports))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ra, rb := &reports[a], &reports[b]
+		return cmp.Or(
+			cmp.Compare(ra.Rep.Team, rb.Rep.Team),
+			cmp.Compare(ra.Rep.Manager, rb.Rep.Manager),
+			cmp.Compare(rb.Metrics.WonRevenue, ra.Metrics.WonRevenue),
+			cmp.Compare(ra.Rep.Name, rb.Rep.Name),
+			cmp.Compare(ra.Rep.ID, rb.Rep.ID),
+		)
+	})
+	return order
 }

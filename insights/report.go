@@ -20,11 +20,16 @@ var StandardPeriods = []PeriodKind{PeriodWeek, PeriodLastWeek, PeriodMonth, Peri
 
 // Calendar says how periods fall: the team's time zone, the first day of the
 // week and the first month of the fiscal year. The zero value means UTC,
-// Monday and January.
+// Monday and January. Use NewCalendar, or set WeekStartSet, for weeks that
+// start on Sunday (see FirstWeekday).
 type Calendar struct {
-	Location        *time.Location
+	Location *time.Location
+	// WeekStart is the first day of the week. Sunday, the zero Weekday, is
+	// read as Monday unless WeekStartSet is true.
 	WeekStart       time.Weekday
 	FiscalYearStart time.Month
+	// WeekStartSet says WeekStart was chosen, so that time.Sunday counts.
+	WeekStartSet bool
 }
 
 // Period is a half-open span of time [Start, End) in the calendar's zone.
@@ -35,7 +40,9 @@ type Period struct {
 	Start time.Time  `json:"start"`
 	End   time.Time  `json:"end"`
 	// Label is a short human name: "week of 25 Dec 2017", "December 2017",
-	// "Q4 2017", "2017 to date".
+	// "Q4 2017 (Oct–Dec)", "2017 to date"; with a fiscal year not starting
+	// in January, "Q1 FY2018 (Feb–Apr)" and "FY2018 to date", the fiscal
+	// year being named for the calendar year it ends in.
 	Label string `json:"label"`
 }
 
@@ -68,10 +75,25 @@ type Metrics struct {
 	Coverage       float64 `json:"coverage"`
 	HasCoverage    bool    `json:"has_coverage"`
 	NeededCoverage float64 `json:"needed_coverage"`
-	// Velocity = OpenDeals × WinRate × AvgDealSize ÷ MedianCycleDays, per day.
+	// Velocity = OpenDeals × WinRate × AvgDealSize ÷ MedianCycleDays, per day
+	// (a cycle under one day counts as one day); zero without a win rate or
+	// a cycle.
 	Velocity float64 `json:"velocity"`
-	// Forecast = WonRevenue + Pipeline closing in the period × WinRate.
+	// Forecast = WonRevenue + Pipeline closing in the period × win rate.
+	// The win rate is the rep's over the 12 months before now (everyone's
+	// when the rep closed nothing then), steadier than one period's. An open
+	// deal closes in the period when its close date falls in it; a deal
+	// without a close date is expected one median sales cycle (the rep's,
+	// else everyone's) after it was created; an expected date already past
+	// counts as now. For a period that has ended, Forecast = WonRevenue.
 	Forecast float64 `json:"forecast"`
+	// PipelineInPeriod is the open pipeline expected to close in the period,
+	// unweighted (see Forecast).
+	PipelineInPeriod float64 `json:"pipeline_in_period"`
+	// QuotaSource says where Quota came from: QuotaFromFile (Dataset.Quotas),
+	// QuotaDefault (Options.DefaultAnnualQuota or the team-median rule), or
+	// for a team QuotaMixed.
+	QuotaSource string `json:"quota_source,omitempty"`
 	// Activities logged in the period, by kind.
 	Activities map[ActivityKind]int `json:"activities,omitempty"`
 	// StaleDeals counts open deals with no movement for longer than usual.
@@ -79,17 +101,34 @@ type Metrics struct {
 }
 
 // Standing places a rep among the team for a period: the team's median of
-// each headline figure and the rep's rank (1 = best) on won revenue.
+// each headline figure and the rep's rank (1 = best) on won revenue. A rep's
+// team is their manager's team, else their office, else all reps. In a
+// TeamReport, the medians are over the team's members and Rank and
+// Percentile place the team among teams of its kind (offices among offices,
+// managers' teams among managers' teams) by won revenue.
+//
+// Each median is over the members having the figure (win rate over those
+// with a closed deal, deal size over those with a win, and so on); won
+// revenue and activities over all. Ties share the better rank (1, 2, 2, 4).
 type Standing struct {
-	TeamName         string  `json:"team_name"`
-	TeamSize         int     `json:"team_size"`
-	Rank             int     `json:"rank"`
+	// Team is the team key (ManagerTeam, OfficeTeam or TeamAll); TeamName
+	// the manager's or office's name, or "all reps".
+	Team     string `json:"team"`
+	TeamName string `json:"team_name"`
+	TeamSize int    `json:"team_size"`
+	Rank     int    `json:"rank"`
+	// Percentile is the share of the others the rank is ahead of or level
+	// with, 0–100: rank 1 is 100, last is 0, a team of one is 100.
 	Percentile       float64 `json:"percentile"`
 	MedianWonRevenue float64 `json:"median_won_revenue"`
 	MedianWinRate    float64 `json:"median_win_rate"`
 	MedianDealSize   float64 `json:"median_deal_size"`
 	MedianCycleDays  float64 `json:"median_cycle_days"`
 	MedianAttainment float64 `json:"median_attainment"`
+	MedianCoverage   float64 `json:"median_coverage"`
+	// MedianStaleShare is the median share of open deals that are stale.
+	MedianStaleShare float64 `json:"median_stale_share"`
+	MedianActivities float64 `json:"median_activities"`
 }
 
 // DealRef is a deal as shown in a message.

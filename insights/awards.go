@@ -1,0 +1,104 @@
+package insights
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// The kinds of award RepCoach suggests.
+const (
+	// AwardTopCloser: the one rep with the most won revenue in the period,
+	// in a team of two or more.
+	AwardTopCloser = "top-closer"
+	// AwardBiggestDeal: the largest deal won in the period, when the team
+	// won at least two.
+	AwardBiggestDeal = "biggest-deal"
+	// AwardQuotaCrusher: a rep who has reached 100 % of quota for the
+	// period (up to maxListed, highest attainment first).
+	AwardQuotaCrusher = "quota-crusher"
+	// AwardMostImproved: the largest rise in win rate over the previous
+	// period, at least 10 points, with five or more closed deals in both.
+	AwardMostImproved = "most-improved-win-rate"
+)
+
+const (
+	minImprovement     = 0.10
+	minClosedToImprove = 5
+)
+
+// recognitions suggests awards for members' real achievements in the span:
+// nothing is suggested for zero revenue, a tie at the top or a team of one.
+func (e *engine) recognitions(members []RepReport, total *tally, cur span) []Award {
+	var awards []Award
+	if a, ok := topCloser(members, cur.p); ok {
+		awards = append(awards, a)
+	}
+	if total.biggestAt >= 0 && total.biggest > 0 && total.won >= 2 {
+		d := &e.ds.Deals[total.biggestAt]
+		what := cmp.Or(d.Name, d.Account, d.Product, d.ID)
+		awards = append(awards, Award{Rep: d.Owner, Kind: AwardBiggestDeal,
+			Reason: fmt.Sprintf("Won the biggest deal of %s: %s for %s.", cur.p.Label, what, amount(d.Amount))})
+	}
+	awards = append(awards, quotaCrushers(members, cur.p)...)
+	if a, ok := mostImproved(members); ok {
+		awards = append(awards, a)
+	}
+	return awards
+}
+
+func topCloser(members []RepReport, p Period) (Award, bool) {
+	if len(members) < 2 {
+		return Award{}, false
+	}
+	best, second := -1, -1
+	for i, m := range members {
+		switch {
+		case best < 0 || m.Metrics.WonRevenue > members[best].Metrics.WonRevenue:
+			best, second = i, best
+		case second < 0 || m.Metrics.WonRevenue > members[second].Metrics.WonRevenue:
+			second = i
+		}
+	}
+	top := members[best].Metrics.WonRevenue
+	if top <= 0 || members[second].Metrics.WonRevenue == top {
+		return Award{}, false
+	}
+	return Award{Rep: members[best].Rep.ID, Kind: AwardTopCloser,
+		Reason: fmt.Sprintf("Closed %s in %s, the most on the team.", amount(top), p.Label)}, true
+}
+
+func quotaCrushers(members []RepReport, p Period) []Award {
+	var done []RepReport
+	for _, m := range members {
+		if m.Metrics.HasAttainment && m.Metrics.Attainment >= 1 {
+			done = append(done, m)
+		}
+	}
+	slices.SortStableFunc(done, func(a, b RepReport) int { return cmp.Compare(b.Metrics.Attainment, a.Metrics.Attainment) })
+	var awards []Award
+	for _, m := range done[:min(len(done), maxListed)] {
+		awards = append(awards, Award{Rep: m.Rep.ID, Kind: AwardQuotaCrusher,
+			Reason: fmt.Sprintf("Reached %s of quota for %s.", pct(m.Metrics.Attainment), p.Label)})
+	}
+	return awards
+}
+
+func mostImproved(members []RepReport) (Award, bool) {
+	best, gain := -1, 0.0
+	for i, m := range members {
+		cur, prev := m.Metrics, m.Previous
+		if cur.Won+cur.Lost < minClosedToImprove || prev.Won+prev.Lost < minClosedToImprove {
+			continue
+		}
+		if g := cur.WinRate - prev.WinRate; g >= minImprovement && (best < 0 || g > gain) {
+			best, gain = i, g
+		}
+	}
+	if best < 0 {
+		return Award{}, false
+	}
+	m := members[best]
+	return Award{Rep: m.Rep.ID, Kind: AwardMostImproved,
+		Reason: fmt.Sprintf("Win rate up from %s to %s on the previous period.", pct(m.Previous.WinRate), pct(m.Metrics.WinRate))}, true
+}

@@ -1,0 +1,160 @@
+package insights
+
+// The kinds of CRM data problem a TeamReport's Hygiene lists, in the order
+// it lists them.
+const (
+	// HygienePastClose: open deals whose close date is a day already over.
+	HygienePastClose = "past_close_date"
+	// HygieneMissingAmount: open or won deals with no amount.
+	HygieneMissingAmount = "missing_amount"
+	// HygieneMissingAccount: open or won deals with no account.
+	HygieneMissingAccount = "missing_account"
+	// HygieneWonZero: won deals with an amount of zero or less.
+	HygieneWonZero = "won_zero"
+	// HygieneClosedNoDate: won or lost deals without a close date, which
+	// no period can count.
+	HygieneClosedNoDate = "closed_no_date"
+	// HygieneUnknownOwner: deals whose owner is not in Dataset.Reps.
+	HygieneUnknownOwner = "unknown_owner"
+	// HygieneUnknownProduct: deals whose product is not in
+	// Dataset.ListPrices (checked only when ListPrices is not empty).
+	HygieneUnknownProduct = "unknown_product"
+	// HygieneDuplicate: every deal but the first with the same owner,
+	// account, product, amount and created time (created time known).
+	HygieneDuplicate = "duplicate"
+)
+
+var hygieneLabels = []struct{ kind, label string }{
+	{HygienePastClose, "Open deals with a close date in the past"},
+	{HygieneMissingAmount, "Open or won deals without an amount"},
+	{HygieneMissingAccount, "Open or won deals without an account"},
+	{HygieneWonZero, "Won deals worth nothing"},
+	{HygieneClosedNoDate, "Closed deals without a close date"},
+	{HygieneUnknownOwner, "Deals owned by someone not in the rep list"},
+	{HygieneUnknownProduct, "Deals with a product not in the price list"},
+	{HygieneDuplicate, "Likely duplicate deals"},
+}
+
+// hit is one deal with one problem: kind indexes hygieneLabels.
+type hit struct {
+	kind int
+	deal int32
+}
+
+type dupKey struct {
+	account, product string
+	amount           float64
+	created          int64
+}
+
+// hygieneOf returns the data problems among group gi's deals as of now,
+// with up to maxListed example deals each; deals without an owner count for
+// all reps only. Problems do not depend on the period, so they are computed
+// once.
+func (e *engine) hygieneOf(gi int) []Hygiene {
+	if e.hygiene == nil {
+		e.hygiene = e.hygieneByGroup()
+	}
+	return e.hygiene[gi]
+}
+
+func (e *engine) hygieneByGroup() [][]Hygiene {
+	hits := make([][]hit, len(e.reps))
+	seen := map[dupKey]bool{}
+	for ri := range e.reps {
+		clear(seen)
+		for _, di := range e.deals[ri] {
+			hits[ri] = e.checkDeal(hits[ri], di, !e.known[ri], seen)
+		}
+	}
+	var orphans []hit
+	for _, di := range e.orphans {
+		orphans = e.checkDeal(orphans, di, true, nil)
+	}
+	groups := e.groups()
+	out := make([][]Hygiene, len(groups))
+	for gi, g := range groups {
+		var all [][]hit
+		for _, ri := range g.members {
+			all = append(all, hits[ri])
+		}
+		if g.kind == groupAll {
+			all = append(all, orphans)
+		}
+		out[gi] = e.summarize(all)
+	}
+	return out
+}
+
+// checkDeal appends deal di's problems to hits. seen tracks the duplicate
+// keys of the owner's deals so far; nil skips the duplicate check.
+func (e *engine) checkDeal(hits []hit, di int32, unknownOwner bool, seen map[dupKey]bool) []hit {
+	d := &e.ds.Deals[di]
+	open := d.Status == StatusOpen || !d.Closed.IsZero() && !d.Closed.Before(e.now)
+	add := func(kind string) {
+		for k, l := range hygieneLabels {
+			if l.kind == kind {
+				hits = append(hits, hit{kind: k, deal: di})
+			}
+		}
+	}
+	noAmount := !d.AmountKnown && d.Amount == 0
+	switch {
+	case d.Status == StatusOpen && !d.Closed.IsZero() && e.cal.EndOfDay(d.Closed).Before(e.now):
+		add(HygienePastClose)
+	case d.Status != StatusOpen && d.Closed.IsZero():
+		add(HygieneClosedNoDate)
+	}
+	if (open || d.Status == StatusWon) && noAmount {
+		add(HygieneMissingAmount)
+	}
+	if (open || d.Status == StatusWon) && d.Account == "" {
+		add(HygieneMissingAccount)
+	}
+	if d.Status == StatusWon && !noAmount && d.Amount <= 0 {
+		add(HygieneWonZero)
+	}
+	if unknownOwner {
+		add(HygieneUnknownOwner)
+	}
+	if len(e.ds.ListPrices) > 0 {
+		if _, ok := e.ds.ListPrices[d.Product]; !ok {
+			add(HygieneUnknownProduct)
+		}
+	}
+	if seen != nil && !d.Created.IsZero() {
+		k := dupKey{d.Account, d.Product, d.Amount, d.Created.UnixNano()}
+		if seen[k] {
+			add(HygieneDuplicate)
+		}
+		seen[k] = true
+	}
+	return hits
+}
+
+// summarize counts hits by kind, keeping the first maxListed deals of each.
+func (e *engine) summarize(lists [][]hit) []Hygiene {
+	out := make([]Hygiene, len(hygieneLabels))
+	for k, l := range hygieneLabels {
+		out[k] = Hygiene{Kind: l.kind, Label: l.label}
+	}
+	for _, hits := range lists {
+		for _, h := range hits {
+			x := &out[h.kind]
+			x.Count++
+			if len(x.Deals) < maxListed {
+				x.Deals = append(x.Deals, e.ref(h.deal, -1))
+			}
+		}
+	}
+	kept := out[:0]
+	for _, x := range out {
+		if x.Count > 0 {
+			kept = append(kept, x)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return kept
+}
