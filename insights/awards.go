@@ -69,13 +69,13 @@ func topCloser(members []RepReport, p Period) (Award, bool) {
 }
 
 func quotaCrushers(members []RepReport, p Period) []Award {
-	var done []RepReport
-	for _, m := range members {
-		if m.Metrics.HasAttainment && m.Metrics.Attainment >= 1 {
+	var done []*RepReport
+	for i := range members {
+		if m := &members[i]; m.Metrics.HasAttainment && m.Metrics.Attainment >= 1 {
 			done = append(done, m)
 		}
 	}
-	slices.SortStableFunc(done, func(a, b RepReport) int { return cmp.Compare(b.Metrics.Attainment, a.Metrics.Attainment) })
+	slices.SortStableFunc(done, func(a, b *RepReport) int { return cmp.Compare(b.Metrics.Attainment, a.Metrics.Attainment) })
 	var awards []Award
 	for _, m := range done[:min(len(done), maxListed)] {
 		awards = append(awards, Award{Rep: m.Rep.ID, Kind: AwardQuotaCrusher,

@@ -50,7 +50,7 @@ func comparisons(r *RepReport) []comparison {
 	if s.TeamSize < 2 {
 		return nil
 	}
-	var cs []comparison
+	cs := make([]comparison, 0, 8)
 	add := func(ok bool, id MetricID, rep, team float64, lowerBetter bool) {
 		if ok {
 			cs = append(cs, comparison{id, rep, team, lowerBetter})

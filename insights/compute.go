@@ -292,38 +292,69 @@ func (e *engine) expectedCycle(ri int) float64 {
 }
 
 func (e *engine) snapshot() Snapshot {
-	s := Snapshot{AsOf: e.now}
-	for _, kind := range e.opts.Periods {
-		reps, teams := e.reportsFor(kind)
-		s.Reps = append(s.Reps, reps...)
+	kinds := e.opts.Periods
+	// Tally every rep for every distinct span in one pass per rep, so that
+	// a rep's deals are read while they are in cache.
+	var spans []span
+	var weeks [][]time.Time
+	index := func(sp span) int {
+		for i, s := range spans {
+			if s.p.Start.Equal(sp.p.Start) && s.p.End.Equal(sp.p.End) && s.asOf.Equal(sp.asOf) {
+				return i
+			}
+		}
+		spans = append(spans, sp)
+		weeks = append(weeks, nil)
+		return len(spans) - 1
+	}
+	type pair struct {
+		cur, prev   span
+		icur, iprev int
+	}
+	pairs := make([]pair, len(kinds))
+	for k, kind := range kinds {
+		cur := e.spanOf(e.cal.Period(kind, e.now))
+		prev := e.spanOf(e.cal.Previous(cur.p))
+		pairs[k] = pair{cur: cur, prev: prev, icur: index(cur), iprev: index(prev)}
+		weeks[pairs[k].icur] = e.weekWindow(cur)
+	}
+	tallies := make([][]tally, len(spans))
+	for i := range tallies {
+		tallies[i] = make([]tally, len(e.reps))
+	}
+	e.parallel(len(e.reps), func(ri int) {
+		rate, cycle := e.forecastRate(ri), e.expectedCycle(ri)
+		for si, sp := range spans {
+			t := e.tallyRep(ri, sp, rate, cycle)
+			t.quota, t.source = e.quotaFor(ri, sp.p)
+			t.weekly = e.weeklyWon(ri, weeks[si], sp)
+			tallies[si][ri] = t
+		}
+	})
+	n := len(e.reps)
+	s := Snapshot{AsOf: e.now, Reps: make([]RepReport, n*len(kinds))}
+	for k, pr := range pairs {
+		out := s.Reps[k*n : (k+1)*n : (k+1)*n]
+		teams := e.reportsFor(pr.cur, pr.prev, tallies[pr.icur], tallies[pr.iprev], weeks[pr.icur], out)
 		s.Teams = append(s.Teams, teams...)
 	}
 	return s
 }
 
-// reportsFor builds every rep and team report for one period kind.
-func (e *engine) reportsFor(kind PeriodKind) ([]RepReport, []TeamReport) {
-	cur := e.spanOf(e.cal.Period(kind, e.now))
-	prev := e.spanOf(e.cal.Previous(cur.p))
-	weeks := e.weekWindow(cur)
-	tallies := make([]tally, len(e.reps))
+// reportsFor builds every rep report for the span cur into out, in snapshot
+// order, and returns the team reports. prev is the period before cur; the
+// tallies are by rep index.
+func (e *engine) reportsFor(cur, prev span, tallies, prevTallies []tally, weeks []time.Time, out []RepReport) []TeamReport {
 	reports := make([]RepReport, len(e.reps))
 	e.parallel(len(e.reps), func(ri int) {
-		rate, cycle := e.forecastRate(ri), e.expectedCycle(ri)
-		t := e.tallyRep(ri, cur, rate, cycle)
-		t.quota, t.source = e.quotaFor(ri, cur.p)
-		t.weekly = e.weeklyWon(ri, weeks, cur)
-		pt := e.tallyRep(ri, prev, rate, cycle)
-		pt.quota, pt.source = e.quotaFor(ri, prev.p)
 		reports[ri] = RepReport{
 			Rep:        e.reps[ri],
 			Period:     cur.p,
 			AsOf:       cur.asOf,
-			Metrics:    t.metrics(cur),
-			Previous:   pt.metrics(prev),
-			StaleDeals: e.staleRefs(t.stalest, cur.asOf),
+			Metrics:    tallies[ri].metrics(cur),
+			Previous:   prevTallies[ri].metrics(prev),
+			StaleDeals: e.staleRefs(tallies[ri].stalest, cur.asOf),
 		}
-		tallies[ri] = t
 	})
 	groups := e.groups()
 	e.standings(reports, groups)
@@ -331,13 +362,12 @@ func (e *engine) reportsFor(kind PeriodKind) ([]RepReport, []TeamReport) {
 		coach(&reports[ri])
 	}
 	order := e.repOrder(reports)
-	sorted := make([]RepReport, len(order))
 	pos := make([]int, len(order))
 	for i, ri := range order {
-		sorted[i] = reports[ri]
+		out[i] = reports[ri]
 		pos[ri] = i
 	}
-	return sorted, e.teamReports(cur, sorted, pos, tallies, groups, weeks)
+	return e.teamReports(cur, out, pos, tallies, groups, weeks)
 }
 
 // parallel calls f(i) for i in [0, n) on up to GOMAXPROCS goroutines and

@@ -1,5 +1,10 @@
 package insights
 
+import (
+	"cmp"
+	"slices"
+)
+
 // The kinds of CRM data problem a TeamReport's Hygiene lists, in the order
 // it lists them.
 const (
@@ -35,16 +40,22 @@ var hygieneLabels = []struct{ kind, label string }{
 	{HygieneDuplicate, "Likely duplicate deals"},
 }
 
+// Indexes into hygieneLabels.
+const (
+	hPastClose = iota
+	hMissingAmount
+	hMissingAccount
+	hWonZero
+	hClosedNoDate
+	hUnknownOwner
+	hUnknownProduct
+	hDuplicate
+)
+
 // hit is one deal with one problem: kind indexes hygieneLabels.
 type hit struct {
 	kind int
 	deal int32
-}
-
-type dupKey struct {
-	account, product string
-	amount           float64
-	created          int64
 }
 
 // hygieneOf returns the data problems among group gi's deals as of now,
@@ -60,16 +71,15 @@ func (e *engine) hygieneOf(gi int) []Hygiene {
 
 func (e *engine) hygieneByGroup() [][]Hygiene {
 	hits := make([][]hit, len(e.reps))
-	seen := map[dupKey]bool{}
-	for ri := range e.reps {
-		clear(seen)
+	e.parallel(len(e.reps), func(ri int) {
 		for _, di := range e.deals[ri] {
-			hits[ri] = e.checkDeal(hits[ri], di, !e.known[ri], seen)
+			hits[ri] = e.checkDeal(hits[ri], di, !e.known[ri])
 		}
-	}
+		hits[ri] = e.duplicates(hits[ri], e.deals[ri])
+	})
 	var orphans []hit
 	for _, di := range e.orphans {
-		orphans = e.checkDeal(orphans, di, true, nil)
+		orphans = e.checkDeal(orphans, di, true)
 	}
 	groups := e.groups()
 	out := make([][]Hygiene, len(groups))
@@ -86,48 +96,66 @@ func (e *engine) hygieneByGroup() [][]Hygiene {
 	return out
 }
 
-// checkDeal appends deal di's problems to hits. seen tracks the duplicate
-// keys of the owner's deals so far; nil skips the duplicate check.
-func (e *engine) checkDeal(hits []hit, di int32, unknownOwner bool, seen map[dupKey]bool) []hit {
+// checkDeal appends deal di's problems, other than duplication, to hits.
+func (e *engine) checkDeal(hits []hit, di int32, unknownOwner bool) []hit {
 	d := &e.ds.Deals[di]
 	open := d.Status == StatusOpen || !d.Closed.IsZero() && !d.Closed.Before(e.now)
-	add := func(kind string) {
-		for k, l := range hygieneLabels {
-			if l.kind == kind {
-				hits = append(hits, hit{kind: k, deal: di})
-			}
-		}
-	}
+	add := func(kind int) { hits = append(hits, hit{kind: kind, deal: di}) }
 	noAmount := !d.AmountKnown && d.Amount == 0
 	switch {
 	case d.Status == StatusOpen && !d.Closed.IsZero() && e.cal.EndOfDay(d.Closed).Before(e.now):
-		add(HygienePastClose)
+		add(hPastClose)
 	case d.Status != StatusOpen && d.Closed.IsZero():
-		add(HygieneClosedNoDate)
+		add(hClosedNoDate)
 	}
 	if (open || d.Status == StatusWon) && noAmount {
-		add(HygieneMissingAmount)
+		add(hMissingAmount)
 	}
 	if (open || d.Status == StatusWon) && d.Account == "" {
-		add(HygieneMissingAccount)
+		add(hMissingAccount)
 	}
 	if d.Status == StatusWon && !noAmount && d.Amount <= 0 {
-		add(HygieneWonZero)
+		add(hWonZero)
 	}
 	if unknownOwner {
-		add(HygieneUnknownOwner)
+		add(hUnknownOwner)
 	}
 	if len(e.ds.ListPrices) > 0 {
 		if _, ok := e.ds.ListPrices[d.Product]; !ok {
-			add(HygieneUnknownProduct)
+			add(hUnknownProduct)
 		}
 	}
-	if seen != nil && !d.Created.IsZero() {
-		k := dupKey{d.Account, d.Product, d.Amount, d.Created.UnixNano()}
-		if seen[k] {
-			add(HygieneDuplicate)
+	return hits
+}
+
+// duplicates appends a hit for every deal among one owner's deals that
+// repeats an earlier one's account, product, amount and created time
+// (created time known).
+func (e *engine) duplicates(hits []hit, deals []int32) []hit {
+	type key struct {
+		created int64
+		amount  float64
+		deal    int32
+	}
+	keys := make([]key, 0, len(deals))
+	for _, di := range deals {
+		if d := &e.ds.Deals[di]; !d.Created.IsZero() {
+			keys = append(keys, key{d.Created.UnixNano(), d.Amount, di})
 		}
-		seen[k] = true
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.created, b.created), cmp.Compare(a.amount, b.amount), cmp.Compare(a.deal, b.deal))
+	})
+	for i := 1; i < len(keys); i++ {
+		// Within a run of equal created time and amount, compare with every
+		// earlier deal of the run.
+		for j := i - 1; j >= 0 && keys[j].created == keys[i].created && keys[j].amount == keys[i].amount; j-- {
+			a, b := &e.ds.Deals[keys[j].deal], &e.ds.Deals[keys[i].deal]
+			if a.Account == b.Account && a.Product == b.Product {
+				hits = append(hits, hit{kind: hDuplicate, deal: keys[i].deal})
+				break
+			}
+		}
 	}
 	return hits
 }

@@ -189,6 +189,9 @@ func (t *tally) keepStale(s staleDeal) {
 	if i >= maxListed {
 		return
 	}
+	if t.stalest == nil {
+		t.stalest = make([]staleDeal, 0, maxListed)
+	}
 	if len(t.stalest) < maxListed {
 		t.stalest = append(t.stalest, staleDeal{})
 	}
@@ -235,6 +238,21 @@ func lastMove(d *Deal, asOf time.Time) time.Time {
 		}
 	}
 	return d.Created
+}
+
+// mergeAll returns the sum of the tallies of reps, allocating each list
+// once.
+func mergeAll(tallies []tally, reps []int) tally {
+	var won, cycles int
+	for _, ri := range reps {
+		won += len(tallies[ri].wonAmounts)
+		cycles += len(tallies[ri].cycles)
+	}
+	t := tally{biggestAt: -1, wonAmounts: make([]float64, 0, won), cycles: make([]float64, 0, cycles)}
+	for _, ri := range reps {
+		t.merge(&tallies[ri])
+	}
+	return t
 }
 
 // merge adds o's figures to t, for team totals.

@@ -83,9 +83,9 @@ func sortedKeys[V any](m map[string]V) []string {
 // manager's team, else their office, else all reps.
 func (e *engine) standings(reports []RepReport, groups []group) {
 	for gi, g := range groups {
-		var ms []Metrics
-		for _, ri := range g.members {
-			ms = append(ms, reports[ri].Metrics)
+		ms := make([]*Metrics, len(g.members))
+		for i, ri := range g.members {
+			ms[i] = &reports[ri].Metrics
 		}
 		base := teamStanding(ms)
 		base.Team, base.TeamName, base.TeamSize = g.key, g.name, len(g.members)
@@ -106,11 +106,13 @@ func (e *engine) standings(reports []RepReport, groups []group) {
 // over the members that have the figure: win rate over those with a closed
 // deal, deal size over those with a win, and so on; won revenue and
 // activities over all.
-func teamStanding(ms []Metrics) Standing {
-	var won, rate, size, cycle, att, cov, stale, acts []float64
+func teamStanding(ms []*Metrics) Standing {
+	won := make([]float64, 0, len(ms))
+	acts := make([]float64, 0, len(ms))
+	var rate, size, cycle, att, cov, stale []float64
 	for _, m := range ms {
 		won = append(won, m.WonRevenue)
-		acts = append(acts, float64(activityCount(m)))
+		acts = append(acts, float64(activityCount(*m)))
 		if m.HasWinRate {
 			rate = append(rate, m.WinRate)
 		}
@@ -127,7 +129,7 @@ func teamStanding(ms []Metrics) Standing {
 			cov = append(cov, m.Coverage)
 		}
 		if m.OpenDeals > 0 {
-			stale = append(stale, staleShare(m))
+			stale = append(stale, staleShare(*m))
 		}
 	}
 	return Standing{
@@ -144,7 +146,7 @@ func teamStanding(ms []Metrics) Standing {
 
 // ranks returns each entry's rank by won revenue, highest first; ties share
 // the better rank (1, 2, 2, 4).
-func ranks(ms []Metrics) []int {
+func ranks(ms []*Metrics) []int {
 	order := make([]int, len(ms))
 	for i := range order {
 		order[i] = i
@@ -191,14 +193,11 @@ func staleShare(m Metrics) float64 {
 func (e *engine) teamReports(cur span, sorted []RepReport, pos []int, tallies []tally, groups []group, weeks []time.Time) []TeamReport {
 	teams := make([]TeamReport, len(groups))
 	for gi, g := range groups {
-		var total tally
-		for _, ri := range g.members {
-			total.merge(&tallies[ri])
-		}
+		total := mergeAll(tallies, g.members)
 		members := membersOf(g, sorted, pos)
-		ms := make([]Metrics, len(members))
+		ms := make([]*Metrics, len(members))
 		for i := range members {
-			ms[i] = members[i].Metrics
+			ms[i] = &members[i].Metrics
 		}
 		t := TeamReport{
 			Team:        g.key,
@@ -253,11 +252,11 @@ func membersOf(g group, sorted []RepReport, pos []int) []RepReport {
 func rankTeams(teams []TeamReport, groups []group) {
 	for _, kind := range []groupKind{groupAll, groupOffice, groupManager} {
 		var idx []int
-		var ms []Metrics
+		var ms []*Metrics
 		for gi, g := range groups {
 			if g.kind == kind {
 				idx = append(idx, gi)
-				ms = append(ms, teams[gi].Total)
+				ms = append(ms, &teams[gi].Total)
 			}
 		}
 		rank := ranks(ms)
@@ -279,26 +278,32 @@ func pace(members []RepReport, cur span) (ahead, atRisk []RepID) {
 	if elapsed <= 0 {
 		return nil, nil
 	}
-	var a, r []RepReport
-	for _, m := range members {
-		switch pace := m.Metrics.Attainment / elapsed; {
-		case !m.Metrics.HasAttainment:
+	var a, r []*RepReport
+	for i := range members {
+		m := &members[i].Metrics
+		switch pace := m.Attainment / elapsed; {
+		case !m.HasAttainment:
 		case pace >= aheadPace:
-			a = append(a, m)
-		case pace < riskPace && m.Metrics.Forecast < m.Metrics.Quota:
-			r = append(r, m)
+			a = append(a, &members[i])
+		case pace < riskPace && m.Forecast < m.Quota:
+			r = append(r, &members[i])
 		}
 	}
-	byAttainment := func(x, y RepReport) int { return cmp.Compare(y.Metrics.Attainment, x.Metrics.Attainment) }
+	byAttainment := func(x, y *RepReport) int { return cmp.Compare(y.Metrics.Attainment, x.Metrics.Attainment) }
 	slices.SortStableFunc(a, byAttainment)
-	slices.SortStableFunc(r, func(x, y RepReport) int { return byAttainment(y, x) })
-	for _, m := range a {
-		ahead = append(ahead, m.Rep.ID)
+	slices.SortStableFunc(r, func(x, y *RepReport) int { return byAttainment(y, x) })
+	return repIDs(a), repIDs(r)
+}
+
+func repIDs(rs []*RepReport) []RepID {
+	if len(rs) == 0 {
+		return nil
 	}
-	for _, m := range r {
-		atRisk = append(atRisk, m.Rep.ID)
+	ids := make([]RepID, len(rs))
+	for i, r := range rs {
+		ids[i] = r.Rep.ID
 	}
-	return ahead, atRisk
+	return ids
 }
 
 // staleRefs turns stale deals into DealRefs.
