@@ -97,8 +97,10 @@ func (s *Server) chatPostMessage(req *apiRequest) (obj, *apiError) {
 	if e := c.check(req.str("attachments") != ""); e != nil {
 		return nil, e
 	}
-	if ok, retry := s.limits.allowPost(channel, s.cfg.Now()); !ok {
-		return nil, &apiError{code: "ratelimited", retry: retry}
+	if s.limits.override["chat.postMessage"] >= 0 { // negative: unlimited, for benchmarks
+		if ok, retry := s.limits.allowPost(channel, s.cfg.Now()); !ok {
+			return nil, &apiError{code: "ratelimited", retry: retry}
+		}
 	}
 	m := &stored{Text: c.Text, Blocks: c.Blocks, Metadata: c.Metadata, ThreadTS: req.str("thread_ts")}
 	s.storeLocked(channel, m)

@@ -94,8 +94,11 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	if string(c.Blocks) == "null" {
 		c.Blocks = nil
 	}
-	if string(c.Metadata) == "null" || string(c.Metadata) == `{"event_type":"","event_payload":null}` {
-		c.Metadata = nil // slack-go always sends its zero SlackMetadata
+	var meta struct {
+		EventType string `json:"event_type"`
+	}
+	if json.Unmarshal(c.Metadata, &meta) != nil || meta.EventType == "" {
+		c.Metadata = nil // slack-go always sends a metadata object, empty when unset
 	}
 	if !msg.DeleteOriginal {
 		if e := c.check(false); e != nil {

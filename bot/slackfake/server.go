@@ -47,7 +47,8 @@ type Config struct {
 	EventRetryDelays []time.Duration     // waits before each redelivery (default {0, 1m, 5m}); at most 3 are used
 	PingInterval     time.Duration       // WebSocket ping period (default 5s, at most 10s)
 	// Limits overrides calls per minute per Web API method: absent or 0 keeps the tier default,
-	// negative means unlimited. For chat.postMessage a positive value adds a workspace-wide cap.
+	// negative means unlimited. For chat.postMessage a positive value adds a workspace-wide cap
+	// and a negative one also lifts the per-channel rate (for benchmarks).
 	Limits map[string]int
 	// PerChannelPostInterval is chat.postMessage's sustained rate per channel (default 1s); a
 	// burst of 3 is tolerated.
@@ -75,6 +76,7 @@ type Server struct {
 	dir       directory
 	tickets   map[string]bool // unused apps.connections.open tickets
 	conns     []*socket
+	joining   int // sockets between upgrade and hello
 	rr        int
 	connects  int
 	pending   map[string]*envelope

@@ -99,10 +99,15 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(1 << 20)
 
+	// The slot is reserved before hello goes out, so that hello is always the socket's first
+	// frame and concurrent handshakes cannot exceed maxSockets.
 	s.mu.Lock()
 	n := s.nextSeqLocked()
 	c := &socket{ws: ws, host: fmt.Sprintf("applink-fake-%d", n), gone: make(chan struct{})}
-	count := len(s.conns) + 1
+	count := len(s.conns) + s.joining + 1
+	if count <= maxSockets {
+		s.joining++
+	}
 	s.mu.Unlock()
 
 	if count > maxSockets {
@@ -116,15 +121,12 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 	h.DebugInfo.ApproximateConnectionTime = 18060
 	h.ConnectionInfo.AppID = AppID
 	b, _ := json.Marshal(h)
-	// hello goes out before the socket is registered, so that it is always the first frame.
-	if err := c.write(b); err != nil {
-		_ = ws.Close()
-		return
-	}
+	err = c.write(b)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	s.joining--
+	if err != nil || s.closed {
 		_ = ws.Close()
 		return
 	}
