@@ -23,7 +23,7 @@ func (im *importer) presize(rows int, offset int64) {
 	if rows != 1000 || offset <= 0 || im.size <= 0 {
 		return
 	}
-	est := int(im.size/offset*int64(rows)) + rows
+	est := int(float64(im.size)/float64(offset)*float64(rows)*1.02) + rows
 	if est <= cap(im.ds.Deals) || est > 50_000_000 {
 		return
 	}

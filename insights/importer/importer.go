@@ -124,10 +124,11 @@ type Result struct {
 // close_date where those are known. A Salesforce task's WhatId becomes its
 // DealID only when it names an opportunity (ID prefix 006).
 //
-// A bad row is recorded in Result.Errors and skipped. Import returns an error,
+// A bad row is recorded in Result.Errors and skipped. A file in a folder that
+// is not a recognised export is listed as skipped. Import returns an error,
 // and no Result, when a path cannot be read, a named file is not CSV or lacks
-// the columns its profile needs (the error names them), or Options are
-// invalid.
+// the columns its profile needs (the error names them), a folder holds no
+// recognised export, or Options are invalid.
 func Import(paths []string, opts Options) (Result, error) {
 	im, err := newImporter(opts)
 	if err != nil {
@@ -151,12 +152,17 @@ func Import(paths []string, opts Options) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		found := false
 		for _, name := range names {
 			src, err := im.classify(name, true)
 			if err != nil {
 				return Result{}, err
 			}
+			found = found || src.kind != nil && src.kind.read != nil
 			files = append(files, src)
+		}
+		if !found {
+			return Result{}, fmt.Errorf("%s: no recognised CRM export in folder", p)
 		}
 	}
 	// A stable sort keeps the given order within a phase.
@@ -205,15 +211,19 @@ func (r Result) Summary() string {
 		read += f.Read
 		imported += f.Imported
 		rejected += f.Rejected
-		if f.Profile != "skipped" {
+		if f.Profile != "skipped" && f.Kind != "ignored" {
 			used++
 		}
 	}
 	fmt.Fprintf(&b, "Read %s rows from %d files: %s imported, %s rejected.\n",
 		thousands(read), used, thousands(imported), thousands(rejected))
 	for _, f := range r.Files {
-		if f.Profile == "skipped" {
+		switch {
+		case f.Profile == "skipped":
 			fmt.Fprintf(&b, "  %s: skipped (%s)\n", f.Path, f.Note)
+			continue
+		case f.Kind == "ignored":
+			fmt.Fprintf(&b, "  %s: %s, not needed\n", f.Path, f.Profile)
 			continue
 		}
 		fmt.Fprintf(&b, "  %s: %s %s, %s read, %s imported, %s rejected\n",

@@ -102,10 +102,10 @@ func parsePeriod(s string, loc *time.Location) (start, end time.Time, err error)
 	if i := strings.IndexByte(p, 'Q'); i >= 0 {
 		var ys, qs string
 		if i == 0 {
-			qs, ys = p[1:2], strings.TrimLeft(p[min(2, len(p)):], " -/")
 			if len(p) < 2 {
 				return start, end, bad
 			}
+			qs, ys = p[1:2], strings.TrimLeft(p[2:], " -/")
 		} else {
 			ys, qs = strings.TrimRight(p[:i], " -/"), p[i+1:]
 		}

@@ -81,7 +81,7 @@ func (im *importer) sfOpportunities(t *table, fs *FileSummary) error {
 }
 
 // sfTasks reads a Salesforce Task export: one activity per task, its kind
-// from TaskSubtype, Type, Type__c or the Subject, its time ActivityDate
+// from TaskSubtype, Type or Type__c, else the Subject, its time ActivityDate
 // (the due date) or else CreatedDate.
 func (im *importer) sfTasks(t *table, fs *FileSummary) error {
 	return im.sfActivities(t, fs, insights.ActivityOther,
@@ -97,10 +97,11 @@ func (im *importer) sfEvents(t *table, fs *FileSummary) error {
 
 func (im *importer) sfActivities(t *table, fs *FileSummary, def insights.ActivityKind, cAt, cCreated int) error {
 	var (
-		cID    = t.col("id")
-		cOwner = t.col("ownerid")
-		cWhat  = t.col("whatid")
-		cKinds = []int{t.col("tasksubtype"), t.col("eventsubtype"), t.col("type"), t.col("type__c"), t.col("subject")}
+		cID      = t.col("id")
+		cOwner   = t.col("ownerid")
+		cWhat    = t.col("whatid")
+		cTypes   = []int{t.col("tasksubtype"), t.col("eventsubtype"), t.col("type"), t.col("type__c")}
+		cSubject = t.col("subject")
 	)
 	return im.rows(t, fs, func(rec []string) error {
 		a := insights.Activity{ID: strings.Clone(field(rec, cID)), Kind: def}
@@ -122,18 +123,33 @@ func (im *importer) sfActivities(t *table, fs *FileSummary, def insights.Activit
 		if a.At.IsZero() {
 			return errors.New("no activity date")
 		}
-		for _, c := range cKinds {
-			if k, ok := activityKind(field(rec, c)); ok {
-				a.Kind = k
-				break
-			}
-		}
+		a.Kind = sfKind(rec, cTypes, cSubject, def)
 		if what := field(rec, cWhat); strings.HasPrefix(what, "006") {
 			a.DealID = im.intern(what)
 		}
 		im.addActivity(a)
 		return nil
 	})
+}
+
+// sfKind decides an activity's kind: the first type column with a value
+// other than the generic "Task" decides (Call, Email, Meeting, else other);
+// with none, a subject that mentions a call, email or meeting does; else def.
+func sfKind(rec []string, cTypes []int, cSubject int, def insights.ActivityKind) insights.ActivityKind {
+	for _, c := range cTypes {
+		v := field(rec, c)
+		if v == "" || strings.EqualFold(v, "task") {
+			continue
+		}
+		if k, ok := activityKind(v); ok {
+			return k
+		}
+		return insights.ActivityOther
+	}
+	if k, ok := activityKind(field(rec, cSubject)); ok {
+		return k
+	}
+	return def
 }
 
 // activityKind recognises call, email and meeting in a type or subject.
