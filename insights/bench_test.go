@@ -82,6 +82,8 @@ func BenchmarkCompute1M(b *testing.B) {
 	s := Compute(ds, Calendar{}, now, Options{})
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "snapshot-MiB")
+	b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/(1<<20), "snapshot-MiB")
+	b.ReportMetric(float64(after.HeapAlloc)/(1<<20), "heap-MiB")
 	runtime.KeepAlive(s)
+	runtime.KeepAlive(ds)
 }

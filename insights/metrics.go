@@ -145,11 +145,12 @@ func (e *engine) addDeal(t *tally, di int32, sp span, rate, cycleDays float64) {
 		t.addReached(e.funnel.reachedClosed(d, di, asOf))
 		return
 	}
+	value := e.openValue(d)
 	t.open++
-	t.pipeline += d.Amount
+	t.pipeline += value
 	if sp.p.Contains(expectedClose(d, asOf, cycleDays)) {
-		t.inPeriod += d.Amount
-		t.weighted += d.Amount * rate
+		t.inPeriod += value
+		t.weighted += value * rate
 	}
 	stage := e.funnel.stageAt(d, di, asOf)
 	if last := lastMove(d, asOf); !last.IsZero() {
@@ -159,6 +160,15 @@ func (e *engine) addDeal(t *tally, di int32, sp span, rate, cycleDays float64) {
 		}
 	}
 	t.addReached(e.funnel.reachedOpen(d, stage, asOf))
+}
+
+// openValue is what an open deal is worth to the pipeline: its amount, or
+// when the CRM left that blank, its product's list price (zero if unknown).
+func (e *engine) openValue(d *Deal) float64 {
+	if d.AmountKnown || d.Amount != 0 {
+		return d.Amount
+	}
+	return e.ds.ListPrices[d.Product]
 }
 
 func (t *tally) addWon(d *Deal, di int32) {

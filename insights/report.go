@@ -63,15 +63,18 @@ type Metrics struct {
 	// won deals with both dates.
 	MedianCycleDays float64 `json:"median_cycle_days"`
 	HasCycle        bool    `json:"has_cycle"`
-	// Open pipeline as of now: open deals' count and value (not limited to
-	// the period).
+	// Open pipeline as of now (for a period that has ended, as of its end):
+	// open deals' count and value, not limited to the period. A deal whose
+	// amount is blank is valued at its product's list price, where known.
 	OpenDeals int     `json:"open_deals"`
 	Pipeline  float64 `json:"pipeline"`
 	// Quota for the period and Attainment = WonRevenue ÷ Quota.
 	Quota         float64 `json:"quota"`
 	Attainment    float64 `json:"attainment"`
 	HasAttainment bool    `json:"has_attainment"`
-	// Coverage = Pipeline ÷ remaining quota; NeededCoverage = 1 ÷ WinRate.
+	// Coverage = Pipeline ÷ remaining quota (Quota − WonRevenue); it is
+	// undefined (HasCoverage false) once quota is met or the period is over.
+	// NeededCoverage = 1 ÷ WinRate, zero without wins.
 	Coverage       float64 `json:"coverage"`
 	HasCoverage    bool    `json:"has_coverage"`
 	NeededCoverage float64 `json:"needed_coverage"`
@@ -96,7 +99,11 @@ type Metrics struct {
 	QuotaSource string `json:"quota_source,omitempty"`
 	// Activities logged in the period, by kind.
 	Activities map[ActivityKind]int `json:"activities,omitempty"`
-	// StaleDeals counts open deals with no movement for longer than usual.
+	// StaleDeals counts open deals with no movement (Moved, else the last
+	// stage change, else Created) for longer than their stage's usual time:
+	// the 80th percentile of the time deals spent in that stage according to
+	// stage histories, else of whole created-to-close cycles, else 30 days;
+	// or Options.StaleAfterDays when set.
 	StaleDeals int `json:"stale_deals"`
 }
 
@@ -155,12 +162,16 @@ type Finding struct {
 
 // RepReport is everything shown to one rep for one period.
 type RepReport struct {
-	Rep      Rep       `json:"rep"`
-	Period   Period    `json:"period"`
-	AsOf     time.Time `json:"as_of"`
-	Metrics  Metrics   `json:"metrics"`
-	Previous Metrics   `json:"previous"`
-	Standing Standing  `json:"standing"`
+	Rep    Rep    `json:"rep"`
+	Period Period `json:"period"`
+	// AsOf is when the figures stand: now, or the period's end when that
+	// has passed (last week).
+	AsOf    time.Time `json:"as_of"`
+	Metrics Metrics   `json:"metrics"`
+	// Previous holds the same figures for the period before (Calendar
+	// Previous), as they stood at its end.
+	Previous Metrics  `json:"previous"`
+	Standing Standing `json:"standing"`
 	// Strengths are the rep's best metrics against the team; Focus the one
 	// to improve, nil when nothing stands out.
 	Strengths  []Finding `json:"strengths,omitempty"`
@@ -177,10 +188,14 @@ type TeamReport struct {
 	Members  []RepReport `json:"members"`
 	Total    Metrics     `json:"total"`
 	Standing Standing    `json:"standing"`
-	// Ahead and AtRisk list reps by ID against quota pace.
+	// Members are the team's rep reports, by won revenue within manager
+	// (see Snapshot). Ahead and AtRisk list reps by ID against quota pace:
+	// pace = Attainment ÷ elapsed share of the period; ahead at 1.1 or more,
+	// at risk under 0.8 with a forecast short of quota.
 	Ahead  []RepID `json:"ahead,omitempty"`
 	AtRisk []RepID `json:"at_risk,omitempty"`
-	// Bottleneck is the stage with the lowest conversion, empty if unknown.
+	// Bottleneck is the stage with the lowest conversion among those at
+	// least five deals entered, empty if none.
 	Bottleneck   string       `json:"bottleneck,omitempty"`
 	StageFunnel  []StageStat  `json:"stage_funnel,omitempty"`
 	StaleDeals   []DealRef    `json:"stale_deals,omitempty"`
@@ -190,7 +205,13 @@ type TeamReport struct {
 }
 
 // StageStat is one stage of the funnel: deals that entered it and deals that
-// went on to the next stage.
+// went on to the next stage (for the last open stage, were won), among deals
+// open at the period's as-of time or closed in the period. Without stage
+// history a deal is taken to have passed every stage before its current
+// one, a won deal every open stage, and a lost deal whose stage is not an
+// open one to have been lost at the last open stage. MedianDays is the
+// dataset-wide median time spent in the stage, from stage histories (zero
+// without them).
 type StageStat struct {
 	Stage      string  `json:"stage"`
 	Entered    int     `json:"entered"`
@@ -207,7 +228,9 @@ type Hygiene struct {
 	Deals []DealRef `json:"deals,omitempty"`
 }
 
-// WeekAmount is won revenue in the week starting at Start.
+// WeekAmount is won revenue in the week starting at Start. WeeklyWon covers
+// up to 12 calendar weeks ending with the week holding the report's AsOf,
+// leaving out weeks before the first won deal in the data.
 type WeekAmount struct {
 	Start  time.Time `json:"start"`
 	Amount float64   `json:"amount"`
