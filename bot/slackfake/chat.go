@@ -49,7 +49,7 @@ func contentOf(req *apiRequest) content {
 // check applies Slack's message rules: some text, blocks or attachments; text within 40,000
 // characters; at most 50 valid blocks.
 func (c content) check(hasAttachments bool) *apiError {
-	if c.Text == "" && len(c.Blocks) == 0 && !hasAttachments {
+	if c.Text == "" && (len(c.Blocks) == 0 || string(c.Blocks) == "[]") && !hasAttachments {
 		return fail("no_text")
 	}
 	if e := checkText(c.Text); e != nil {

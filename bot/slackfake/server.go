@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 		base:      "http://" + ln.Addr().String(),
 		done:      make(chan struct{}),
 		changed:   make(chan struct{}),
-		dir:       newDirectory(cfg.Users, cfg.UserGroups, cfg.Now()),
+		dir:       newDirectory(cfg.Users, cfg.UserGroups),
 		tickets:   map[string]bool{},
 		pending:   map[string]*envelope{},
 		events:    map[string]*eventState{},

@@ -14,14 +14,16 @@ type User struct {
 	RealName string
 	Email    string
 	TZ       string // IANA name, e.g. "America/Los_Angeles"; empty means UTC
-	TZOffset int    // seconds east of UTC; computed from TZ at Config.Now when 0
+	TZOffset int    // seconds east of UTC; when 0, computed from TZ at Config.Now on each answer
 	IsBot    bool
 	Deleted  bool
 }
 
-// DefaultUsers returns the seeded workspace: the RepCoach bot, Slackbot, a deactivated rep, and
-// 28 people across sales (reps and managers in Americas, EMEA and APAC teams), ops and leadership,
-// in time zones from UTC-8 to UTC+10 (including UTC+5:30). Emails are @repcoach.example.
+// DefaultUsers returns the seeded workspace of 32 members: the RepCoach bot (BotUserID), Slackbot
+// (no email, as in real workspaces), a deactivated rep, and 29 people in sales (a manager and
+// reps in each of the Americas West, Americas East, EMEA and APAC teams, plus two reps who share
+// a full name), ops and leadership, in time zones from America/Los_Angeles (UTC-8) through
+// Europe/London, Asia/Kolkata (UTC+5:30) to Australia/Sydney. Emails are handle@repcoach.example.
 func DefaultUsers() []User {
 	p := func(id, name, real, tz string) User {
 		return User{ID: id, Name: name, RealName: real, Email: name + "@repcoach.example", TZ: tz}
@@ -101,9 +103,9 @@ type userGroup struct {
 	Members    []string
 }
 
-func newDirectory(users []User, groups map[string][]string, now time.Time) directory {
+func newDirectory(users []User, groups map[string][]string) directory {
 	d := directory{byID: map[string]int{}}
-	d.add(now, users...)
+	d.add(users...)
 	handles := make([]string, 0, len(groups))
 	for h := range groups {
 		handles = append(handles, h)
@@ -115,12 +117,9 @@ func newDirectory(users []User, groups map[string][]string, now time.Time) direc
 	return d
 }
 
-// add inserts or replaces users by ID, filling TZOffset from TZ at now.
-func (d *directory) add(now time.Time, users ...User) {
+// add inserts or replaces users by ID.
+func (d *directory) add(users ...User) {
 	for _, u := range users {
-		if u.TZOffset == 0 {
-			u.TZOffset = tzOffset(u.TZ, now)
-		}
 		if i, ok := d.byID[u.ID]; ok {
 			d.users[i] = u
 			continue
@@ -161,7 +160,7 @@ func (d *directory) group(id string) (userGroup, bool) {
 func (s *Server) AddUsers(u ...User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dir.add(s.cfg.Now(), u...)
+	s.dir.add(u...)
 }
 
 func tzOffset(tz string, now time.Time) int {

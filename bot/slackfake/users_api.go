@@ -15,6 +15,10 @@ func (s *Server) userJSON(u User) obj {
 	if tz == "" {
 		tz = "UTC"
 	}
+	offset := u.TZOffset
+	if offset == 0 {
+		offset = tzOffset(tz, now)
+	}
 	first, last, _ := strings.Cut(u.RealName, " ")
 	profile := obj{
 		"real_name": u.RealName, "real_name_normalized": normalize(u.RealName),
@@ -30,7 +34,7 @@ func (s *Server) userJSON(u User) obj {
 	}
 	o := obj{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "deleted": u.Deleted, "color": "9f69e7",
-		"real_name": u.RealName, "tz": tz, "tz_label": tzLabel(tz, now), "tz_offset": u.TZOffset,
+		"real_name": u.RealName, "tz": tz, "tz_label": tzLabel(tz, now), "tz_offset": offset,
 		"profile": profile, "is_admin": false, "is_owner": false, "is_primary_owner": false,
 		"is_restricted": false, "is_ultra_restricted": false, "is_bot": u.IsBot, "is_app_user": false,
 		"updated": now.Unix(), "is_email_confirmed": u.Email != "", "who_can_share_contact_card": "EVERYONE",

@@ -353,6 +353,10 @@ func TestUsers(t *testing.T) {
 	}
 	_, err = c.GetUserInfoContext(ctx, "U99NOBODY")
 	wantSlackErr(t, "unknown user", err, "user_not_found")
+	clk.Add(240 * 24 * time.Hour) // November: Los Angeles is back on standard time
+	if u, _ := c.GetUserInfoContext(ctx, "U11REPWST1"); u == nil || u.TZOffset != -8*3600 || u.TZLabel != "Pacific Standard Time" {
+		t.Errorf("users.info in November = %+v, want offset -28800, Pacific Standard Time", u)
+	}
 
 	seen := map[string]bool{}
 	pages := 0
