@@ -92,20 +92,12 @@ func (im *importer) classify(path string, inFolder bool) (*source, error) {
 		}
 		return k.profile == im.opts.Profile
 	}
+	mapped := len(im.opts.Mapping) > 0
 	for _, k := range kinds {
-		if !allowed(k) {
-			continue
+		if !allowed(k) || mapped && k.what == "deals" && k.profile != "generic" {
+			continue // a mapping means generic deals
 		}
-		if k.profile == "generic" && k.what == "deals" && len(im.opts.Mapping) > 0 {
-			if _, err := im.genericColumns(t); err == nil {
-				return &source{path: path, kind: k}, nil
-			}
-			continue
-		}
-		if t.has(k.need) {
-			if len(im.opts.Mapping) > 0 && k.what == "deals" && k.profile != "generic" {
-				continue // a mapping means generic deals
-			}
+		if len(im.missing(k, t)) == 0 {
 			return &source{path: path, kind: k}, nil
 		}
 	}
@@ -117,16 +109,8 @@ func (im *importer) classify(path string, inFolder bool) (*source, error) {
 		if !allowed(k) || k.read == nil {
 			continue
 		}
-		need := k.need
-		var missing []string
-		if k.profile == "generic" && k.what == "deals" && len(im.opts.Mapping) > 0 {
-			if _, err := im.genericColumns(t); err != nil {
-				missing = []string{err.Error()}
-			}
-		} else {
-			missing = t.missing(need)
-		}
-		if found := len(need) - len(missing); found > bestFound {
+		missing := im.missing(k, t)
+		if found := len(k.need) - len(missing); found > bestFound {
 			best, bestMissing, bestFound = k, missing, found
 		}
 	}
@@ -138,6 +122,18 @@ func (im *importer) classify(path string, inFolder bool) (*source, error) {
 			path, strings.Join(t.header, ", "), strings.Join(profiles, ", "))
 	}
 	return nil, fmt.Errorf("%s: missing columns for %s %s: %s", path, best.profile, best.what, strings.Join(bestMissing, ", "))
+}
+
+// missing lists the columns t lacks to be read as k. For generic deals
+// with a mapping, that is the mapped columns that are absent.
+func (im *importer) missing(k *kind, t *table) []string {
+	if k.profile == "generic" && k.what == "deals" && len(im.opts.Mapping) > 0 {
+		if _, err := im.genericColumns(t); err != nil {
+			return []string{err.Error()}
+		}
+		return nil
+	}
+	return t.missing(k.need)
 }
 
 // read reads one classified file and records its summary.

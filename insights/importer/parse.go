@@ -253,7 +253,8 @@ func (im *importer) date(s string) (time.Time, error) {
 func parseTime(s string, loc *time.Location) (time.Time, error) {
 	t, ok := isoDate(s, loc)
 	if !ok {
-		t, ok = tryLayouts(s, zonedLayouts, nil)
+		// The zone comes from the text; UTC only names a zero offset.
+		t, ok = tryLayouts(s, zonedLayouts, time.UTC)
 	}
 	if !ok {
 		t, ok = tryLayouts(s, localLayouts, loc)
@@ -272,14 +273,7 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 
 func tryLayouts(s string, layouts []string, loc *time.Location) (time.Time, bool) {
 	for _, l := range layouts {
-		var t time.Time
-		var err error
-		if loc == nil {
-			t, err = time.Parse(l, s)
-		} else {
-			t, err = time.ParseInLocation(l, s, loc)
-		}
-		if err == nil {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, true
 		}
 	}

@@ -97,15 +97,19 @@ func TestImportSalesforceUsersFile(t *testing.T) {
 			"005X,ana@corp,Ana,Diaz,ana@corp.example,Mo Li,East\n",
 		"Event.csv": "Id,OwnerId,WhatId,Subject,StartDateTime,EventSubtype\n" +
 			"00U1,005X,006A,Demo,2024-01-20T15:00:00.000+0000,Event\n",
+		"quotas.csv": "rep,period,amount\nana diaz,2024-Q1,5000\n",
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	res, err := Import([]string{dir}, Options{Profile: "salesforce"})
+	res, err := Import([]string{dir}, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := res.Dataset.Quotas; len(got) != 1 || got[0].Rep != "005X" {
+		t.Errorf("quota by user name: got %+v, want rep 005X", got)
 	}
 	wantReps := []insights.Rep{
 		{ID: "005X", Name: "Ana Diaz", Email: "ana@corp.example", Manager: "Mo Li", Team: "East"},

@@ -3,6 +3,8 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +31,8 @@ func (im *importer) quotaRows(t *table, fs *FileSummary) error {
 		return fmt.Errorf("%s: missing columns for quotas: end (with start) or period", t.path)
 	}
 	byName := map[string]insights.RepID{}
-	for _, r := range im.ds.Reps {
+	known := slices.Concat(im.ds.Reps, slices.Collect(maps.Values(im.users)), slices.Collect(maps.Values(im.opts.Users)))
+	for _, r := range known {
 		for _, k := range []string{strings.ToLower(r.Name), strings.ToLower(r.Email)} {
 			if k == "" {
 				continue
@@ -47,7 +50,7 @@ func (im *importer) quotaRows(t *table, fs *FileSummary) error {
 			return fmt.Errorf("%s is blank", t.header[cRep])
 		}
 		q := insights.Quota{Rep: insights.RepID(im.intern(rep))}
-		if _, known := im.reps[q.Rep]; !known {
+		if _, isID := im.reps[q.Rep]; !isID {
 			if id, ok := byName[strings.ToLower(rep)]; ok && id != "" {
 				q.Rep = id
 			}

@@ -84,13 +84,8 @@ func (t *table) col(names ...string) int {
 	return -1
 }
 
-// has reports whether every requirement is met; a requirement "a|b" is met
-// by either column.
-func (t *table) has(need []string) bool {
-	return len(t.missing(need)) == 0
-}
-
-// missing lists the requirements not met, in the order given.
+// missing lists the requirements not met, in the order given; a
+// requirement "a|b" is met by either column.
 func (t *table) missing(need []string) []string {
 	var out []string
 	for _, req := range need {

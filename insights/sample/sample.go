@@ -96,9 +96,11 @@ type rep struct {
 	weight   float64 // share of the deals
 }
 
-// Generate returns a made-up Dataset as cfg describes. Reps' IDs are their
-// full names; every date is the start of a day in cfg.Location except
-// activity times, which fall in working hours.
+// Generate returns a made-up Dataset as cfg describes: reps (IDs are their
+// full names, managers are not reps), deals with stage histories, activities,
+// a quota per rep and calendar quarter, and the products' list prices. Every
+// date is the start of a day in cfg.Location except activity times, which
+// fall in working hours.
 func Generate(cfg Config) insights.Dataset {
 	cfg = withDefaults(cfg)
 	g := &gen{
