@@ -78,7 +78,7 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 		fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)),
 	}
 	if s.TeamSize > 1 && s.Rank > 0 {
-		fields = append(fields, fmt.Sprintf("*Rank on won revenue*\n%d of %d in %s · team median %s", s.Rank, s.TeamSize, kit.Escape(teamName(s.TeamName)), kit.Money(s.MedianWonRevenue)))
+		fields = append(fields, fmt.Sprintf("*Rank on won revenue*\n%d of %d in %s · team median %s", s.Rank, s.TeamSize, kit.Escape(teamName(s.Team)), kit.Money(s.MedianWonRevenue)))
 	}
 	if n := activityTotal(m); n > 0 {
 		fields = append(fields, fmt.Sprintf("*Activities*\n%s", activityLine(m)))

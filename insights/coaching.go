@@ -105,7 +105,7 @@ func evidence(c comparison) string {
 	case MetricWinRate:
 		return fmt.Sprintf("win rate %s vs team median %s", pct(c.rep), pct(c.team))
 	case MetricAvgDealSize:
-		return fmt.Sprintf("average deal size %s vs team median %s", amount(c.rep), amount(c.team))
+		return fmt.Sprintf("average deal size %s vs team median %s", money(c.rep), money(c.team))
 	case MetricCycle:
 		return fmt.Sprintf("sales cycle %s days vs team median %s days", num(c.rep), num(c.team))
 	case MetricCoverage:
@@ -113,6 +113,9 @@ func evidence(c comparison) string {
 	case MetricStale:
 		return fmt.Sprintf("%s of open deals stale vs team median %s", pct(c.rep), pct(c.team))
 	case MetricActivity:
+		if c.rep == 1 {
+			return fmt.Sprintf("1 activity vs team median %s", num(c.team))
+		}
 		return fmt.Sprintf("%s activities vs team median %s", num(c.rep), num(c.team))
 	}
 	return fmt.Sprintf("%s %g vs team median %g", c.id, c.rep, c.team)
@@ -123,7 +126,7 @@ func tip(c comparison, r *RepReport) string {
 	m := r.Metrics
 	switch c.id {
 	case MetricAttainment:
-		return fmt.Sprintf("You need %s more to reach quota for %s: spend your best hours this week on the largest deals that can close in time.", amount(m.Quota-m.WonRevenue), r.Period.Label)
+		return fmt.Sprintf("You need %s more to reach quota for %s: spend your best hours this week on the largest deals that can close in time.", money(m.Quota-m.WonRevenue), r.Period.Label)
 	case MetricWinRate:
 		return "Qualify harder before you propose: confirm budget, decision maker and timeline on each open deal, and close out the ones that cannot show all three."
 	case MetricAvgDealSize:
@@ -132,7 +135,7 @@ func tip(c comparison, r *RepReport) string {
 		return "Agree a dated close plan with the buyer early, and book the next meeting before every call ends."
 	case MetricCoverage:
 		if gap := m.NeededCoverage*(m.Quota-m.WonRevenue) - m.Pipeline; m.NeededCoverage > 0 && gap > 0 {
-			return fmt.Sprintf("At your win rate you need about %.1f× coverage: add about %s of new pipeline, starting with accounts that bought before.", m.NeededCoverage, amount(gap))
+			return fmt.Sprintf("At your win rate you need about %.1f× coverage: add about %s of new pipeline, starting with accounts that bought before.", m.NeededCoverage, money(gap))
 		}
 		return "Book prospecting time every day this week, starting with accounts that bought before."
 	case MetricStale:
@@ -186,6 +189,15 @@ func pct(x float64) string { return strconv.Itoa(int(math.Round(x*100))) + "%" }
 
 // num formats x rounded to a whole number with thousands separators.
 func num(x float64) string { return amount(x) }
+
+// money formats an amount of money for coaching text: "$1,234". RepCoach
+// shows amounts in dollars; CRM exports carry no currency column it reads.
+func money(x float64) string {
+	if x < 0 {
+		return "-$" + amount(-x)
+	}
+	return "$" + amount(x)
+}
 
 // amount formats money rounded to a whole unit with thousands separators:
 // 1234567.8 → "1,234,568". The CRM's currency is not known, so no symbol.

@@ -30,6 +30,10 @@ type App struct {
 	dir      *bot.Directory
 	identity *handlers.Identity
 	perf     *handlers.Performance
+	team     *handlers.Team
+	digest   *handlers.Digest
+	feedback *handlers.Feedback
+	optOut   *handlers.OptOut
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
@@ -67,7 +71,12 @@ func (a *App) connect(api *slack.Client) error {
 		}
 	}
 	a.identity = &handlers.Identity{Links: a.store, Members: a.dir, Mapping: mapping}
-	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: a.cal.Zone()}
+	loc := a.cal.Zone()
+	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
+	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
+	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc}
+	a.feedback = &handlers.Feedback{Reports: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
+	a.optOut = &handlers.OptOut{Prefs: a.store}
 	return nil
 }
 

@@ -20,7 +20,29 @@ func (a *App) routes() bot.Routes {
 					return reply(a.perf.Mine(ctx, r.UserID, r.Text))
 				},
 			},
+			{
+				Name:    "/teamperformance",
+				Usage:   handlers.TeamUsage,
+				Summary: "Your team's numbers, risks and stalled deals (managers: own team; sales ops: any team)",
+				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+					return reply(a.team.Show(ctx, r.UserID, r.Text))
+				},
+			},
 		},
+		Actions: []bot.Action{
+			{ID: handlers.ActionOptOut, Handle: a.optOutAction(true)},
+			{ID: handlers.ActionOptIn, Handle: a.optOutAction(false)},
+		},
+	}
+}
+
+// optOutAction handles the stop/resume buttons on scheduled DMs, replacing
+// the message the button sat on.
+func (a *App) optOutAction(out bool) bot.HandlerFunc {
+	return func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+		rep, err := reply(a.optOut.Set(ctx, r.UserID, r.Value, out))
+		rep.ReplaceOriginal = true
+		return rep, err
 	}
 }
 

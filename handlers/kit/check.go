@@ -213,11 +213,25 @@ func (c *checker) block(where string, b map[string]any) {
 }
 
 func (c *checker) chart(where string, b map[string]any) {
+	c.maxLen(where, "chart title", b["title"], MaxChartTitle)
 	ch := obj(b["chart"])
 	if ch == nil {
-		ch = b
+		c.fail(where, "chart is missing")
+		return
 	}
-	c.maxLen(where, "chart title", ch["title"], MaxChartTitle)
+	if ch["type"] == "pie" {
+		if n := len(list(ch["segments"])); n == 0 || n > MaxChartSeries {
+			c.fail(where, "%d pie segments (1 to %d)", n, MaxChartSeries)
+		}
+		return
+	}
+	cats := list(obj(ch["axis_config"])["categories"])
+	if len(cats) == 0 || len(cats) > MaxChartPoints {
+		c.fail(where, "%d axis categories (1 to %d)", len(cats), MaxChartPoints)
+	}
+	for _, cat := range cats {
+		c.maxLen(where, "axis category", cat, MaxChartLabel)
+	}
 	series := list(ch["series"])
 	if len(series) == 0 || len(series) > MaxChartSeries {
 		c.fail(where, "%d chart series (1 to %d)", len(series), MaxChartSeries)

@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+// ErrNoMessage means there is nothing to send this person (not a manager,
+// not a rep, no data): a scheduled job skips them quietly.
+var ErrNoMessage = errors.New("nothing to send")
+
+// SlackUsers finds the Slack user linked to a CRM identity (a RepID or a
+// manager's team key); insights.ErrUnknownRep when none is.
+type SlackUsers interface {
+	RepUser(ctx context.Context, rep insights.RepID) (string, error)
+}
+
+// Digest builds the Monday digest each manager gets about their team.
+type Digest struct {
+	Reports  TeamReports
+	People   People
+	Users    SlackUsers
+	Location *time.Location
+}
+
+// Audience returns the Slack IDs of every linked manager.
+func (d *Digest) Audience(ctx context.Context) ([]string, error) {
+	keys, err := d.Reports.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "manager:") {
+			continue
+		}
+		uid, err := d.Users.RepUser(ctx, insights.RepID(k))
+		if errors.Is(err, insights.ErrUnknownRep) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, uid)
+	}
+	return ids, nil
+}
+
+// For builds the digest for the manager with Slack ID userID. It returns
+// ErrNoMessage when the user manages no team.
+func (d *Digest) For(ctx context.Context, userID string) (Message, error) {
+	id, err := d.People.RepFor(ctx, userID)
+	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && !strings.HasPrefix(string(id), "manager:")) {
+		return Message{}, ErrNoMessage
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	quarter, err := d.Reports.TeamReport(ctx, string(id), insights.PeriodQuarter)
+	if err != nil {
+		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
+	}
+	week, err := d.Reports.TeamReport(ctx, string(id), insights.PeriodLastWeek)
+	if err != nil {
+		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
+	}
+	return DigestMessage(quarter, week, d.Location), nil
+}
+
+// DigestMessage renders a manager's digest from the team's quarter and last
+// week.
+func DigestMessage(quarter, lastWeek insights.TeamReport, loc *time.Location) Message {
+	title := teamTitle(quarter)
+	w := lastWeek.Total
+	blocks := []slack.Block{
+		kit.Header("Monday digest: " + title),
+		kit.Context(fmt.Sprintf("%s · quarter %s · %s", lastWeek.Period.Label, Span(quarter.Period, loc), AsOf(quarter.AsOf, loc))),
+		kit.Section(fmt.Sprintf("*Last week* (%s): won %s in %s, %s lost · %s", Span(lastWeek.Period, loc), kit.Money(w.WonRevenue), kit.Plural(w.Won, "deal", "deals"), fmt.Sprint(w.Lost), kit.Change(w.WonRevenue, previousWon(lastWeek))+" vs the week before")),
+		kit.Section("*" + quarter.Period.Label + " so far*\n" + teamHeadline(quarter)),
+	}
+	blocks = append(blocks, teamTable(quarter)...)
+	blocks = append(blocks, teamSignals(quarter)...)
+	if chart := weeklyChart(quarter.WeeklyWon, loc); chart != nil {
+		blocks = append(blocks, chart)
+	}
+	blocks = append(blocks, kit.Context("You get this every Monday morning in your time zone. `/teamperformance` shows it any time."), OptOutButton(KindDigest))
+	text := fmt.Sprintf("Monday digest for %s: last week won %s; %s so far %s%s", title, kit.Money(w.WonRevenue), quarter.Period.Label, kit.Money(quarter.Total.WonRevenue), quotaSuffix(quarter.Total))
+	return Message{Text: text, Blocks: blocks}
+}
+
+// weeklyChart draws weekly won revenue as a bar chart, at most Slack's 20
+// points, or nil without data.
+func weeklyChart(weeks []insights.WeekAmount, loc *time.Location) slack.Block {
+	if len(weeks) == 0 {
+		return nil
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	weeks = weeks[max(0, len(weeks)-kit.MaxChartPoints):]
+	cats := make([]string, 0, len(weeks))
+	pts := make([]slack.DataVisualizationDataPoint, 0, len(weeks))
+	for _, w := range weeks {
+		label := w.Start.In(loc).Format("2 Jan")
+		cats = append(cats, label)
+		pts = append(pts, slack.NewDataVisualizationDataPoint(label, float64(int64(w.Amount))))
+	}
+	axis := slack.NewDataVisualizationAxisConfig(cats...).WithXLabel("Week starting").WithYLabel("Won revenue")
+	chart := slack.NewDataVisualizationBarChart(axis, slack.NewDataVisualizationDataSeries("Won", pts...))
+	return slack.NewDataVisualizationBlock("Won revenue by week", chart)
+}
+
+// previousWon is the team's won revenue in the period before r's.
+func previousWon(r insights.TeamReport) float64 {
+	var sum float64
+	for _, m := range r.Members {
+		sum += m.Previous.WonRevenue
+	}
+	return sum
+}

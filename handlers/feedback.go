@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+// RepList lists the reps in the current reports.
+type RepList interface {
+	Reps(ctx context.Context) ([]insights.RepID, error)
+}
+
+// Feedback builds the weekly feedback DM each rep gets on Friday afternoon.
+type Feedback struct {
+	Reports  RepReports
+	Reps     RepList
+	People   People
+	Users    SlackUsers
+	Location *time.Location
+}
+
+// Audience returns the Slack IDs of every linked rep.
+func (f *Feedback) Audience(ctx context.Context) ([]string, error) {
+	reps, err := f.Reps.Reps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(reps))
+	for _, r := range reps {
+		uid, err := f.Users.RepUser(ctx, r)
+		if errors.Is(err, insights.ErrUnknownRep) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, uid)
+	}
+	return ids, nil
+}
+
+// For builds the feedback DM for the rep with Slack ID userID, about the
+// current week. It returns ErrNoMessage when the user is not a rep.
+func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
+	rep, err := f.People.RepFor(ctx, userID)
+	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && strings.HasPrefix(string(rep), "manager:")) {
+		return Message{}, ErrNoMessage
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	week, err := f.Reports.RepReport(ctx, rep, insights.PeriodWeek)
+	if err != nil {
+		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
+	}
+	quarter, err := f.Reports.RepReport(ctx, rep, insights.PeriodQuarter)
+	if err != nil {
+		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
+	}
+	return FeedbackMessage(week, quarter, f.Location), nil
+}
+
+// FeedbackMessage renders a rep's weekly feedback from their week and
+// quarter reports: the week against the week before and the team, what they
+// do best, one focus with a tip and its evidence, and the deals to work on.
+func FeedbackMessage(week, quarter insights.RepReport, loc *time.Location) Message {
+	m, prev, s := week.Metrics, week.Previous, week.Standing
+	first := strings.Fields(week.Rep.Name)
+	hello := "Hi"
+	if len(first) > 0 {
+		hello = "Hi " + kit.Escape(first[0])
+	}
+	blocks := []slack.Block{
+		kit.Header("Your week: " + week.Period.Label),
+		kit.Context(fmt.Sprintf("%s · %s · only you get this", Span(week.Period, loc), AsOf(week.AsOf, loc))),
+		kit.Section(hello + ", here is how your week went. " + weekVerdict(m, prev)),
+		kit.Fields(
+			fmt.Sprintf("*Won this week*\n%s in %s (%s vs last week)", kit.Money(m.WonRevenue), kit.Plural(m.Won, "deal", "deals"), kit.Change(m.WonRevenue, prev.WonRevenue)),
+			fmt.Sprintf("*Team median this week*\n%s", kit.Money(s.MedianWonRevenue)),
+			fmt.Sprintf("*%s so far*\n%s%s", quarter.Period.Label, kit.Money(quarter.Metrics.WonRevenue), quotaSuffix(quarter.Metrics)),
+			fmt.Sprintf("*Open pipeline*\n%s in %s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals")),
+		),
+	}
+	if len(quarter.Strengths) > 0 {
+		var b strings.Builder
+		b.WriteString(":muscle: *Keep doing this*")
+		for _, f := range quarter.Strengths {
+			fmt.Fprintf(&b, "\n• %s: %s", metricName(f.Metric), f.Evidence)
+		}
+		blocks = append(blocks, kit.Section(b.String()))
+	}
+	if f := quarter.Focus; f != nil {
+		text := fmt.Sprintf(":dart: *Your focus for next week: %s*\n%s", strings.ToLower(metricName(f.Metric)), f.Evidence)
+		if f.Tip != "" {
+			text += "\n_Try this:_ " + f.Tip
+		}
+		blocks = append(blocks, kit.Section(text))
+	}
+	if len(quarter.StaleDeals) > 0 {
+		var b strings.Builder
+		b.WriteString(":hourglass: *Pipeline to work on next week*")
+		for _, d := range quarter.StaleDeals[:min(5, len(quarter.StaleDeals))] {
+			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), kit.Money(d.Amount), d.IdleDays)
+		}
+		blocks = append(blocks, kit.Section(b.String()))
+	}
+	blocks = append(blocks,
+		kit.Context("Every Friday afternoon in your time zone. `/myperformance` shows your numbers any time."),
+		OptOutButton(KindFeedback),
+	)
+	text := fmt.Sprintf("Your week (%s): won %s in %s", week.Period.Label, kit.Money(m.WonRevenue), kit.Plural(m.Won, "deal", "deals"))
+	return Message{Text: text, Blocks: blocks}
+}
+
+// weekVerdict is one kind sentence about the week.
+func weekVerdict(m, prev insights.Metrics) string {
+	switch {
+	case m.Won > 0 && m.WonRevenue > prev.WonRevenue:
+		return ":tada: You won more than last week. Nice work."
+	case m.Won > 0:
+		return "You closed business this week. Well done."
+	case m.OpenDeals > 0:
+		return "No wins this week, and that happens. Your pipeline is where next week's wins come from."
+	default:
+		return "A quiet week. A few new conversations now fill next month's pipeline."
+	}
+}

@@ -1,0 +1,60 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+)
+
+// The kinds of scheduled DM a person can opt out of.
+const (
+	KindFeedback = "feedback"
+	KindDigest   = "digest"
+)
+
+// Action IDs of the opt-out buttons; the kind follows after a colon.
+const (
+	ActionOptOut = "optout"
+	ActionOptIn  = "optin"
+)
+
+// Preferences stores who opted out of which scheduled DM.
+type Preferences interface {
+	SetOptOut(ctx context.Context, slackID, kind string, out bool) error
+}
+
+// OptOut handles the stop/resume buttons on scheduled DMs.
+type OptOut struct {
+	Prefs Preferences
+}
+
+var kindNames = map[string]string{KindFeedback: "weekly feedback", KindDigest: "Monday team digest"}
+
+// OptOutButton is the button a scheduled DM carries to stop it.
+func OptOutButton(kind string) *slack.ActionBlock {
+	return slack.NewActionBlock("optout", kit.Button(ActionOptOut+":"+kind, "Stop these DMs", kind, ""))
+}
+
+// Set records the user's choice for kind and returns the message that
+// replaces the one the button sat on.
+func (o *OptOut) Set(ctx context.Context, userID, kind string, out bool) (Message, error) {
+	name, ok := kindNames[kind]
+	if !ok {
+		return Message{}, fmt.Errorf("opt-out: unknown kind %q", kind)
+	}
+	if err := o.Prefs.SetOptOut(ctx, userID, kind, out); err != nil {
+		return Message{}, fmt.Errorf("save opt-out: %w", err)
+	}
+	if out {
+		text := fmt.Sprintf("Done: you won't get the %s any more. Changed your mind?", name)
+		return Message{Text: text, Blocks: []slack.Block{
+			kit.Section(":white_check_mark: " + text),
+			slack.NewActionBlock("optin", kit.Button(ActionOptIn+":"+kind, "Turn it back on", kind, slack.StylePrimary)),
+		}}, nil
+	}
+	text := fmt.Sprintf("Welcome back: the %s is on again.", name)
+	return Message{Text: text, Blocks: []slack.Block{kit.Section(":wave: " + text)}}, nil
+}
