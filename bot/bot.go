@@ -394,6 +394,10 @@ func (b *Bot) spawn(ctx context.Context, req Request) {
 		reply, err := b.call(ctx, h, req)
 		if err != nil {
 			reply = Reply{Text: b.userText(req, err)}
+			if req.Kind == KindEvent {
+				// Nobody asked: an event's failure is logged, not shown.
+				return
+			}
 		}
 		if reply.Empty() {
 			return

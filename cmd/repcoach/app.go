@@ -34,6 +34,7 @@ type App struct {
 	digest   *handlers.Digest
 	feedback *handlers.Feedback
 	optOut   *handlers.OptOut
+	home     *handlers.Home
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
@@ -77,6 +78,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.feedback = &handlers.Feedback{Reports: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
+	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}
 	return nil
 }
 

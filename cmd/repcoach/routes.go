@@ -29,6 +29,14 @@ func (a *App) routes() bot.Routes {
 				},
 			},
 		},
+		Events: []bot.Event{
+			{Type: "app_home_opened", Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+				if r.EventTab != "" && r.EventTab != "home" {
+					return bot.Reply{}, nil
+				}
+				return bot.Reply{}, a.home.Opened(ctx, r.UserID)
+			}},
+		},
 		Actions: []bot.Action{
 			{ID: handlers.ActionOptOut, Handle: a.optOutAction(true)},
 			{ID: handlers.ActionOptIn, Handle: a.optOutAction(false)},

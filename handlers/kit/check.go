@@ -66,25 +66,32 @@ func CheckMessage(text string, blocks []slack.Block) error {
 	return errors.Join(errs...)
 }
 
-// CheckView reports every way a modal or Home tab view breaks Slack's limits.
-func CheckView(v slack.ModalViewRequest) error {
-	surface := SurfaceHome
+// CheckModal reports every way a modal breaks Slack's limits.
+func CheckModal(v slack.ModalViewRequest) error {
 	var errs []error
-	if v.Type == slack.VTModal {
-		surface = SurfaceModal
-		for name, t := range map[string]*slack.TextBlockObject{"title": v.Title, "submit": v.Submit, "close": v.Close} {
-			if t != nil && utf8.RuneCountInString(t.Text) > MaxModalTitle {
-				errs = append(errs, fmt.Errorf("modal %s is %d chars (max %d)", name, utf8.RuneCountInString(t.Text), MaxModalTitle))
-			}
+	for name, t := range map[string]*slack.TextBlockObject{"title": v.Title, "submit": v.Submit, "close": v.Close} {
+		if t != nil && utf8.RuneCountInString(t.Text) > MaxModalTitle {
+			errs = append(errs, fmt.Errorf("modal %s is %d chars (max %d)", name, utf8.RuneCountInString(t.Text), MaxModalTitle))
 		}
 	}
-	if n := len(v.PrivateMetadata); n > MaxPrivateMetadata {
+	errs = append(errs, checkView(SurfaceModal, v, v.PrivateMetadata, v.Blocks.BlockSet))
+	return errors.Join(errs...)
+}
+
+// CheckHome reports every way a Home tab view breaks Slack's limits.
+func CheckHome(v slack.HomeTabViewRequest) error {
+	return checkView(SurfaceHome, v, v.PrivateMetadata, v.Blocks.BlockSet)
+}
+
+func checkView(surface Surface, v any, metadata string, blocks []slack.Block) error {
+	var errs []error
+	if n := len(metadata); n > MaxPrivateMetadata {
 		errs = append(errs, fmt.Errorf("private_metadata is %d bytes (max %d)", n, MaxPrivateMetadata))
 	}
 	if raw, err := json.Marshal(v); err == nil && len(raw) > MaxViewBytes {
 		errs = append(errs, fmt.Errorf("view is %d bytes (max %d)", len(raw), MaxViewBytes))
 	}
-	errs = append(errs, CheckBlocks(surface, v.Blocks.BlockSet))
+	errs = append(errs, CheckBlocks(surface, blocks))
 	return errors.Join(errs...)
 }
 

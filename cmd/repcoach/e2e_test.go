@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/repcoach/repcoach/bot/slackfake"
+)
+
+// The fixture team: two reps under one manager, with figures worked out by
+// hand for Q4 2017 (as of 2017-12-31, UTC).
+//
+// Ana Lima: won A1 10,000 (created 1 Sep, closed 11 Oct: 40 days) and A2
+// 30,000 (1 Oct → 20 Nov: 50 days), lost A3; open A4 20,000. Won revenue
+// 40,000; win rate 2/3 = 67 %; average and median deal 20,000; median cycle
+// 45 days; quota 80,000 → attainment 50 %; pipeline 20,000 in 1 deal;
+// rank 1 of 2.
+//
+// Ben Ode: won B1 7,777, lost B2 and B3; open B4 5,555. Win rate 1/3 =
+// 33 %; quota 40,000 → attainment 19 %; rank 2 of 2.
+const (
+	fixtureReps = `id,name,email,manager,team
+Ana Lima,Ana Lima,ana.lima@example.com,Maria Boss,East
+Ben Ode,Ben Ode,ben.ode@example.com,Maria Boss,East
+`
+	fixtureDeals = `id,name,owner,stage,status,amount,created,closed,moved,product,account
+A1,Acme renewal,Ana Lima,Won,won,10000,2017-09-01,2017-10-11,2017-10-11,Widget,Acme
+A2,Globex expansion,Ana Lima,Won,won,30000,2017-10-01,2017-11-20,2017-11-20,Widget,Globex
+A3,Initech pilot,Ana Lima,Lost,lost,5000,2017-10-05,2017-11-01,2017-11-01,Widget,Initech
+A4,Umbrella rollout,Ana Lima,Proposal,open,20000,2017-11-01,2018-01-31,2017-12-20,Widget,Umbrella
+B1,Hooli seats,Ben Ode,Won,won,7777,2017-10-01,2017-12-01,2017-12-01,Widget,Hooli
+B2,Vandelay trial,Ben Ode,Lost,lost,1000,2017-09-20,2017-10-15,2017-10-15,Widget,Vandelay
+B3,Stark upsell,Ben Ode,Lost,lost,2000,2017-10-10,2017-11-15,2017-11-15,Widget,Stark
+B4,Wayne order,Ben Ode,Proposal,open,5555,2017-12-01,2018-02-15,2017-12-15,Widget,Wayne
+`
+	fixtureQuotas = `rep,start,end,amount
+Ana Lima,2017-10-01,2017-12-31,80000
+Ben Ode,2017-10-01,2017-12-31,40000
+`
+)
+
+var fixtureUsers = []slackfake.User{
+	{ID: "U0ANA0001", Name: "ana", RealName: "Ana Lima", Email: "ana.lima@example.com", TZ: "Europe/Lisbon"},
+	{ID: "U0BEN0001", Name: "ben", RealName: "Ben Ode", Email: "ben.ode@example.com", TZ: "America/Los_Angeles"},
+	{ID: "U0MARIA01", Name: "maria", RealName: "Maria Boss", Email: "maria@example.com", TZ: "America/New_York"},
+	{ID: "U0OPS0001", Name: "olivia", RealName: "Olivia Ops", Email: "olivia@example.com", TZ: "Europe/London"},
+	{ID: "U0NEW0001", Name: "sam", RealName: "Sam Newhire", Email: "sam@example.com", TZ: "UTC"},
+}
+
+// harness is the real bot, started through run("run") exactly as in
+// production, against a fake Slack and a real Redis.
+type harness struct {
+	fake *slackfake.Server
+	logs *syncBuffer
+	stop func()
+}
+
+func startBot(t *testing.T) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range map[string]string{"reps.csv": fixtureReps, "deals.csv": fixtureDeals, "quotas.csv": fixtureQuotas} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake, err := slackfake.New(slackfake.Config{
+		Users:      fixtureUsers,
+		UserGroups: map[string][]string{"sales-ops": {"U0OPS0001"}},
+		AckTimeout: 3 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+
+	prefix := "rce2e:" + randomHex(t) + ":"
+	t.Setenv("SLACK_APP_TOKEN", "xapp-1-fake")
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-fake")
+	t.Setenv("SLACK_API_URL", fake.APIURL())
+	t.Setenv("REPCOACH_AS_OF", "2017-12-31")
+	t.Setenv("REPCOACH_TZ", "UTC")
+	t.Setenv("REPCOACH_IMPORT", filepath.Join(dir, "reps.csv")+","+filepath.Join(dir, "deals.csv")+","+filepath.Join(dir, "quotas.csv"))
+	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
+	t.Setenv("REPCOACH_LOG_LEVEL", "debug")
+	t.Setenv("REDIS_URL", os.Getenv("REDIS_URL")) // a real Redis where set, the embedded one otherwise
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		t.Cleanup(func() { deleteKeys(t, url, prefix) })
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"run"}, logs, logs) }()
+	h := &harness{fake: fake, logs: logs}
+	h.stop = func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("run did not return within 15 s of cancel")
+		}
+	}
+	t.Cleanup(h.stop)
+
+	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
+	defer wcancel()
+	if err := fake.WaitConnected(wctx, 1); err != nil {
+		t.Fatalf("bot did not connect: %v\nlogs:\n%s", err, logs)
+	}
+	return h
+}
+
+// ask sends a slash command as user and returns the reply's text and
+// blocks as one string, failing if the ack takes 3 s or more.
+func (h *harness) ask(t *testing.T, user, cmd, text string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := h.fake.SendCommand(ctx, user, cmd, text)
+	if err != nil {
+		t.Fatalf("%s %s: %v", cmd, text, err)
+	}
+	if !c.Acked || c.TimedOut || c.AckLatency >= 3*time.Second {
+		t.Fatalf("%s %s: acked=%v timedOut=%v after %v, want an ack within 3 s", cmd, text, c.Acked, c.TimedOut, c.AckLatency)
+	}
+	m, err := c.Reply(ctx)
+	if err != nil {
+		t.Fatalf("%s %s: no reply: %v\nlogs:\n%s", cmd, text, err, h.logs)
+	}
+	if m.ResponseType == "in_channel" {
+		t.Errorf("%s %s: reply is in_channel, want ephemeral", cmd, text)
+	}
+	return m.Text + "\n" + string(m.Blocks)
+}
+
+func TestMyPerformanceEndToEnd(t *testing.T) {
+	h := startBot(t)
+
+	ana := h.ask(t, "U0ANA0001", "/myperformance", "quarter")
+	for _, want := range []string{
+		"Q4 2017",
+		"as of Sun 31 Dec 2017",
+		"$40,000",                      // won revenue
+		"Won $40,000 of $80,000 quota", // attainment basis
+		"*50%*",                        // attainment
+		"67% (2 won, 1 lost)",          // win rate
+		"$20,000 (median $20,000)",     // average and median deal
+		"45 days",                      // median cycle
+		"$20,000 in 1 deal",            // open pipeline
+		"1 of 2 in Maria Boss's team",  // rank
+	} {
+		if !strings.Contains(ana, want) {
+			t.Errorf("Ana's reply lacks %q:\n%s", want, ana)
+		}
+	}
+	for _, leak := range []string{"Ben", "7,777", "5,555", "Hooli", "Wayne"} {
+		if strings.Contains(ana, leak) {
+			t.Errorf("Ana's reply shows another rep's data %q:\n%s", leak, ana)
+		}
+	}
+
+	ben := h.ask(t, "U0BEN0001", "/myperformance", "quarter")
+	for _, want := range []string{"$7,777", "33% (1 won, 2 lost)", "*19%*", "2 of 2"} {
+		if !strings.Contains(ben, want) {
+			t.Errorf("Ben's reply lacks %q:\n%s", want, ben)
+		}
+	}
+	for _, leak := range []string{"Ana", "30,000", "Globex", "Umbrella"} {
+		if strings.Contains(ben, leak) {
+			t.Errorf("Ben's reply shows another rep's data %q:\n%s", leak, ben)
+		}
+	}
+
+	if got := h.ask(t, "U0NEW0001", "/myperformance", ""); !strings.Contains(got, "couldn't match you") {
+		t.Errorf("stranger's reply = %q, want the friendly no-match answer", got)
+	}
+	if got := h.ask(t, "U0ANA0001", "/myperformance", "fortnight"); !strings.Contains(got, "I don't know the period") || !strings.Contains(got, "last week") {
+		t.Errorf("bad period reply = %q, want usage", got)
+	}
+	if got := h.ask(t, "U0ANA0001", "/myperformance", "help"); !strings.Contains(got, "Win rate") || !strings.Contains(got, "won ÷") {
+		t.Errorf("help reply = %q, want metric definitions", got)
+	}
+	if strings.Contains(h.logs.String(), "xoxb-fake") || strings.Contains(h.logs.String(), "xapp-1-fake") {
+		t.Error("a token reached the logs")
+	}
+}
+
+func TestTeamPerformanceAccess(t *testing.T) {
+	h := startBot(t)
+	if got := h.ask(t, "U0MARIA01", "/teamperformance", ""); !strings.Contains(got, "Maria Boss's team") || !strings.Contains(got, "Ana Lima") || !strings.Contains(got, "Ben Ode") {
+		t.Errorf("manager's team reply lacks the team:\n%s", got)
+	}
+	if got := h.ask(t, "U0ANA0001", "/teamperformance", ""); !strings.Contains(got, "only open to managers and sales ops") || strings.Contains(got, "Ben Ode") {
+		t.Errorf("a rep asking for the team got %q, want a refusal", got)
+	}
+	if got := h.ask(t, "U0OPS0001", "/teamperformance", "all"); !strings.Contains(got, "Whole sales team") {
+		t.Errorf("ops asking for all got:\n%s", got)
+	}
+	if got := h.ask(t, "U0OPS0001", "/teamperformance", "Maria Boss month"); !strings.Contains(got, "December 2017") {
+		t.Errorf("ops asking for a manager's month got:\n%s", got)
+	}
+}
+
+func TestBotSurvivesDisconnects(t *testing.T) {
+	h := startBot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, drop := range []func(){
+		func() { h.fake.Disconnect("warning") },
+		func() { h.fake.Disconnect("refresh_requested") },
+		func() { h.fake.DropConnections() },
+		func() { h.fake.Disconnect("link_disabled") },
+	} {
+		before := h.fake.Connects()
+		drop()
+		// slack-go reconnects on every disconnect message, a warning too.
+		if err := h.fake.WaitConnects(ctx, before+1); err != nil {
+			t.Fatalf("step %d: bot did not reconnect: %v", i, err)
+		}
+		for h.fake.Connections() != 1 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := h.ask(t, "U0ANA0001", "/myperformance", ""); !strings.Contains(got, "$40,000") {
+			t.Fatalf("step %d: reply after reconnect = %q", i, got)
+		}
+	}
+}
+
+func TestRedeliveredEventHandledOnce(t *testing.T) {
+	h := startBot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	envelope := func(envID string, attempt int) []byte {
+		b, _ := json.Marshal(map[string]any{
+			"envelope_id": envID, "type": "events_api", "accepts_response_payload": false,
+			"retry_attempt": attempt, "retry_reason": map[bool]string{true: "timeout"}[attempt > 0],
+			"payload": map[string]any{
+				"token": "x", "team_id": slackfake.TeamID, "api_app_id": slackfake.AppID, "type": "event_callback",
+				"event_id": "Ev0HOME0001", "event_time": 1700000000,
+				"event": map[string]any{"type": "app_home_opened", "user": "U0ANA0001", "channel": "D0ANA0001", "tab": "home", "event_ts": "1700000000.000100"},
+			},
+		})
+		return b
+	}
+	for i, env := range [][]byte{envelope("env-home-1", 0), envelope("env-home-2", 1), envelope("env-home-3", 2)} {
+		if _, err := h.fake.SendRaw(ctx, env); err != nil {
+			t.Fatalf("delivery %d not acked: %v", i, err)
+		}
+	}
+	m, err := h.fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "views.publish" && m.User == "U0ANA0001" })
+	if err != nil {
+		t.Fatalf("App Home not published: %v\nlogs:\n%s", err, h.logs)
+	}
+	if !strings.Contains(string(m.View), "$40,000") {
+		t.Errorf("Home view lacks Ana's won revenue: %s", m.View)
+	}
+	time.Sleep(300 * time.Millisecond) // let any duplicate handling finish
+	if n := h.fake.Calls("views.publish"); n != 1 {
+		t.Errorf("views.publish called %d times for one event delivered 3 times, want 1", n)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func randomHex(t *testing.T) string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// deleteKeys removes every key under prefix from the Redis at url.
+func deleteKeys(t *testing.T, url, prefix string) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Errorf("REDIS_URL: %v", err)
+		return
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Errorf("clean up test keys: %v", err)
+	}
+}

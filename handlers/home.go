@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+// HomePublisher shows a view on a user's App Home tab.
+type HomePublisher interface {
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+}
+
+// Home keeps each person's App Home tab as their dashboard.
+type Home struct {
+	Reports   RepReports
+	Teams     TeamReports
+	People    People
+	Publisher HomePublisher
+	Location  *time.Location
+}
+
+// Opened publishes the dashboard of the user who opened the App Home tab.
+func (h *Home) Opened(ctx context.Context, userID string) error {
+	view, err := h.View(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := kit.CheckHome(view); err != nil {
+		return fmt.Errorf("home view breaks Slack's limits: %w", err)
+	}
+	if _, err := h.Publisher.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view}); err != nil {
+		return fmt.Errorf("views.publish for %s: %w", userID, err)
+	}
+	return nil
+}
+
+// View builds the App Home view for userID: a rep's quarter and week, a
+// manager's team, or a friendly note for anyone else.
+func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewRequest, error) {
+	var blocks []slack.Block
+	id, err := h.People.RepFor(ctx, userID)
+	switch {
+	case errors.Is(err, insights.ErrUnknownRep):
+		blocks = []slack.Block{kit.Header("RepCoach"), kit.Section(noRepText)}
+	case err != nil:
+		return slack.HomeTabViewRequest{}, err
+	case strings.HasPrefix(string(id), "manager:"):
+		r, err := h.Teams.TeamReport(ctx, string(id), insights.PeriodQuarter)
+		if err != nil {
+			return h.noData(err)
+		}
+		blocks = TeamMessage(r, h.Location).Blocks
+	default:
+		q, err := h.Reports.RepReport(ctx, id, insights.PeriodQuarter)
+		if err != nil {
+			return h.noData(err)
+		}
+		blocks = RepMessage(q, h.Location).Blocks
+	}
+	return homeView(blocks), nil
+}
+
+func homeView(blocks []slack.Block) slack.HomeTabViewRequest {
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}, CallbackID: "home"}
+}
+
+// noData shows a friendly note while no data is loaded; other errors pass.
+func (h *Home) noData(err error) (slack.HomeTabViewRequest, error) {
+	if msg, ok := Explain(err); ok && errors.Is(err, insights.ErrNoData) {
+		return homeView([]slack.Block{kit.Header("RepCoach"), kit.Section(msg)}), nil
+	}
+	return slack.HomeTabViewRequest{}, err
+}
+
+const noRepText = ":wave: Hi! I'm RepCoach. I show sales reps their own numbers and managers their team's. I couldn't match you to anyone in the CRM data; if you sell or manage, ask sales ops to add you to the mapping file."
