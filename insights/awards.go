@@ -38,7 +38,7 @@ func (e *engine) recognitions(members []RepReport, total *tally, cur span) []Awa
 		d := &e.ds.Deals[total.biggestAt]
 		what := cmp.Or(d.Name, d.Account, d.Product, d.ID)
 		awards = append(awards, Award{Rep: d.Owner, Kind: AwardBiggestDeal,
-			Reason: fmt.Sprintf("Won the biggest deal of %s: %s for %s.", cur.p.Label, what, amount(d.Amount))})
+			Reason: fmt.Sprintf("Won the biggest deal of %s: %s for %s.", cur.p.Label, what, money(d.Amount))})
 	}
 	awards = append(awards, quotaCrushers(members, cur.p)...)
 	if a, ok := mostImproved(members); ok {
@@ -65,7 +65,7 @@ func topCloser(members []RepReport, p Period) (Award, bool) {
 		return Award{}, false
 	}
 	return Award{Rep: members[best].Rep.ID, Kind: AwardTopCloser,
-		Reason: fmt.Sprintf("Closed %s in %s, the most on the team.", amount(top), p.Label)}, true
+		Reason: fmt.Sprintf("Closed %s in %s, the most on the team.", money(top), p.Label)}, true
 }
 
 func quotaCrushers(members []RepReport, p Period) []Award {

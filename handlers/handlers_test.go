@@ -1,0 +1,231 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/sample"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// asOf is the clock every golden message is rendered at.
+var asOf = time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
+
+// snapshot computes the reports of the demo team, plus a rep whose CRM name
+// tries to inject mrkdwn.
+func snapshot(t *testing.T) insights.Snapshot {
+	t.Helper()
+	ds := sample.Demo(asOf, time.UTC)
+	ds.Reps[0].Name = "<!channel> Eve & <@U123>"
+	return insights.Compute(ds, insights.NewCalendar(time.UTC, time.Monday, time.January), asOf, insights.Options{})
+}
+
+// golden compares m with testdata/name.golden (the JSON Slack would get),
+// after checking it against Slack's Block Kit limits.
+func golden(t *testing.T, name string, m Message) {
+	t.Helper()
+	if err := kit.CheckMessage(m.Text, m.Blocks); err != nil {
+		t.Errorf("%s breaks Slack's limits: %v", name, err)
+	}
+	got, err := json.MarshalIndent(map[string]any{"text": m.Text, "blocks": m.Blocks}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./handlers -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (go test ./handlers -update rewrites it); got:\n%s", name, path, got)
+	}
+}
+
+func TestGoldenMessages(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[len(snap.Reps)/2].Rep.ID
+	repQuarter, _ := snap.Rep(rep, insights.PeriodQuarter)
+	repWeek, _ := snap.Rep(rep, insights.PeriodWeek)
+	team := insights.ManagerTeam(repQuarter.Rep.Manager)
+	teamQuarter, err := snap.Team(team, insights.PeriodQuarter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teamLastWeek, _ := snap.Team(team, insights.PeriodLastWeek)
+	all, _ := snap.Team(insights.TeamAll, insights.PeriodQuarter)
+
+	golden(t, "rep_quarter", RepMessage(repQuarter, time.UTC))
+	golden(t, "rep_week", RepMessage(repWeek, time.UTC))
+	golden(t, "team_quarter", TeamMessage(teamQuarter, time.UTC))
+	golden(t, "team_all", TeamMessage(all, time.UTC))
+	golden(t, "digest", DigestMessage(teamQuarter, teamLastWeek, time.UTC))
+	golden(t, "feedback", FeedbackMessage(repWeek, repQuarter, time.UTC))
+	golden(t, "help", PerformanceHelp())
+}
+
+func TestEveryReportPassesBlockKitLimits(t *testing.T) {
+	snap := snapshot(t)
+	for _, r := range snap.Reps {
+		if err := kit.CheckMessage(RepMessage(r, time.UTC).Text, RepMessage(r, time.UTC).Blocks); err != nil {
+			t.Errorf("rep %s %s: %v", r.Rep.Name, r.Period.Kind, err)
+		}
+	}
+	for _, tr := range snap.Teams {
+		m := TeamMessage(tr, time.UTC)
+		if err := kit.CheckMessage(m.Text, m.Blocks); err != nil {
+			t.Errorf("team %s %s: %v", tr.Team, tr.Period.Kind, err)
+		}
+	}
+}
+
+func TestUserTextIsEscaped(t *testing.T) {
+	snap := snapshot(t)
+	hostile := snap.Reps[0]
+	for _, r := range snap.Reps {
+		if strings.Contains(r.Rep.Name, "<!channel>") {
+			hostile = r
+		}
+	}
+	msgs := []Message{RepMessage(hostile, time.UTC)}
+	team, _ := snap.Team(insights.ManagerTeam(hostile.Rep.Manager), insights.PeriodQuarter)
+	msgs = append(msgs, TeamMessage(team, time.UTC))
+	for _, m := range msgs {
+		raw, _ := json.Marshal(m)
+		for _, bad := range []string{"<!channel>", "<@U123>"} {
+			if bytes.Contains(raw, []byte(bad)) {
+				t.Errorf("message carries unescaped %q: %s", bad, kit.Truncate(string(raw), 400))
+			}
+		}
+	}
+}
+
+func TestParseTeamArgs(t *testing.T) {
+	tests := []struct {
+		text     string
+		wantKind insights.PeriodKind
+		wantTeam string
+	}{
+		{"", insights.PeriodQuarter, ""},
+		{"month", insights.PeriodMonth, ""},
+		{"last week", insights.PeriodLastWeek, ""},
+		{"Dustin Brinkmann", insights.PeriodQuarter, "Dustin Brinkmann"},
+		{"month Central", insights.PeriodMonth, "Central"},
+		{"Dustin Brinkmann last week", insights.PeriodLastWeek, "Dustin Brinkmann"},
+		{"all ytd", insights.PeriodYearToDate, "all"},
+	}
+	for _, tt := range tests {
+		kind, team, err := ParseTeamArgs(tt.text)
+		if err != nil || kind != tt.wantKind || team != tt.wantTeam {
+			t.Errorf("ParseTeamArgs(%q) = %q, %q, %v; want %q, %q", tt.text, kind, team, err, tt.wantKind, tt.wantTeam)
+		}
+	}
+}
+
+// fakes for the handler interfaces, backed by a snapshot.
+type snapStore struct {
+	snap  insights.Snapshot
+	links map[string]insights.RepID
+	ops   map[string]bool
+}
+
+func (s *snapStore) RepReport(_ context.Context, rep insights.RepID, k insights.PeriodKind) (insights.RepReport, error) {
+	return s.snap.Rep(rep, k)
+}
+func (s *snapStore) TeamReport(_ context.Context, team string, k insights.PeriodKind) (insights.TeamReport, error) {
+	return s.snap.Team(team, k)
+}
+func (s *snapStore) Teams(context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range s.snap.Teams {
+		if !seen[t.Team] {
+			seen[t.Team] = true
+			out = append(out, t.Team)
+		}
+	}
+	return out, nil
+}
+func (s *snapStore) RepFor(_ context.Context, id string) (insights.RepID, error) {
+	if r, ok := s.links[id]; ok {
+		return r, nil
+	}
+	return "", insights.ErrUnknownRep
+}
+func (s *snapStore) IsOps(_ context.Context, id string) (bool, error) { return s.ops[id], nil }
+
+func TestTeamAccess(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[3].Rep
+	other := ""
+	for _, r := range snap.Reps {
+		if r.Rep.Manager != rep.Manager {
+			other = r.Rep.Manager
+		}
+	}
+	st := &snapStore{snap: snap, links: map[string]insights.RepID{
+		"UREP": rep.ID, "UMGR": insights.RepID(insights.ManagerTeam(rep.Manager)),
+	}, ops: map[string]bool{"UOPS": true}}
+	team := &Team{Reports: st, People: st, Roles: st, Location: time.UTC}
+	ctx := context.Background()
+
+	tests := []struct {
+		name, user, text string
+		wantErr          error
+		wantIn           string
+	}{
+		{"manager sees own team", "UMGR", "", nil, kit.Escape(rep.Manager) + "'s team"},
+		{"manager cannot see another team", "UMGR", other, ErrNotAllowed, ""},
+		{"rep is refused", "UREP", "", ErrNotAllowed, ""},
+		{"stranger is refused", "UNOBODY", "", ErrNotAllowed, ""},
+		{"ops sees everyone by default", "UOPS", "", nil, "Whole sales team"},
+		{"ops names a team", "UOPS", other + " month", nil, kit.Escape(other) + "'s team"},
+		{"ops names an unknown team", "UOPS", "Nobody Atall", insights.ErrUnknownTeam, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := team.Show(ctx, tt.user, tt.text)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Show error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantIn != "" && !strings.Contains(m.Text+render(m), tt.wantIn) {
+				t.Errorf("Show = %q, want it to contain %q", m.Text, tt.wantIn)
+			}
+		})
+	}
+}
+
+func render(m Message) string {
+	raw, _ := json.Marshal(m.Blocks)
+	return string(raw)
+}
+
+func TestExplain(t *testing.T) {
+	for _, err := range []error{insights.ErrUnknownRep, insights.ErrNoData, insights.ErrUnknownTeam, NotAllowed("ops")} {
+		if msg, ok := Explain(err); !ok || msg == "" {
+			t.Errorf("Explain(%v) = %q, %v; want a friendly message", err, msg, ok)
+		}
+	}
+	if _, ok := Explain(errors.New("redis down")); ok {
+		t.Error("Explain(internal error) = ok, want false so the user sees an apology")
+	}
+}
