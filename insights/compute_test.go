@@ -457,8 +457,8 @@ func TestRecognitions(t *testing.T) {
 	s := computeFixture(t)
 	max := teamReport(t, s, ManagerTeam("Max"), PeriodQuarter)
 	want := []Award{
-		{Rep: "ana", Kind: AwardTopCloser, Reason: "Closed 6,000 in Q4 2017 (Oct–Dec), the most on the team."},
-		{Rep: "ana", Kind: AwardBiggestDeal, Reason: "Won the biggest deal of Q4 2017 (Oct–Dec): Deal A2 for 3,000."},
+		{Rep: "ana", Kind: AwardTopCloser, Reason: "Closed $6,000 in Q4 2017 (Oct–Dec), the most on the team."},
+		{Rep: "ana", Kind: AwardBiggestDeal, Reason: "Won the biggest deal of Q4 2017 (Oct–Dec): Deal A2 for $3,000."},
 	}
 	if !slices.Equal(max.Recognitions, want) {
 		t.Errorf("Max's awards = %+v, want %+v", max.Recognitions, want)
@@ -467,7 +467,7 @@ func TestRecognitions(t *testing.T) {
 	// 200 % of quota.
 	zoe := teamReport(t, s, ManagerTeam("Zoe"), PeriodQuarter)
 	want = []Award{
-		{Rep: "dan", Kind: AwardBiggestDeal, Reason: "Won the biggest deal of Q4 2017 (Oct–Dec): Deal D1 for 1,000."},
+		{Rep: "dan", Kind: AwardBiggestDeal, Reason: "Won the biggest deal of Q4 2017 (Oct–Dec): Deal D1 for $1,000."},
 		{Rep: "dan", Kind: AwardQuotaCrusher, Reason: "Reached 200% of quota for Q4 2017 (Oct–Dec)."},
 	}
 	if !slices.Equal(zoe.Recognitions, want) {
