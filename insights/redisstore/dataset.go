@@ -1,0 +1,374 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/repcoach/repcoach/insights"
+)
+
+const (
+	// bucketFields is the target number of records per bucket hash.
+	bucketFields = 4096
+	// hsetFields is the most records sent in one HSET command.
+	hsetFields = 256
+)
+
+// The record kinds of a dataset, each stored in its own bucket hashes.
+var recordKinds = []string{"reps", "deals", "activities", "quotas"}
+
+func (s *Store) dataKey(parts ...string) string { return s.key(append([]string{"data"}, parts...)...) }
+
+func (s *Store) genKey(g int64, parts ...string) string {
+	return s.dataKey(append([]string{"g", strconv.FormatInt(g, 10)}, parts...)...)
+}
+
+// record is one dataset record ready to store: its field (ID) and JSON.
+type record struct {
+	id  string
+	val []byte
+}
+
+// SaveDataset replaces the stored CRM dataset with ds. Readers see the old
+// dataset until the new one is completely written, then the new one: it is
+// written as a new generation in pipelined batches and made current in one
+// step. Records are keyed by ID (reps, deals, activities; quotas by rep and
+// span; list prices by product), so duplicates collapse with the last one
+// winning and saving the same dataset again stores the same data. A record
+// with an empty ID is keyed by its position. The superseded generation stays
+// readable for Options.Grace. If another SaveDataset made a newer generation
+// current first, this one is discarded and the error wraps ErrSuperseded.
+func (s *Store) SaveDataset(ctx context.Context, ds insights.Dataset) error {
+	g, err := s.rdb.Incr(ctx, s.dataKey("seq")).Result()
+	if err != nil {
+		return fmt.Errorf("save dataset: allocate generation: %w", err)
+	}
+	if err := s.rdb.ZAdd(ctx, s.dataKey("gens"), redis.Z{Score: float64(g), Member: g}).Err(); err != nil {
+		return fmt.Errorf("save dataset generation %d: register: %w", g, err)
+	}
+	if err := s.writeDataset(ctx, g, ds); err != nil {
+		return fmt.Errorf("save dataset generation %d: %w", g, err)
+	}
+	cur, err := flipScript.Run(ctx, s.rdb, []string{s.dataKey("current")}, g).Int64()
+	if err != nil {
+		return fmt.Errorf("save dataset generation %d: make current: %w", g, err)
+	}
+	if cur != g {
+		if rerr := s.retireGen(ctx, g); rerr != nil {
+			return fmt.Errorf("save dataset generation %d: %w (generation %d is current); discard: %v", g, ErrSuperseded, cur, rerr)
+		}
+		return fmt.Errorf("save dataset generation %d: %w (generation %d is current)", g, ErrSuperseded, cur)
+	}
+	old, err := s.rdb.ZRangeByScore(ctx, s.dataKey("gens"), &redis.ZRangeBy{Min: "-inf", Max: "(" + strconv.FormatInt(g, 10)}).Result()
+	if err != nil {
+		return fmt.Errorf("saved dataset generation %d; list older generations: %w", g, err)
+	}
+	for _, o := range old {
+		og, err := strconv.ParseInt(o, 10, 64)
+		if err != nil {
+			return fmt.Errorf("saved dataset generation %d; bad registered generation %q", g, o)
+		}
+		if err := s.retireGen(ctx, og); err != nil {
+			return fmt.Errorf("saved dataset generation %d; retire generation %d: %w", g, og, err)
+		}
+	}
+	return nil
+}
+
+// encodeAll encodes items as records, in parallel.
+func encodeAll[T any](items []T, id func(i int, x *T) string) ([]record, error) {
+	out := make([]record, len(items))
+	var g errgroup.Group
+	const chunk = 8192
+	for lo := 0; lo < len(items); lo += chunk {
+		g.Go(func() error {
+			for i := lo; i < min(lo+chunk, len(items)); i++ {
+				b, err := json.Marshal(&items[i])
+				if err != nil {
+					return fmt.Errorf("encode record %d: %w", i, err)
+				}
+				out[i] = record{id: id(i, &items[i]), val: b}
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+// dedupe keeps one record per ID, the last one, in order of first appearance.
+func dedupe(recs []record) []record {
+	idx := make(map[string]int, len(recs))
+	out := recs[:0]
+	for _, r := range recs {
+		if i, ok := idx[r.id]; ok {
+			out[i] = r
+			continue
+		}
+		idx[r.id] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
+func idOr(id string, i int) string {
+	if id != "" {
+		return id
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+func quotaID(q *insights.Quota) string {
+	return string(q.Rep) + "|" + q.Start.UTC().Format(time.RFC3339Nano) + "|" + q.End.UTC().Format(time.RFC3339Nano)
+}
+
+func bucketOf(id string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+func bucketCount(records int) int { return max(1, (records+bucketFields-1)/bucketFields) }
+
+// writeDataset writes generation g: the meta hash first (so an interrupted
+// write can be cleaned up), then the records.
+func (s *Store) writeDataset(ctx context.Context, g int64, ds insights.Dataset) error {
+	sets := make(map[string][]record, len(recordKinds))
+	var err error
+	if sets["reps"], err = encodeAll(ds.Reps, func(i int, r *insights.Rep) string { return idOr(string(r.ID), i) }); err != nil {
+		return fmt.Errorf("reps: %w", err)
+	}
+	if sets["deals"], err = encodeAll(ds.Deals, func(i int, d *insights.Deal) string { return idOr(d.ID, i) }); err != nil {
+		return fmt.Errorf("deals: %w", err)
+	}
+	if sets["activities"], err = encodeAll(ds.Activities, func(i int, a *insights.Activity) string { return idOr(a.ID, i) }); err != nil {
+		return fmt.Errorf("activities: %w", err)
+	}
+	if sets["quotas"], err = encodeAll(ds.Quotas, func(_ int, q *insights.Quota) string { return quotaID(q) }); err != nil {
+		return fmt.Errorf("quotas: %w", err)
+	}
+	for k, recs := range sets {
+		sets[k] = dedupe(recs)
+	}
+	meta := []any{"saved_at", s.opts.Now().Format(time.RFC3339Nano), "prices", len(ds.ListPrices)}
+	for _, k := range recordKinds {
+		meta = append(meta, k, len(sets[k]), k+"_buckets", bucketCount(len(sets[k])))
+	}
+	if err := s.rdb.HSet(ctx, s.genKey(g, "meta"), meta...).Err(); err != nil {
+		return fmt.Errorf("write meta: %w", err)
+	}
+
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(pipelinesInFlight)
+	for _, kind := range recordKinds {
+		recs := sets[kind]
+		n := bucketCount(len(recs))
+		buckets := make([][]any, n)
+		for _, r := range recs {
+			b := bucketOf(r.id, n)
+			buckets[b] = append(buckets[b], r.id, r.val)
+		}
+		// One pipeline per group of buckets, about pipelineCommands
+		// records each, in HSETs of at most hsetFields records.
+		var cmds []func(redis.Pipeliner)
+		records := 0
+		flush := func() {
+			if len(cmds) == 0 {
+				return
+			}
+			batch := cmds
+			cmds, records = nil, 0
+			eg.Go(func() error {
+				_, err := s.rdb.Pipelined(ectx, func(p redis.Pipeliner) error {
+					for _, c := range batch {
+						c(p)
+					}
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("write %s: %w", kind, err)
+				}
+				return nil
+			})
+		}
+		for b, fields := range buckets {
+			key := s.genKey(g, kind, strconv.Itoa(b))
+			for lo := 0; lo < len(fields); lo += 2 * hsetFields {
+				part := fields[lo:min(lo+2*hsetFields, len(fields))]
+				cmds = append(cmds, func(p redis.Pipeliner) { p.HSet(ectx, key, part...) })
+				records += len(part) / 2
+				if records >= 8*pipelineCommands {
+					flush()
+				}
+			}
+		}
+		flush()
+	}
+	if len(ds.ListPrices) > 0 {
+		eg.Go(func() error {
+			args := make([]any, 0, 2*len(ds.ListPrices))
+			for p, v := range ds.ListPrices {
+				args = append(args, p, strconv.FormatFloat(v, 'g', -1, 64))
+			}
+			if err := s.rdb.HSet(ectx, s.genKey(g, "prices"), args...).Err(); err != nil {
+				return fmt.Errorf("write list prices: %w", err)
+			}
+			return nil
+		})
+	}
+	return eg.Wait()
+}
+
+// retireGen gives every key of generation g a TTL of Options.Grace and drops
+// g from the registry.
+func (s *Store) retireGen(ctx context.Context, g int64) error {
+	meta, err := s.rdb.HGetAll(ctx, s.genKey(g, "meta")).Result()
+	if err != nil {
+		return fmt.Errorf("read meta: %w", err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, kind := range recordKinds {
+			n, _ := strconv.Atoi(meta[kind+"_buckets"])
+			for b := range n {
+				p.PExpire(ctx, s.genKey(g, kind, strconv.Itoa(b)), s.opts.Grace)
+			}
+		}
+		p.PExpire(ctx, s.genKey(g, "prices"), s.opts.Grace)
+		p.PExpire(ctx, s.genKey(g, "meta"), s.opts.Grace)
+		p.ZRem(ctx, s.dataKey("gens"), g)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("expire keys: %w", err)
+	}
+	return nil
+}
+
+// Dataset returns the current CRM dataset, or insights.ErrNoData if none
+// was ever saved. Reps, deals and activities come back sorted by ID, quotas
+// by rep and start; duplicates by ID were collapsed when it was saved.
+func (s *Store) Dataset(ctx context.Context) (insights.Dataset, error) {
+	// A generation superseded while we read it stays for Options.Grace;
+	// should we still lose the race, start over with the new one.
+	for attempt := 0; ; attempt++ {
+		ds, err := s.readDataset(ctx)
+		if !errors.Is(err, errGone) || attempt == 2 {
+			return ds, err
+		}
+	}
+}
+
+// errGone means a dataset generation expired while being read.
+var errGone = errors.New("generation expired while being read")
+
+func (s *Store) readDataset(ctx context.Context) (ds insights.Dataset, err error) {
+	gs, err := s.rdb.Get(ctx, s.dataKey("current")).Result()
+	if err == redis.Nil {
+		return ds, fmt.Errorf("read dataset: %w", insights.ErrNoData)
+	}
+	if err != nil {
+		return ds, fmt.Errorf("read dataset: %w", err)
+	}
+	g, err := strconv.ParseInt(gs, 10, 64)
+	if err != nil {
+		return ds, fmt.Errorf("read dataset: bad current generation %q", gs)
+	}
+	meta, err := s.rdb.HGetAll(ctx, s.genKey(g, "meta")).Result()
+	if err != nil {
+		return ds, fmt.Errorf("read dataset generation %d: %w", g, err)
+	}
+	if len(meta) == 0 {
+		return ds, fmt.Errorf("read dataset generation %d: %w", g, errGone)
+	}
+	count := func(kind string) (records, buckets int) {
+		records, _ = strconv.Atoi(meta[kind])
+		buckets, _ = strconv.Atoi(meta[kind+"_buckets"])
+		return records, buckets
+	}
+	n, b := count("reps")
+	if ds.Reps, err = readRecords[insights.Rep](ctx, s, g, "reps", n, b); err != nil {
+		return ds, fmt.Errorf("read dataset generation %d: %w", g, err)
+	}
+	n, b = count("deals")
+	if ds.Deals, err = readRecords[insights.Deal](ctx, s, g, "deals", n, b); err != nil {
+		return ds, fmt.Errorf("read dataset generation %d: %w", g, err)
+	}
+	n, b = count("activities")
+	if ds.Activities, err = readRecords[insights.Activity](ctx, s, g, "activities", n, b); err != nil {
+		return ds, fmt.Errorf("read dataset generation %d: %w", g, err)
+	}
+	n, b = count("quotas")
+	if ds.Quotas, err = readRecords[insights.Quota](ctx, s, g, "quotas", n, b); err != nil {
+		return ds, fmt.Errorf("read dataset generation %d: %w", g, err)
+	}
+	if meta["prices"] != "0" {
+		prices, err := s.rdb.HGetAll(ctx, s.genKey(g, "prices")).Result()
+		if err != nil {
+			return ds, fmt.Errorf("read dataset generation %d: list prices: %w", g, err)
+		}
+		ds.ListPrices = make(map[string]float64, len(prices))
+		for p, v := range prices {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return ds, fmt.Errorf("read dataset generation %d: list price of %q: %w", g, p, err)
+			}
+			ds.ListPrices[p] = f
+		}
+	}
+	if len(ds.ListPrices) != atoi(meta["prices"]) {
+		// The generation expired under us.
+		return ds, fmt.Errorf("read dataset generation %d: list prices: %w", g, errGone)
+	}
+	slices.SortFunc(ds.Reps, func(a, b insights.Rep) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(ds.Deals, func(a, b insights.Deal) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(ds.Activities, func(a, b insights.Activity) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(ds.Quotas, func(a, b insights.Quota) int {
+		return cmp.Or(cmp.Compare(a.Rep, b.Rep), a.Start.Compare(b.Start), a.End.Compare(b.End))
+	})
+	return ds, nil
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// readRecords reads and decodes the want records of kind in generation g
+// from its buckets, a few buckets per round trip.
+func readRecords[T any](ctx context.Context, s *Store, g int64, kind string, want, buckets int) ([]T, error) {
+	if want == 0 {
+		return nil, nil
+	}
+	out := make([]T, 0, want)
+	const perTrip = 8
+	for lo := 0; lo < buckets; lo += perTrip {
+		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for b := lo; b < min(lo+perTrip, buckets); b++ {
+				p.HGetAll(ctx, s.genKey(g, kind, strconv.Itoa(b)))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		for _, c := range cmds {
+			for id, v := range c.(*redis.MapStringStringCmd).Val() {
+				var x T
+				if err := json.Unmarshal([]byte(v), &x); err != nil {
+					return nil, fmt.Errorf("decode %s %q: %w", kind, id, err)
+				}
+				out = append(out, x)
+			}
+		}
+	}
+	if len(out) != want {
+		return nil, fmt.Errorf("%s: read %d records, want %d: %w", kind, len(out), want, errGone)
+	}
+	return out, nil
+}

@@ -1,0 +1,76 @@
+// Package redisstore keeps RepCoach's working data in Redis: the imported CRM
+// dataset, the computed reports (published as immutable, versioned
+// snapshots), the Slack-user-to-rep identity cache, Events API dedupe,
+// exactly-once delivery claims, fan-out outboxes, preferences and scheduler
+// locks. It is the only package that knows Redis keys; callers see
+// insights types and the domain errors insights.ErrNoData,
+// insights.ErrUnknownRep and insights.ErrUnknownTeam, never redis.Nil.
+// Open with an empty URL starts an embedded in-process Redis (miniredis) so
+// that the demo and tests run the same go-redis code path without a server.
+//
+// # Key schema
+//
+// Every key starts with Options.Prefix, written P below (default "rc:").
+// Text in braces is a Redis Cluster hash tag: keys that a Lua script or a
+// MULTI touches together share one, so every script and transaction stays in
+// one hash slot under Sentinel, standalone and Cluster alike. N is a snapshot
+// version, G a dataset generation, <period> an insights.PeriodKind; rep IDs,
+// team keys, Slack IDs and names are used verbatim and always come last in a
+// key, so they may contain colons.
+//
+//	Key                               Type    TTL              Written by              Read by
+//	P{snap}:seq                       STRING  none             PublishSnapshot (INCR)  PublishSnapshot
+//	P{snap}:current                   STRING  none             PublishSnapshot (N)     every report read, Current, Teams
+//	P{snap}:versions                  ZSET    none             PublishSnapshot         PublishSnapshot (clean-up of superseded or abandoned versions)
+//	P{snap}:v:N:meta                  HASH    none, then Grace PublishSnapshot         Current (as_of, published_at, reps, teams)
+//	P{snap}:v:N:rep:<period>:<rep>    STRING  none, then Grace PublishSnapshot         RepReport, RepReports (JSON insights.RepReport)
+//	P{snap}:v:N:team:<period>:<team>  STRING  none, then Grace PublishSnapshot         TeamReport (JSON insights.TeamReport)
+//	P{snap}:v:N:repkeys               SET     none, then Grace PublishSnapshot         clean-up ("<period>:<rep>" of every rep key)
+//	P{snap}:v:N:teamkeys              SET     none, then Grace PublishSnapshot         clean-up ("<period>:<team>" of every team key)
+//	P{snap}:v:N:teams                 SET     none, then Grace PublishSnapshot         Teams
+//	P{snap}:v:N:reps                  SET     none, then Grace PublishSnapshot         Reps
+//	Pdata:seq                         STRING  none             SaveDataset (INCR)      SaveDataset
+//	Pdata:current                     STRING  none             SaveDataset (G)         Dataset
+//	Pdata:gens                        ZSET    none             SaveDataset             SaveDataset (clean-up)
+//	Pdata:g:G:meta                    HASH    none, then Grace SaveDataset             Dataset (bucket counts, record counts, saved_at)
+//	Pdata:g:G:<kind>:<b>              HASH    none, then Grace SaveDataset             Dataset (record ID -> JSON; kind is reps, deals, activities or quotas; b a bucket)
+//	Pdata:g:G:prices                  HASH    none, then Grace SaveDataset             Dataset (product -> list price)
+//	P{id}:user:<slackID>              STRING  LinkUsers ttl    LinkUsers               UserRep (rep ID)
+//	P{id}:rep:<rep>                   STRING  LinkUsers ttl    LinkUsers               RepUser (Slack user ID)
+//	Ptz:<slackID>                     STRING  CacheUserTZ ttl  CacheUserTZ             UserTZ (IANA zone name)
+//	Pevt:<eventID>                    STRING  FirstDelivery ttl FirstDelivery (SET NX) FirstDelivery
+//	Pdlv:{<key>}                      HASH    DeliveryRetention ClaimDelivery, MarkDelivered  ClaimDelivery, MarkDelivered, Delivered (state, owner, ts, claims)
+//	Pdlv:{<key>}:lease                STRING  lease            ClaimDelivery           ClaimDelivery, MarkDelivered (owner holding the lease)
+//	Pob:{<run>}:pending               ZSET    OutboxTTL        EnqueueOutbox           OutboxPending (item -> enqueue order)
+//	Pob:{<run>}:done                  SET     OutboxTTL        OutboxDone              EnqueueOutbox (never re-adds a done item)
+//	Pob:{<run>}:sealed                STRING  OutboxTTL        EnqueueOutbox (last)    EnqueueOutbox (makes re-enqueue a no-op)
+//	Poptout:<slackID>                 SET     none             SetOptOut               OptedOut (kinds the user opted out of)
+//	Ppaused                           HASH    none             SetPaused               Paused (by, at; absent when running)
+//	Plock:<name>                      STRING  lock ttl         TryLock                 TryLock, Unlock (owner)
+//
+// # Snapshots
+//
+// PublishSnapshot takes N = INCR P{snap}:seq, registers N in
+// P{snap}:versions, writes every report of version N in pipelined batches
+// (each batch adds its keys to the version's index sets before writing them,
+// so an interrupted publish can always be found and removed), then a Lua
+// script sets P{snap}:current to N only if N is newer than the current
+// version. Every read is one Lua script that reads P{snap}:current and the
+// report keys of that version in one step, so a reader sees all of one
+// version or all of the next, never a mix. Superseded versions, and versions
+// abandoned by a crashed or outrun publisher, get a TTL of Options.Grace
+// (default 10 minutes) so multi-step readers such as Teams then TeamReport
+// finish undisturbed. Under Redis Cluster all snapshot keys share the {snap}
+// slot, so one shard holds the snapshots (two versions of about 50,000
+// reports for 10,000 reps).
+//
+// # Dataset
+//
+// SaveDataset writes a new generation G the same way (records spread over
+// hash buckets of a few thousand fields so that no single key grows huge,
+// written in pipelined batches) and then flips Pdata:current. Records are
+// keyed by their ID, so duplicates within a dataset collapse (the last one
+// wins) and saving the same dataset twice stores the same thing. Readers of
+// Pdata:current read one generation; superseded generations expire after
+// Options.Grace.
+package redisstore

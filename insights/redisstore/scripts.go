@@ -1,0 +1,169 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// The Lua scripts. Each declares the key it routes on as KEYS[1] (for Redis
+// Cluster) and builds the names of the other keys it reads from ARGV; those
+// keys always share KEYS[1]'s hash tag, so every script stays in one slot.
+// Scripts return only integers and strings ("" for a missing value), which
+// read the same over RESP2 and RESP3.
+var (
+	// readScript reads the current version (KEYS[1]) and then, for each
+	// ARGV[3..], the key ARGV[1]..version..ARGV[2]..ARGV[i].
+	// It returns {0} if nothing is current, else {version, value...}.
+	readScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+local out = {tonumber(v)}
+local base = ARGV[1] .. v .. ARGV[2]
+for i = 3, #ARGV do
+  local x = redis.call('GET', base .. ARGV[i])
+  if not x then x = '' end
+  out[#out + 1] = x
+end
+return out
+`)
+
+	// membersScript reads the current version (KEYS[1]) and the members of
+	// the set ARGV[1]..version..ARGV[2]: {0} or {version, member...}.
+	membersScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+local out = redis.call('SMEMBERS', ARGV[1] .. v .. ARGV[2])
+table.insert(out, 1, tonumber(v))
+return out
+`)
+
+	// currentScript reads the current version (KEYS[1]) and the field
+	// ARGV[3] of the hash ARGV[1]..version..ARGV[2]: {0} or {version, value}.
+	currentScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+local x = redis.call('HGET', ARGV[1] .. v .. ARGV[2], ARGV[3])
+if not x then x = '' end
+return {tonumber(v), x}
+`)
+
+	// flipScript sets KEYS[1] to ARGV[1] if that is greater than its
+	// current value, and returns the value KEYS[1] holds afterwards.
+	flipScript = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = tonumber(ARGV[1])
+if cur >= n then return cur end
+redis.call('SET', KEYS[1], ARGV[1])
+return n
+`)
+
+	// linkScript links Slack user ARGV[1] (key KEYS[1]) and rep ARGV[2]
+	// (key KEYS[2]) both ways for ARGV[3] ms, first removing the links of
+	// the user's previous rep and the rep's previous user (keys ARGV[5]..rep
+	// and ARGV[4]..user) where they still point here, so no one is left
+	// linked to someone else's rep.
+	linkScript = redis.NewScript(`
+local oldRep = redis.call('GET', KEYS[1])
+if oldRep and oldRep ~= ARGV[2] then
+  local k = ARGV[5] .. oldRep
+  if redis.call('GET', k) == ARGV[1] then redis.call('DEL', k) end
+end
+local oldUser = redis.call('GET', KEYS[2])
+if oldUser and oldUser ~= ARGV[1] then
+  local k = ARGV[4] .. oldUser
+  if redis.call('GET', k) == ARGV[2] then redis.call('DEL', k) end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+return 1
+`)
+
+	// claimScript claims delivery record KEYS[1] with lease key KEYS[2] for
+	// owner ARGV[1], lease ARGV[2] ms, record retention ARGV[3] ms. It
+	// returns {state, detail}: 1 claimed, 2 reclaimed (detail: previous
+	// owner), 3 already sent (detail: message ts), 4 held by other
+	// (detail: holder).
+	claimScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'state') == 'sent' then
+  return {3, redis.call('HGET', KEYS[1], 'ts') or ''}
+end
+local holder = redis.call('GET', KEYS[2])
+if holder then
+  if holder == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[2], ARGV[2])
+    return {1, ''}
+  end
+  return {4, holder}
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local prev = redis.call('HGET', KEYS[1], 'owner')
+redis.call('HSET', KEYS[1], 'state', 'claimed', 'owner', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'claims', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if prev then return {2, prev} end
+return {1, ''}
+`)
+
+	// markScript marks delivery record KEYS[1] (lease KEYS[2]) sent with
+	// message ts ARGV[2] if owner ARGV[1] holds the lease, or its lease
+	// lapsed and nobody claimed since; retention ARGV[3] ms. It returns 1 on
+	// success (also when this owner already marked it), 0 otherwise.
+	markScript = redis.NewScript(`
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if redis.call('HGET', KEYS[1], 'state') == 'sent' then
+  if owner == ARGV[1] then return 1 end
+  return 0
+end
+local holder = redis.call('GET', KEYS[2])
+if holder == ARGV[1] or (not holder and owner == ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'state', 'sent', 'ts', ARGV[2])
+  redis.call('DEL', KEYS[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+return 0
+`)
+
+	// enqueueScript adds ARGV[4..] to outbox KEYS[1] (pending ZSET) with
+	// scores from ARGV[3], skipping items in KEYS[2] (done SET), unless
+	// KEYS[3] (sealed) exists; ARGV[1] is the TTL in ms and ARGV[2] = "1"
+	// seals the run. It returns 0 if the run was already sealed, else 1.
+	enqueueScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local base = tonumber(ARGV[3])
+for i = 4, #ARGV do
+  if redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then
+    redis.call('ZADD', KEYS[1], 'NX', base + i - 4, ARGV[i])
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+end
+return 1
+`)
+
+	// lockScript takes or renews lock KEYS[1] for owner ARGV[1] for ARGV[2]
+	// ms: 1 if the owner holds it now, 0 if someone else does.
+	lockScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if v then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+	// unlockScript deletes lock KEYS[1] if owner ARGV[1] holds it: 1 if
+	// deleted, else 0.
+	unlockScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`)
+
+	allScripts = []*redis.Script{readScript, membersScript, currentScript, flipScript,
+		linkScript, claimScript, markScript, enqueueScript, lockScript, unlockScript}
+)

@@ -1,0 +1,95 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// OpenTest opens a Store for a test: on the Redis at $REDIS_URL when set,
+// else on a fresh embedded one. Its Prefix is random, so tests and test
+// packages sharing one Redis never see each other's keys; at cleanup every
+// key under it is deleted and the Store closed. It fails the test if Redis
+// cannot be reached.
+func OpenTest(t testing.TB) *Store {
+	t.Helper()
+	return OpenTestOptions(t, Options{})
+}
+
+// OpenTestOptions is OpenTest with options; a Prefix given is made unique by
+// appending a random part.
+func OpenTestOptions(t testing.TB, opts Options) *Store {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatalf("random prefix: %v", err)
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "rctest:"
+	}
+	opts.Prefix += hex.EncodeToString(b[:]) + ":"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := Open(ctx, os.Getenv("REDIS_URL"), opts)
+	if err != nil {
+		t.Fatalf("open test Redis store: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if !s.Embedded() {
+			if err := s.deletePrefix(ctx); err != nil {
+				t.Errorf("delete test keys under %s: %v", s.p, err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("close test Redis store: %v", err)
+		}
+	})
+	return s
+}
+
+// deletePrefix deletes every key under the Store's prefix, on every master
+// of a cluster.
+func (s *Store) deletePrefix(ctx context.Context) error {
+	match := globEscape(s.p) + "*"
+	del := func(ctx context.Context, c redis.Cmdable) error {
+		it := c.Scan(ctx, 0, match, 1000).Iterator()
+		var keys []string
+		for it.Next(ctx) {
+			keys = append(keys, it.Val())
+		}
+		if err := it.Err(); err != nil {
+			return fmt.Errorf("scan %s: %w", match, err)
+		}
+		for lo := 0; lo < len(keys); lo += 1000 {
+			// One UNLINK per key: in a cluster the keys sit in many slots.
+			_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys[lo:min(lo+1000, len(keys))] {
+					p.Unlink(ctx, k)
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("unlink: %w", err)
+			}
+		}
+		return nil
+	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c) })
+	}
+	return del(ctx, s.rdb)
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`, `]`, `\]`)
+	return r.Replace(s)
+}
