@@ -1,0 +1,681 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/redisstore"
+)
+
+// simClock is a clock the test moves.
+type simClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *simClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *simClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// zoneMap answers each user's time zone from the fake's member list, as cmd
+// does from users.info.
+type zoneMap map[string]string
+
+func zonesOf(users []slackfake.User) zoneMap {
+	z := zoneMap{}
+	for _, u := range users {
+		z[u.ID] = u.TZ
+	}
+	return z
+}
+
+func (z zoneMap) TimeZone(_ context.Context, id string) (*time.Location, error) {
+	name, ok := z[id]
+	if !ok {
+		return nil, fmt.Errorf("user %s not found", id)
+	}
+	return time.LoadLocation(name)
+}
+
+func mustLoc(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func date(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
+
+// weeklyJob is a job at `at` sending to audience, built from its name.
+func weeklyJob(name string, at Weekly, audience []string) Job {
+	return Job{
+		Name: name, Summary: "test job " + name, At: at, OptOutKind: "feedback",
+		Audience: func(context.Context) ([]string, error) { return audience, nil },
+		Build: func(_ context.Context, user string, due time.Time) (Outgoing, error) {
+			return Outgoing{Text: fmt.Sprintf("%s for %s, due %s", name, user, due.Format(time.RFC3339))}, nil
+		},
+	}
+}
+
+var fri16 = Weekly{Day: time.Friday, Hour: 16}
+
+type rig struct {
+	srv   *slackfake.Server
+	store *redisstore.Store
+	clock *simClock
+	users []slackfake.User
+}
+
+// newRig starts a fake Slack with users and an embedded Redis; the fake
+// runs on the simulated clock when simSlack is set.
+func newRig(t testing.TB, users []slackfake.User, start time.Time, simSlack bool) *rig {
+	r := &rig{clock: &simClock{t: start}, users: users, store: redisstore.OpenTest(t)}
+	cfg := slackfake.Config{Users: users}
+	if simSlack {
+		cfg.Now = r.clock.Now
+	}
+	r.srv = newFake(t, cfg)
+	return r
+}
+
+func (r *rig) scheduler(t testing.TB, jobs []Job, owner string, l Ledger, pc PosterConfig, sc ScheduleConfig) *Scheduler {
+	if l == nil {
+		l = storeLedger{r.store}
+	}
+	pc.Owner = owner
+	p := fastPoster(t, apiFor(r.srv, nil), l, pc)
+	sc.Now = r.clock.Now
+	if sc.Logger == nil {
+		sc.Logger = testLogger(t)
+	}
+	return NewScheduler(jobs, p, r.store, r.store, zonesOf(r.users), sc)
+}
+
+// exactlyOnce checks that each user has exactly one chat.postMessage.
+func (r *rig) exactlyOnce(t testing.TB, users []string) {
+	t.Helper()
+	bad := 0
+	for _, u := range users {
+		if n := len(posts(r.srv, u)); n != 1 {
+			bad++
+			if bad <= 5 {
+				t.Errorf("%s has %d messages, want exactly 1", u, n)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d recipients do not have exactly one message", bad, len(users))
+	}
+}
+
+// drain ticks s (moving the clock a minute each time) until run has
+// nothing pending, for at most limit.
+func (r *rig) drain(t testing.TB, ctx context.Context, run string, limit time.Duration, ss ...*Scheduler) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var wg sync.WaitGroup
+		for _, s := range ss {
+			wg.Go(func() { s.tick(ctx) })
+		}
+		wg.Wait()
+		pending, err := r.store.OutboxPending(ctx, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s still has %d pending after %v", run, len(pending), limit)
+		}
+		r.clock.Add(time.Minute)
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Recipients in four time zones and one crossing a DST change get each
+// weekly DM at their own local Friday 16:00, exactly once, never at the
+// weekend, not on a holiday, over four simulated weeks stepped minute by
+// minute.
+func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
+	users := []slackfake.User{
+		{ID: "U1LA", Name: "la", TZ: "America/Los_Angeles"},
+		{ID: "U2UTC", Name: "utc", TZ: "UTC"},
+		{ID: "U3IN", Name: "in", TZ: "Asia/Kolkata"},
+		{ID: "U4LON", Name: "lon", TZ: "Europe/London"},  // BST → GMT on Sun 2026-10-25
+		{ID: "U5NY", Name: "ny", TZ: "America/New_York"}, // EDT → EST on Sun 2026-11-01
+	}
+	start, end := date(2026, 10, 19, 0, 0), date(2026, 11, 16, 0, 0)
+	r := newRig(t, users, start, true)
+	all := ids(users)
+	holiday := time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
+	jobs := []Job{
+		weeklyJob("weekly-feedback", fri16, all),
+		weeklyJob("weekend", Weekly{Day: time.Saturday, Hour: 10}, all),
+		weeklyJob("early", Weekly{Day: time.Monday, Hour: 6}, all), // quiet until 07:00
+	}
+	s := r.scheduler(t, jobs, "a", nil, PosterConfig{}, ScheduleConfig{Holidays: []time.Time{holiday}})
+	ctx := context.Background()
+	for now := start; now.Before(end); now = now.Add(time.Minute) {
+		r.clock.Set(now)
+		s.tick(ctx)
+	}
+
+	type send struct{ job, local string }
+	wantFeedback := []string{"Fri 2026-10-23 16:00", "Fri 2026-10-30 16:00", "Fri 2026-11-06 16:00"}
+	wantEarly := []string{"Mon 2026-10-19 07:00", "Mon 2026-10-26 07:00", "Mon 2026-11-02 07:00", "Mon 2026-11-09 07:00"}
+	for _, u := range users {
+		loc := mustLoc(t, u.TZ)
+		got := map[string][]string{}
+		keys := map[string]bool{}
+		for _, m := range posts(r.srv, u.ID) {
+			k := deliveryKey(t, m)
+			if keys[k] {
+				t.Errorf("%s: key %s delivered twice", u.ID, k)
+			}
+			keys[k] = true
+			job := strings.SplitN(k, "/", 2)[0]
+			local := m.At.In(loc)
+			got[job] = append(got[job], local.Format("Mon 2006-01-02 15:04"))
+			if d := local.Weekday(); d == time.Saturday || d == time.Sunday {
+				t.Errorf("%s: %s sent at the weekend (%s)", u.ID, k, local)
+			}
+			if wk := isoWeekOf(local).String(); !strings.Contains(k, "/"+wk+"/") {
+				t.Errorf("%s: key %s sent in local week %s", u.ID, k, wk)
+			}
+		}
+		if !slices.Equal(got["weekly-feedback"], wantFeedback) {
+			t.Errorf("%s (%s) weekly-feedback sent at %v, want %v", u.ID, u.TZ, got["weekly-feedback"], wantFeedback)
+		}
+		if !slices.Equal(got["early"], wantEarly) {
+			t.Errorf("%s (%s) early job sent at %v, want %v (moved out of quiet hours)", u.ID, u.TZ, got["early"], wantEarly)
+		}
+		if len(got["weekend"]) > 0 {
+			t.Errorf("%s: weekend job sent at %v", u.ID, got["weekend"])
+		}
+	}
+	// The DST changes, in UTC: London 15:00 UTC before (BST), 16:00 after;
+	// New York 20:00 UTC before (EDT), 21:00 after; Kolkata 10:30 UTC.
+	utc := func(user string) []string {
+		var out []string
+		for _, m := range posts(r.srv, user) {
+			if strings.HasPrefix(deliveryKey(t, m), "weekly-feedback/") {
+				out = append(out, m.At.UTC().Format("01-02 15:04"))
+			}
+		}
+		return out
+	}
+	for user, want := range map[string][]string{
+		"U4LON": {"10-23 15:00", "10-30 16:00", "11-06 16:00"},
+		"U5NY":  {"10-23 20:00", "10-30 20:00", "11-06 21:00"},
+		"U1LA":  {"10-23 23:00", "10-30 23:00", "11-07 00:00"},
+		"U3IN":  {"10-23 10:30", "10-30 10:30", "11-06 10:30"},
+	} {
+		if got := utc(user); !slices.Equal(got, want) {
+			t.Errorf("%s weekly-feedback at %v UTC, want %v", user, got, want)
+		}
+	}
+	// NextDue agrees.
+	ny := mustLoc(t, "America/New_York")
+	if got, want := s.NextDue("weekly-feedback", ny, date(2026, 11, 2, 0, 0)), date(2026, 11, 6, 21, 0); !got.Equal(want) {
+		t.Errorf("NextDue in New York = %v, want %v", got, want)
+	}
+	if got, want := s.NextDue("weekly-feedback", time.UTC, date(2026, 11, 7, 0, 0)), date(2026, 11, 20, 16, 0); !got.Equal(want) {
+		t.Errorf("NextDue over the holiday = %v, want %v", got, want)
+	}
+}
+
+func TestScheduleMissedSendGrace(t *testing.T) {
+	users := []slackfake.User{{ID: "U1UTC", Name: "utc", TZ: "UTC"}, {ID: "U2LA", Name: "la", TZ: "America/Los_Angeles"}}
+	ctx := context.Background()
+	var dues sync.Map
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	build := job.Build
+	job.Build = func(ctx context.Context, user string, due time.Time) (Outgoing, error) {
+		dues.Store(user, due)
+		return build(ctx, user, due)
+	}
+
+	t.Run("inside grace goes out late", func(t *testing.T) {
+		// Down from before 16:00 until 19:00 UTC.
+		r := newRig(t, users, date(2026, 11, 6, 19, 0), true)
+		s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
+		s.tick(ctx)
+		ms := posts(r.srv, "U1UTC")
+		if len(ms) != 1 || !ms[0].At.Equal(date(2026, 11, 6, 19, 0)) {
+			t.Fatalf("UTC recipient got %d messages (%v); want one, late, at 19:00", len(ms), ms)
+		}
+		if d, _ := dues.Load("U1UTC"); !d.(time.Time).Equal(date(2026, 11, 6, 16, 0)) {
+			t.Errorf("Build got due %v, want the scheduled 16:00", d)
+		}
+		if n := len(posts(r.srv, "U2LA")); n != 0 {
+			t.Errorf("LA recipient got %d messages before 16:00 local", n)
+		}
+	})
+	t.Run("outside grace is skipped", func(t *testing.T) {
+		// Down until 23:00 UTC, 7 h after the UTC send.
+		r := newRig(t, users, date(2026, 11, 6, 23, 0), true)
+		s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
+		s.tick(ctx)
+		pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45")
+		if !slices.Equal(pending, []string{"U2LA"}) {
+			t.Errorf("pending = %v, want only the LA recipient (UTC skipped)", pending)
+		}
+		for range 180 { // three more hours, minute by minute
+			r.clock.Add(time.Minute)
+			s.tick(ctx)
+		}
+		if n := len(posts(r.srv, "U1UTC")); n != 0 {
+			t.Errorf("UTC recipient got %d messages after the grace window", n)
+		}
+		if ms := posts(r.srv, "U2LA"); len(ms) != 1 || !ms[0].At.Equal(date(2026, 11, 7, 0, 0)) {
+			t.Errorf("LA recipient got %v, want one message at 16:00 PST", ms)
+		}
+	})
+}
+
+// Two replicas run the same schedule at once over 240 recipients: each
+// gets exactly one message.
+func TestScheduleTwoReplicasExactlyOnce(t *testing.T) {
+	var users []slackfake.User
+	users = append(users, testUsers("A", 80, "UTC")...)
+	users = append(users, testUsers("B", 80, "Asia/Kolkata")...)
+	users = append(users, testUsers("C", 80, "America/Los_Angeles")...)
+	r := newRig(t, users, date(2026, 11, 7, 0, 30), false)
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	sc := ScheduleConfig{Grace: 24 * time.Hour}
+	s1 := r.scheduler(t, []Job{job}, "replica-1", nil, PosterConfig{}, sc)
+	s2 := r.scheduler(t, []Job{job}, "replica-2", nil, PosterConfig{}, sc)
+	ctx := context.Background()
+	r.drain(t, ctx, "weekly-feedback/2026-W45", 30*time.Second, s1, s2)
+	r.exactlyOnce(t, ids(users))
+}
+
+// The fake answers 429 to a share of posts: everything still goes out,
+// once, with two replicas.
+func TestScheduleRateLimitedStillOnce(t *testing.T) {
+	users := testUsers("RL", 30, "UTC")
+	r := newRig(t, users, date(2026, 11, 6, 16, 0), false)
+	r.srv.RateLimitShare("chat.postMessage", 0.2)
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	s1 := r.scheduler(t, []Job{job}, "replica-1", nil, PosterConfig{}, ScheduleConfig{})
+	s2 := r.scheduler(t, []Job{job}, "replica-2", nil, PosterConfig{}, ScheduleConfig{})
+	ctx := context.Background()
+	r.drain(t, ctx, "weekly-feedback/2026-W45", 60*time.Second, s1, s2)
+	r.exactlyOnce(t, ids(users))
+	if calls := r.srv.Calls("chat.postMessage"); calls <= len(users) {
+		t.Errorf("%d calls for %d posts: no 429 was answered", calls, len(users))
+	}
+}
+
+// A fan-out cancelled half-way (the bot stopped) is finished by a new
+// process with another owner: everyone exactly once.
+func TestScheduleResumesAfterShutdown(t *testing.T) {
+	users := testUsers("CUT", 200, "UTC")
+	r := newRig(t, users, date(2026, 11, 6, 16, 5), false)
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	lease := time.Second
+	a := r.scheduler(t, []Job{job}, "proc-a", nil, PosterConfig{Rate: 200, Burst: 1, Lease: lease}, ScheduleConfig{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); a.tick(ctx) }()
+	for r.srv.Calls("chat.postMessage") < 60 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	before := len(r.srv.Messages())
+	if before >= len(users) || before < 60 {
+		t.Fatalf("%d messages before the restart; want a partial fan-out", before)
+	}
+	b := r.scheduler(t, []Job{job}, "proc-b", nil, PosterConfig{Lease: lease}, ScheduleConfig{})
+	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 30*time.Second, b)
+	r.exactlyOnce(t, ids(users))
+}
+
+// The bot dies between posts and their records: the new process finds
+// those posts in the conversations' history and does not post again.
+func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
+	users := testUsers("CRASH", 200, "UTC")
+	r := newRig(t, users, date(2026, 11, 6, 16, 5), false)
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	lease := time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	crash := &crashLedger{Ledger: storeLedger{r.store}, after: 50, crash: cancel}
+	a := r.scheduler(t, []Job{job}, "proc-a", crash, PosterConfig{Lease: lease}, ScheduleConfig{})
+	a.tick(ctx)
+	if crash.crashed.Load() == 0 {
+		t.Fatal("the ledger never crashed")
+	}
+	before := len(r.srv.Messages())
+	if before >= len(users) {
+		t.Fatalf("%d messages before the restart; want a partial fan-out", before)
+	}
+	b := r.scheduler(t, []Job{job}, "proc-b", nil, PosterConfig{Lease: lease}, ScheduleConfig{})
+	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 30*time.Second, b)
+	r.exactlyOnce(t, ids(users))
+	if r.srv.Calls("conversations.history") == 0 {
+		t.Error("no history was searched for the unrecorded posts")
+	}
+	t.Logf("%d posts unrecorded at the crash, %d messages before the restart", crash.crashed.Load(), before)
+}
+
+func TestScheduleDryRun(t *testing.T) {
+	users := testUsers("DRY", 3, "UTC")
+	r := newRig(t, users, date(2026, 11, 6, 16, 0), true)
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{DryRun: true}, ScheduleConfig{})
+	ctx := context.Background()
+	for range 3 {
+		s.tick(ctx)
+		r.clock.Add(time.Minute)
+	}
+	if n := r.srv.Calls("chat.postMessage"); n != 0 {
+		t.Errorf("%d posts in dry run", n)
+	}
+	// The ledger was not touched: a real run still sends.
+	real := r.scheduler(t, []Job{job}, "b", nil, PosterConfig{}, ScheduleConfig{})
+	real.tick(ctx)
+	r.exactlyOnce(t, ids(users))
+}
+
+func TestScheduleOptOutAndPause(t *testing.T) {
+	users := testUsers("PREF", 3, "UTC")
+	r := newRig(t, users, date(2026, 11, 6, 16, 0), true)
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
+	ctx := context.Background()
+	out := users[0].ID
+	if err := r.store.SetOptOut(ctx, out, "feedback", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.SetPaused(ctx, true, "U02OPSLEAD"); err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		s.tick(ctx)
+		r.clock.Add(time.Minute)
+	}
+	if n := r.srv.Calls("chat.postMessage"); n != 0 {
+		t.Fatalf("%d posts while paused", n)
+	}
+	if _, err := s.RunJob(ctx, "weekly-feedback", RunOptions{}); !errors.Is(err, ErrPaused) {
+		t.Errorf("RunJob while paused = %v, want ErrPaused", err)
+	}
+	if err := r.store.SetPaused(ctx, false, "U02OPSLEAD"); err != nil {
+		t.Fatal(err)
+	}
+	s.tick(ctx) // 16:30: late, inside the grace window
+	if n := len(posts(r.srv, out)); n != 0 {
+		t.Errorf("opted-out user got %d messages", n)
+	}
+	r.exactlyOnce(t, ids(users[1:]))
+	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
+		t.Errorf("pending after the run: %v", pending)
+	}
+}
+
+func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
+	users := testUsers("OK", 5, "UTC")
+	r := newRig(t, users, date(2026, 11, 6, 16, 0), true)
+	audience := append([]string{"U0GONE"}, ids(users)...)
+	job := weeklyJob("weekly-feedback", fri16, audience)
+	ctx := context.Background()
+	zones := zonesOf(users)
+	zones["U0GONE"] = "UTC"
+	p := fastPoster(t, apiFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: testLogger(t)})
+	s.tick(ctx)
+	r.exactlyOnce(t, ids(users))
+	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
+		t.Errorf("pending after the run: %v; a permanent failure is not retried", pending)
+	}
+	// The manual run reports it.
+	rep, err := s.RunJob(ctx, "weekly-feedback", RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 1 || rep.AlreadySent != 5 || len(rep.Errors) != 1 || !errors.Is(rep.Errors[0], ErrPermanent) {
+		t.Errorf("report = %+v; want 1 permanent failure, 5 already sent", rep)
+	}
+}
+
+func TestRunJob(t *testing.T) {
+	users := testUsers("RUN", 3, "Europe/Berlin")
+	r := newRig(t, users, date(2026, 11, 4, 10, 0), true) // a Wednesday
+	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
+	ctx := context.Background()
+
+	if _, err := s.RunJob(ctx, "nope", RunOptions{}); !errors.Is(err, ErrUnknownJob) || !strings.Contains(err.Error(), "weekly-feedback") {
+		t.Errorf("unknown job: %v", err)
+	}
+	if _, err := s.RunJob(ctx, "weekly-feedback", RunOptions{Only: "U0STRANGER"}); err == nil {
+		t.Error("--only outside the audience: no error")
+	}
+	rep, err := s.RunJob(ctx, "weekly-feedback", RunOptions{DryRun: true})
+	if err != nil || rep.WouldSend != 3 || rep.Sent != 0 || r.srv.Calls("chat.postMessage") != 0 {
+		t.Fatalf("dry run = %+v, %v with %d posts", rep, err, r.srv.Calls("chat.postMessage"))
+	}
+	rep, err = s.RunJob(ctx, "weekly-feedback", RunOptions{Only: users[0].ID})
+	if err != nil || rep.Sent != 1 {
+		t.Fatalf("--only = %+v, %v", rep, err)
+	}
+	rep, err = s.RunJob(ctx, "weekly-feedback", RunOptions{})
+	if err != nil || rep.Sent != 2 || rep.AlreadySent != 1 {
+		t.Fatalf("full run = %+v, %v; want 2 sent, 1 already", rep, err)
+	}
+	// Friday's scheduled send of the same week does not repeat it.
+	r.clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, mustLoc(t, "Europe/Berlin")))
+	s.tick(ctx)
+	r.exactlyOnce(t, ids(users))
+	if k := deliveryKey(t, posts(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
+		t.Errorf("key = %q", k)
+	}
+}
+
+// Run ticks on the real clock until its context ends, then returns nil.
+func TestRunSendsAndStops(t *testing.T) {
+	users := testUsers("LIVE", 2, "UTC")
+	r := newRig(t, users, time.Now(), false)
+	now := time.Now().UTC().Add(-time.Minute)
+	at := Weekly{Day: now.Weekday(), Hour: now.Hour(), Minute: now.Minute()}
+	job := weeklyJob("live", at, ids(users))
+	all := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
+	p := fastPoster(t, apiFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	s := NewScheduler([]Job{job}, p, r.store, r.store, zonesOf(users),
+		ScheduleConfig{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: testLogger(t)})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	for _, u := range users {
+		if _, err := r.srv.WaitMessage(wctx, func(m slackfake.Message) bool { return m.Channel == slackfake.DMChannel(u.ID) }); err != nil {
+			t.Fatalf("no message to %s: %v", u.ID, err)
+		}
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	r.exactlyOnce(t, ids(users))
+}
+
+func TestParseWeekly(t *testing.T) {
+	tests := []struct {
+		text    string
+		want    Weekly
+		wantErr bool
+	}{
+		{"Fri 16:00", Weekly{time.Friday, 16, 0}, false},
+		{"Mon 08:00", Weekly{time.Monday, 8, 0}, false},
+		{"  monday   8:30 ", Weekly{time.Monday, 8, 30}, false},
+		{"friday 4pm", Weekly{time.Friday, 16, 0}, false},
+		{"Thu 9:30 am", Weekly{time.Thursday, 9, 30}, false},
+		{"thurs 12am", Weekly{time.Thursday, 0, 0}, false},
+		{"Sun 12pm", Weekly{time.Sunday, 12, 0}, false},
+		{"Fri", Weekly{}, true},
+		{"Fr 16:00", Weekly{}, true},
+		{"Funday 16:00", Weekly{}, true},
+		{"Fri 16", Weekly{}, true},
+		{"Fri 24:00", Weekly{}, true},
+		{"Fri 16:60", Weekly{}, true},
+		{"Fri 13pm", Weekly{}, true},
+		{"Fri 4 o'clock", Weekly{}, true},
+		{"", Weekly{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseWeekly(tt.text)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseWeekly(%q) = %v, %v; want %v, error %v", tt.text, got, err, tt.want, tt.wantErr)
+		}
+		if err == nil {
+			if again, _ := ParseWeekly(got.String()); again != got {
+				t.Errorf("ParseWeekly(%q.String()) = %v", got, again)
+			}
+		} else if !strings.Contains(err.Error(), "Fri 16:00") {
+			t.Errorf("ParseWeekly(%q) error %q does not show the expected form", tt.text, err)
+		}
+	}
+}
+
+func TestNewSchedulerRejectsBadTables(t *testing.T) {
+	ok := weeklyJob("a", fri16, nil)
+	for name, jobs := range map[string][]Job{
+		"duplicate": {ok, ok},
+		"unnamed":   {weeklyJob("", fri16, nil)},
+		"no build":  {{Name: "b", At: fri16, Audience: ok.Audience}},
+		"bad time":  {weeklyJob("c", Weekly{Day: time.Friday, Hour: 25}, nil)},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: NewScheduler did not panic", name)
+				}
+			}()
+			NewScheduler(jobs, nil, nil, nil, nil, ScheduleConfig{})
+		}()
+	}
+	s := NewScheduler([]Job{ok, weeklyJob("b", fri16, nil)}, nil, nil, nil, nil, ScheduleConfig{})
+	if got := s.Jobs(); len(got) != 2 || got[0].Name != "a" || got[1].Name != "b" {
+		t.Errorf("Jobs() = %v", got)
+	}
+}
+
+func TestDueRules(t *testing.T) {
+	s := NewScheduler(nil, nil, nil, nil, nil, ScheduleConfig{})
+	wk := isoWeek{2026, 45} // Mon 2026-11-02 … Sun 2026-11-08
+	kolkata := mustLoc(t, "Asia/Kolkata")
+	tests := []struct {
+		at     Weekly
+		loc    *time.Location
+		want   string
+		wantOK bool
+	}{
+		{fri16, kolkata, "Fri 2026-11-06 16:00 +0530", true},
+		{Weekly{time.Monday, 6, 30}, time.UTC, "Mon 2026-11-02 07:00 +0000", true}, // quiet until 7
+		{Weekly{time.Thursday, 22, 0}, time.UTC, "Fri 2026-11-06 07:00 +0000", true},
+		{Weekly{time.Friday, 22, 0}, time.UTC, "Sat 2026-11-07 07:00 +0000", false}, // moved into the weekend
+		{Weekly{time.Sunday, 10, 0}, time.UTC, "Sun 2026-11-08 10:00 +0000", false},
+	}
+	for _, tt := range tests {
+		got, ok := s.due(tt.at, tt.loc, wk)
+		if g := got.Format("Mon 2006-01-02 15:04 -0700"); g != tt.want || ok != tt.wantOK {
+			t.Errorf("due(%v, %v) = %s, %v; want %s, %v", tt.at, tt.loc, g, ok, tt.want, tt.wantOK)
+		}
+	}
+	if got := (isoWeek{2026, 53}).monday(); got != (civil{2026, time.December, 28}) {
+		t.Errorf("monday of 2026-W53 = %v", got)
+	}
+	if got := (isoWeek{2026, 53}).next(); got != (isoWeek{2027, 1}) {
+		t.Errorf("week after 2026-W53 = %v", got)
+	}
+}
+
+// BenchmarkFanout10k fans a weekly job out to 10,000 recipients against the
+// fake with chat.postMessage capped workspace-wide at 600 a second (36,000
+// a minute, enforced by the fake over a sliding minute), the Poster's Rate
+// set to the same 600/s. It reports the achieved rate, its share of the
+// limit, the 429s and the busiest second, and fails on any duplicate or
+// loss. Run it with -benchtime=1x.
+func BenchmarkFanout10k(b *testing.B) {
+	const n, limit = 10000, 600
+	users := testUsers("F", n, "UTC")
+	srv := newFake(b, slackfake.Config{Users: users, Limits: map[string]int{"chat.postMessage": limit * 60}})
+	store := redisstore.OpenTest(b)
+	clock := &simClock{}
+	log := testLogger(b)
+	all := ids(users)
+	job := weeklyJob("weekly-feedback", fri16, all)
+	p := NewPoster(apiFor(srv, nil), storeLedger{store}, PosterConfig{Rate: limit, Burst: 1, Logger: log})
+	s := NewScheduler([]Job{job}, p, store, store, zonesOf(users), ScheduleConfig{Now: clock.Now, Workers: 16, Logger: log})
+	ctx := context.Background()
+	var total time.Duration
+	for i := range b.N {
+		// Each iteration is another week, with its own keys.
+		clock.Set(date(2026, 11, 6, 16, 0).AddDate(0, 0, 7*i))
+		before := srv.Calls("chat.postMessage")
+		start := time.Now()
+		s.tick(ctx)
+		total += time.Since(start)
+		if sent := len(srv.Messages()) - i*n; sent != n {
+			b.Fatalf("week %d: %d messages, want %d", i, sent, n)
+		}
+		b.ReportMetric(float64(srv.Calls("chat.postMessage")-before-n), "429s")
+	}
+	b.StopTimer()
+	msgs := srv.Messages()
+	per := map[string]int{}
+	for _, m := range msgs {
+		per[m.Channel]++
+	}
+	for _, u := range all {
+		if per[slackfake.DMChannel(u)] != b.N {
+			b.Fatalf("%s has %d messages, want %d", u, per[slackfake.DMChannel(u)], b.N)
+		}
+	}
+	// The busiest one-second window, as the fake saw it.
+	peak := 0
+	for lo, hi := 0, 0; hi < len(msgs); hi++ {
+		for msgs[hi].At.Sub(msgs[lo].At) >= time.Second {
+			lo++
+		}
+		peak = max(peak, hi-lo+1)
+	}
+	rate := float64(n*b.N) / total.Seconds()
+	b.ReportMetric(rate, "msgs/s")
+	b.ReportMetric(100*rate/limit, "pct_of_limit")
+	b.ReportMetric(float64(peak), "peak_per_s")
+	if rate < 0.9*limit {
+		b.Errorf("fan-out reached %.0f msgs/s, %.1f%% of the %d/s limit; want ≥ 90%%", rate, 100*rate/limit, limit)
+	}
+}
