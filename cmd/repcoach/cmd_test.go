@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"go.yaml.in/yaml/v3"
+)
+
+func TestManifestDecodes(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"manifest"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	var m slack.Manifest
+	if err := yaml.Unmarshal(out.Bytes(), &m); err != nil {
+		t.Fatalf("manifest is not a slack.Manifest: %v\n%s", err, out.String())
+	}
+	if !m.Settings.SocketModeEnabled || m.Settings.Interactivity == nil || !m.Settings.Interactivity.IsEnabled {
+		t.Errorf("manifest settings = %+v, want Socket Mode and interactivity on", m.Settings)
+	}
+	var cmds []string
+	for _, c := range m.Features.SlashCommands {
+		cmds = append(cmds, c.Command)
+		if c.Description == "" {
+			t.Errorf("command %s has no description", c.Command)
+		}
+	}
+	if got := strings.Join(cmds, " "); !strings.Contains(got, "/myperformance") || !strings.Contains(got, "/teamperformance") {
+		t.Errorf("manifest commands = %q", got)
+	}
+	scopes := strings.Join(m.OAuthConfig.Scopes.Bot, " ")
+	for _, s := range []string{"chat:write", "commands", "users:read", "users:read.email", "im:write", "usergroups:read"} {
+		if !strings.Contains(scopes, s) {
+			t.Errorf("manifest lacks bot scope %s", s)
+		}
+	}
+	if got := strings.Join(m.Settings.EventSubscriptions.BotEvents, " "); got != "app_home_opened" {
+		t.Errorf("bot events = %q, want app_home_opened", got)
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"no tokens", map[string]string{}, "SLACK_APP_TOKEN is not set"},
+		{"bot token as app token", map[string]string{"SLACK_APP_TOKEN": "xoxb-secret-1", "SLACK_BOT_TOKEN": "xoxb-secret-2"}, "must start with xapp-"},
+		{"app token as bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-secret-1", "SLACK_BOT_TOKEN": "xapp-secret-2"}, "must start with xoxb-"},
+		{"bad api url", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"},
+		{"bad time zone", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_TZ": "Mars/Olympus"}, "REPCOACH_TZ"},
+		{"bad as-of", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_AS_OF": "yesterday"}, "REPCOACH_AS_OF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL", "REPCOACH_TZ", "REPCOACH_AS_OF", "REDIS_URL"} {
+				t.Setenv(k, tt.env[k])
+			}
+			if _, ok := tt.env["SLACK_API_URL"]; !ok {
+				t.Setenv("SLACK_API_URL", "https://slack.com/api/")
+			}
+			if _, ok := tt.env["REPCOACH_TZ"]; !ok {
+				t.Setenv("REPCOACH_TZ", "UTC")
+			}
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"run"}, &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("run = %v, want error containing %q", err, tt.wantErr)
+			}
+			for _, secret := range []string{"secret-1", "secret-2"} {
+				if strings.Contains(err.Error()+out.String(), secret) {
+					t.Errorf("a token reached the error or logs: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownSubcommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"fly"}, &out, &out); err == nil || !strings.Contains(out.String(), "unknown command") {
+		t.Errorf("run(fly) = %v, output %q; want usage", err, out.String())
+	}
+}
