@@ -224,7 +224,7 @@ func (p *Poster) Deliver(ctx context.Context, key, channel string, msg Outgoing)
 	if p.ledger == nil {
 		return "", false, fmt.Errorf("deliver %s: poster has no ledger", key)
 	}
-	l := &lease{key: key}
+	l := &deliveryLease{key: key}
 	st, err := p.claim(ctx, l)
 	if err != nil {
 		return "", false, err
@@ -293,13 +293,13 @@ func (p *Poster) logDry(key, channel string, msg Outgoing) {
 	p.log.Info("dry run: would post", "channel", channel, "key", key, "text_len", len(msg.Text), "blocks", len(msg.Blocks))
 }
 
-// lease tracks this Poster's claim on one delivery.
-type lease struct {
+// deliveryLease tracks this Poster's claim on one delivery.
+type deliveryLease struct {
 	key string
 	at  time.Time // when it was last claimed or renewed
 }
 
-func (p *Poster) claim(ctx context.Context, l *lease) (ClaimState, error) {
+func (p *Poster) claim(ctx context.Context, l *deliveryLease) (ClaimState, error) {
 	st, err := p.ledger.Claim(ctx, l.key, p.cfg.Owner, p.cfg.Lease)
 	if err != nil {
 		return 0, fmt.Errorf("claim delivery %s: %w", l.key, err)
@@ -317,7 +317,7 @@ var (
 // renew keeps l alive before a post: a lease more than half spent is
 // claimed again. It reports check=true when the lease had lapsed and was
 // reclaimed, so the history must be searched before posting.
-func (p *Poster) renew(ctx context.Context, l *lease) (check bool, err error) {
+func (p *Poster) renew(ctx context.Context, l *deliveryLease) (check bool, err error) {
 	if time.Since(l.at) < p.cfg.Lease/2 {
 		return false, nil
 	}
@@ -341,7 +341,7 @@ func (p *Poster) renew(ctx context.Context, l *lease) (check bool, err error) {
 // the delivery metadata, keeps the lease alive and, after a failure that
 // may have posted anyway, looks in the history before posting again (then
 // returning the ts found and errFoundPosted).
-func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *lease) (string, error) {
+func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deliveryLease) (string, error) {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
@@ -362,7 +362,7 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *leas
 			return fmt.Errorf("chat.postMessage to %s: giving up after %d failures: %w", channel, failures, err)
 		}
 		p.log.Warn("chat.postMessage failed; retrying", "channel", channel, "attempt", failures, "err", err)
-		return pause(ctx, p.backoffFor(failures))
+		return waitCtx(ctx, p.backoffFor(failures))
 	}
 	for {
 		if err := p.pace(ctx, channel); err != nil {
@@ -484,7 +484,7 @@ func (p *Poster) conversation(ctx context.Context, channel string) (string, erro
 	for {
 		ch, _, _, err := p.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})
 		if wait, ok := rateLimited(err); ok {
-			if err := pause(ctx, wait); err != nil {
+			if err := waitCtx(ctx, wait); err != nil {
 				return "", err
 			}
 			continue
@@ -508,7 +508,7 @@ func (p *Poster) findDelivery(ctx context.Context, channel, key string) (ts stri
 	for page := 0; page < p.historyMax; {
 		res, err := p.api.GetConversationHistoryContext(ctx, params)
 		if wait, ok := rateLimited(err); ok {
-			if err := pause(ctx, wait); err != nil {
+			if err := waitCtx(ctx, wait); err != nil {
 				return "", false, err
 			}
 			continue
@@ -534,10 +534,10 @@ func (p *Poster) findDelivery(ctx context.Context, channel, key string) (ts stri
 
 // pace waits for channel's turn and then for a workspace-wide token.
 func (p *Poster) pace(ctx context.Context, channel string) error {
-	if err := pause(ctx, p.chans.reserve(channel, time.Now())); err != nil {
+	if err := waitCtx(ctx, p.chans.reserve(channel, time.Now())); err != nil {
 		return err
 	}
-	return pause(ctx, p.global.reserve(time.Now()))
+	return waitCtx(ctx, p.global.reserve(time.Now()))
 }
 
 func (p *Poster) backoffFor(failures int) time.Duration {
@@ -671,8 +671,8 @@ func rateLimited(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// pause waits for d, or returns ctx's error if ctx ends first.
-func pause(ctx context.Context, d time.Duration) error {
+// waitCtx waits for d, or returns ctx's error if ctx ends first.
+func waitCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

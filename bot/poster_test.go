@@ -75,8 +75,8 @@ func (c *crashLedger) MarkDelivered(ctx context.Context, key, owner, ts string) 
 	return c.Ledger.MarkDelivered(ctx, key, owner, ts)
 }
 
-// testUsers returns n workspace members U<prefix><i> in zone tz.
-func testUsers(prefix string, n int, tz string) []slackfake.User {
+// fakeUsers returns n workspace members U<prefix><i> in zone tz.
+func fakeUsers(prefix string, n int, tz string) []slackfake.User {
 	out := make([]slackfake.User, n)
 	for i := range out {
 		id := fmt.Sprintf("U%s%05d", prefix, i)
@@ -85,7 +85,7 @@ func testUsers(prefix string, n int, tz string) []slackfake.User {
 	return out
 }
 
-func ids(users []slackfake.User) []string {
+func userIDs(users []slackfake.User) []string {
 	out := make([]string, len(users))
 	for i, u := range users {
 		out[i] = u.ID
@@ -93,7 +93,7 @@ func ids(users []slackfake.User) []string {
 	return out
 }
 
-func newFake(t testing.TB, cfg slackfake.Config) *slackfake.Server {
+func newSlackFake(t testing.TB, cfg slackfake.Config) *slackfake.Server {
 	t.Helper()
 	srv, err := slackfake.New(cfg)
 	if err != nil {
@@ -103,9 +103,9 @@ func newFake(t testing.TB, cfg slackfake.Config) *slackfake.Server {
 	return srv
 }
 
-// apiFor returns a slack-go client for srv, with a connection pool big
+// slackClientFor returns a slack-go client for srv, with a connection pool big
 // enough for concurrent posters.
-func apiFor(srv *slackfake.Server, rt http.RoundTripper) *slack.Client {
+func slackClientFor(srv *slackfake.Server, rt http.RoundTripper) *slack.Client {
 	if rt == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
@@ -115,14 +115,14 @@ func apiFor(srv *slackfake.Server, rt http.RoundTripper) *slack.Client {
 	return slack.New("xoxb-fake", slack.OptionAPIURL(srv.APIURL()), slack.OptionHTTPClient(hc))
 }
 
-// testLogger logs to the test at warn level and above.
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+// warnLogger logs to the test at warn level and above.
+func warnLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-type tlogWriter struct{ t testing.TB }
+type testLogWriter struct{ t testing.TB }
 
-func (w tlogWriter) Write(p []byte) (int, error) {
+func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
@@ -137,15 +137,15 @@ func fastPoster(t testing.TB, api *slack.Client, l Ledger, cfg PosterConfig) *Po
 		cfg.PerChannel = time.Millisecond
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = testLogger(t)
+		cfg.Logger = warnLogger(t)
 	}
 	p := NewPoster(api, l, cfg)
 	p.backoff = 10 * time.Millisecond
 	return p
 }
 
-// posts returns the chat.postMessage messages recorded in the conversation.
-func posts(srv *slackfake.Server, user string) []slackfake.Message {
+// postsTo returns the chat.postMessage messages recorded in the conversation.
+func postsTo(srv *slackfake.Server, user string) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range srv.MessagesTo(user) {
 		if m.Method == "chat.postMessage" {
@@ -254,10 +254,10 @@ func TestClassify(t *testing.T) {
 }
 
 func TestDeliverOnce(t *testing.T) {
-	users := testUsers("ONCE", 2, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("ONCE", 2, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
-	p := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
 	ctx := context.Background()
 	u := users[0].ID
 
@@ -272,7 +272,7 @@ func TestDeliverOnce(t *testing.T) {
 	if got, ok, _ := store.Delivered(ctx, "job/2026-W48/"+u); !ok || got != ts {
 		t.Errorf("ledger has %q, %v; want %q", got, ok, ts)
 	}
-	ms := posts(srv, u)
+	ms := postsTo(srv, u)
 	if len(ms) != 1 {
 		t.Fatalf("%d messages to %s, want 1", len(ms), u)
 	}
@@ -285,15 +285,15 @@ func TestDeliverOnce(t *testing.T) {
 }
 
 func TestDeliverHeldByOther(t *testing.T) {
-	users := testUsers("HELD", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("HELD", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	key := "job/2026-W48/" + users[0].ID
 	if _, err := store.ClaimDelivery(ctx, key, "someone-else", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	p := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
 	_, sent, err := p.Deliver(ctx, key, users[0].ID, Outgoing{Text: "hi"})
 	if !errors.Is(err, ErrHeld) || sent {
 		t.Fatalf("Deliver = %v, %v; want ErrHeld, not sent", sent, err)
@@ -306,27 +306,27 @@ func TestDeliverHeldByOther(t *testing.T) {
 // A post that went out but was never recorded (the bot died in between)
 // is found in the history by the next owner, and not posted again.
 func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
-	users := testUsers("RECL", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("RECL", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
 
 	// Some other message with other metadata sits in the DM too.
-	if _, err := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "x"}).
+	if _, err := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "x"}).
 		Post(ctx, u, Outgoing{Text: "an interactive answer"}); err != nil {
 		t.Fatal(err)
 	}
 	crash := &crashLedger{Ledger: storeLedger{store}, crash: func() {}}
 	lease := 500 * time.Millisecond
-	a := fastPoster(t, apiFor(srv, nil), crash, PosterConfig{Owner: "a", Lease: lease})
+	a := fastPoster(t, slackClientFor(srv, nil), crash, PosterConfig{Owner: "a", Lease: lease})
 	ts, sent, err := a.Deliver(ctx, key, u, Outgoing{Text: "feedback"})
 	if !sent || !errors.Is(err, errCrashed) {
 		t.Fatalf("crashing Deliver = %q, %v, %v; want sent and the crash", ts, sent, err)
 	}
 	time.Sleep(lease + 300*time.Millisecond)
 
-	b := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "b", Lease: lease})
+	b := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "b", Lease: lease})
 	ts2, sent, err := b.Deliver(ctx, key, u, Outgoing{Text: "feedback"})
 	if err != nil || sent || ts2 != ts {
 		t.Fatalf("Deliver after the crash = %q, %v, %v; want %q found, not sent", ts2, sent, err, ts)
@@ -334,7 +334,7 @@ func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
 	if got, ok, _ := store.Delivered(ctx, key); !ok || got != ts {
 		t.Errorf("ledger has %q, %v; want %q", got, ok, ts)
 	}
-	if n := len(posts(srv, u)); n != 2 {
+	if n := len(postsTo(srv, u)); n != 2 {
 		t.Errorf("%d messages in the DM, want 2 (the answer and one delivery)", n)
 	}
 	if srv.Calls("conversations.history") == 0 {
@@ -345,13 +345,13 @@ func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
 // The same Poster that could not record a post records it on the next
 // Deliver, without posting again.
 func TestDeliverRetriesRecordNotPost(t *testing.T) {
-	users := testUsers("REC", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("REC", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
 	flaky := &crashLedger{Ledger: storeLedger{store}, crash: func() {}}
-	p := fastPoster(t, apiFor(srv, nil), flaky, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(srv, nil), flaky, PosterConfig{Owner: "a"})
 	ts, sent, err := p.Deliver(ctx, key, u, Outgoing{Text: "x"})
 	if !sent || err == nil {
 		t.Fatalf("Deliver = %v, %v; want sent with a record error", sent, err)
@@ -388,18 +388,18 @@ func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestDeliverAmbiguousFailureLooksBeforeRetrying(t *testing.T) {
-	users := testUsers("LOST", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("LOST", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
 	tr := &lossyTransport{base: http.DefaultTransport}
-	p := fastPoster(t, apiFor(srv, tr), storeLedger{store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(srv, tr), storeLedger{store}, PosterConfig{Owner: "a"})
 	ts, sent, err := p.Deliver(ctx, key, u, Outgoing{Text: "x"})
 	if err != nil || ts == "" {
 		t.Fatalf("Deliver = %q, %v, %v", ts, sent, err)
 	}
-	if n := len(posts(srv, u)); n != 1 {
+	if n := len(postsTo(srv, u)); n != 1 {
 		t.Errorf("%d messages, want 1: the retry must find the post whose answer was lost", n)
 	}
 	if got, ok, _ := store.Delivered(ctx, key); !ok || got != ts {
@@ -408,12 +408,12 @@ func TestDeliverAmbiguousFailureLooksBeforeRetrying(t *testing.T) {
 }
 
 func TestDeliverTransientErrorsRetried(t *testing.T) {
-	users := testUsers("TRAN", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("TRAN", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u := users[0].ID
-	p := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a", MaxRetries: 3})
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a", MaxRetries: 3})
 
 	srv.FailNext("chat.postMessage", "internal_error", 2)
 	if _, sent, err := p.Deliver(ctx, "k/1/"+u, u, Outgoing{Text: "x"}); err != nil || !sent {
@@ -425,15 +425,15 @@ func TestDeliverTransientErrorsRetried(t *testing.T) {
 		t.Fatalf("Deliver after 10 fatal_errors = %v, %v; want a transient failure", sent, err)
 	}
 	srv.FailNext("chat.postMessage", "", 0)
-	if n := len(posts(srv, u)); n != 1 {
+	if n := len(postsTo(srv, u)); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
 }
 
 func TestDeliverPermanentErrorAtOnce(t *testing.T) {
-	srv := newFake(t, slackfake.Config{Users: testUsers("PERM", 1, "UTC")})
+	srv := newSlackFake(t, slackfake.Config{Users: fakeUsers("PERM", 1, "UTC")})
 	store := redisstore.OpenTest(t)
-	p := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
 	_, sent, err := p.Deliver(context.Background(), "k/1/U0NOBODY", "U0NOBODY", Outgoing{Text: "x"})
 	var se slack.SlackErrorResponse
 	if sent || !errors.Is(err, ErrPermanent) || !errors.As(err, &se) || se.Err != "channel_not_found" {
@@ -445,11 +445,11 @@ func TestDeliverPermanentErrorAtOnce(t *testing.T) {
 }
 
 func TestDeliverWaitsOut429(t *testing.T) {
-	users := testUsers("RL", 4, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("RL", 4, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	srv.RateLimitShare("chat.postMessage", 0.5)
-	p := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a", MaxRetries: 1})
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a", MaxRetries: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -462,7 +462,7 @@ func TestDeliverWaitsOut429(t *testing.T) {
 	}
 	wg.Wait()
 	for _, u := range users {
-		if n := len(posts(srv, u.ID)); n != 1 {
+		if n := len(postsTo(srv, u.ID)); n != 1 {
 			t.Errorf("%d messages to %s, want 1", n, u.ID)
 		}
 	}
@@ -472,11 +472,11 @@ func TestDeliverWaitsOut429(t *testing.T) {
 }
 
 func TestDeliverStopsOn429WhenContextEnds(t *testing.T) {
-	users := testUsers("RLC", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("RLC", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	srv.RateLimitShare("chat.postMessage", 1)
-	p := fastPoster(t, apiFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a"})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -490,12 +490,12 @@ func TestDeliverStopsOn429WhenContextEnds(t *testing.T) {
 }
 
 func TestPosterDryRun(t *testing.T) {
-	users := testUsers("DRY", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users})
+	users := fakeUsers("DRY", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
 	var logs bytes.Buffer
 	var mu sync.Mutex
-	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
-	p := NewPoster(apiFor(srv, nil), nil, PosterConfig{DryRun: true, Logger: log})
+	log := slog.New(slog.NewTextHandler(syncWriter{&mu, &logs}, nil))
+	p := NewPoster(slackClientFor(srv, nil), nil, PosterConfig{DryRun: true, Logger: log})
 	ts, sent, err := p.Deliver(context.Background(), "k/1/"+users[0].ID, users[0].ID, Outgoing{Text: "secret-ish text"})
 	if ts != "" || sent || err != nil {
 		t.Errorf("dry Deliver = %q, %v, %v", ts, sent, err)
@@ -519,21 +519,21 @@ func TestPosterDryRun(t *testing.T) {
 	}
 }
 
-type lockedWriter struct {
+type syncWriter struct {
 	mu *sync.Mutex
 	w  io.Writer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) {
+func (l syncWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
 
 func TestPostPacesPerChannel(t *testing.T) {
-	users := testUsers("PACE", 1, "UTC")
-	srv := newFake(t, slackfake.Config{Users: users, PerChannelPostInterval: 10 * time.Millisecond})
-	p := fastPoster(t, apiFor(srv, nil), nil, PosterConfig{PerChannel: 100 * time.Millisecond})
+	users := fakeUsers("PACE", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users, PerChannelPostInterval: 10 * time.Millisecond})
+	p := fastPoster(t, slackClientFor(srv, nil), nil, PosterConfig{PerChannel: 100 * time.Millisecond})
 	start := time.Now()
 	for range 4 {
 		if _, err := p.Post(context.Background(), users[0].ID, Outgoing{Text: "x"}); err != nil {

@@ -41,10 +41,11 @@ func ParseWeekly(s string) (Weekly, error) {
 	bad := func(why string) (Weekly, error) {
 		return Weekly{}, fmt.Errorf("weekly time %q: %s; want a day and a time such as \"Fri 16:00\" or \"Mon 8am\"", s, why)
 	}
-	day, rest, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), " ")
-	if !ok {
-		return bad("no time")
+	fields := strings.Fields(strings.ToLower(s))
+	if len(fields) < 2 {
+		return bad("no day or no time")
 	}
+	day, rest := fields[0], strings.Join(fields[1:], " ")
 	w := Weekly{Day: -1}
 	if len(day) >= 3 {
 		for d := time.Sunday; d <= time.Saturday; d++ {
@@ -56,9 +57,9 @@ func ParseWeekly(s string) (Weekly, error) {
 	if w.Day < 0 {
 		return bad(fmt.Sprintf("unknown day %q", day))
 	}
-	m := weeklyTime.FindStringSubmatch(strings.TrimSpace(rest))
+	m := weeklyTime.FindStringSubmatch(rest)
 	if m == nil {
-		return bad(fmt.Sprintf("unreadable time %q", strings.TrimSpace(rest)))
+		return bad(fmt.Sprintf("unreadable time %q", rest))
 	}
 	w.Hour, _ = strconv.Atoi(m[1])
 	if m[2] != "" {
@@ -174,7 +175,7 @@ type RunReport struct {
 	Errors      []error
 }
 
-func (r *RunReport) add(o outcome) {
+func (r *RunReport) add(o fanOutcome) {
 	switch o.kind {
 	case outSent, outUnrecorded:
 		r.Sent++
@@ -207,7 +208,7 @@ type Scheduler struct {
 	log    *slog.Logger
 
 	working  [7]bool
-	holidays map[civil]bool
+	holidays map[civilDate]bool
 	quiet    func(hour int) bool
 	spin     uint32 // where this replica starts in a fan-out, to spread replicas apart
 
@@ -279,7 +280,7 @@ func NewScheduler(jobs []Job, poster *Poster, outbox Outbox, prefs Prefs, tz Tim
 		tz:       tz,
 		cfg:      cfg,
 		log:      cfg.Logger,
-		holidays: map[civil]bool{},
+		holidays: map[civilDate]bool{},
 		spin:     rand.Uint32(),
 		runs:     map[string]*runState{},
 		zones:    map[string]zoneEntry{},
@@ -321,16 +322,16 @@ func NewScheduler(jobs []Job, poster *Poster, outbox Outbox, prefs Prefs, tz Tim
 // Jobs returns the job table, in declaration order.
 func (s *Scheduler) Jobs() []Job { return slices.Clone(s.jobs) }
 
-// civil is a calendar date.
-type civil struct {
+// civilDate is a calendar date.
+type civilDate struct {
 	y int
 	m time.Month
 	d int
 }
 
-func civilOf(t time.Time) civil {
+func civilOf(t time.Time) civilDate {
 	y, m, d := t.Date()
-	return civil{y, m, d}
+	return civilDate{y, m, d}
 }
 
 // isoWeek is an ISO 8601 week, such as 2026-W48.
@@ -344,7 +345,7 @@ func isoWeekOf(t time.Time) isoWeek {
 }
 
 // monday returns the date of the week's Monday.
-func (w isoWeek) monday() civil {
+func (w isoWeek) monday() civilDate {
 	jan4 := time.Date(w.year, 1, 4, 0, 0, 0, 0, time.UTC)
 	back := (int(jan4.Weekday()) + 6) % 7
 	return civilOf(jan4.AddDate(0, 0, 7*(w.week-1)-back))
@@ -402,9 +403,11 @@ func (s *Scheduler) NextDue(job string, loc *time.Location, now time.Time) time.
 // local send time has come, the week's run "<job>/<week>" is enqueued in
 // the Outbox with the whole audience; then every pending recipient whose
 // send time has come (and is less than Grace ago) gets the message with
-// delivery key "<job>/<week>/<userID>", where week is the ISO week of the
-// send in the recipient's zone, unless sends are paused or the recipient
-// opted out. A recipient past Grace is skipped and logged.
+// delivery key "<job>/<week>/<userID>", where week (2026-W45) is the ISO
+// week of the scheduled day in the recipient's zone, unless sends are
+// paused or the recipient opted out. A recipient past Grace is skipped and
+// logged. The audience is read until the week's run starts; someone who
+// joins it later that week is first sent to the following week.
 func (s *Scheduler) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Tick)
 	defer t.Stop()
@@ -530,7 +533,7 @@ func (s *Scheduler) runWeek(ctx context.Context, j *Job, wk isoWeek, run string,
 		return
 	}
 	var (
-		work   []item
+		work   []fanItem
 		next   time.Time
 		missed []string
 		rep    RunReport
@@ -566,12 +569,12 @@ func (s *Scheduler) runWeek(ctx context.Context, j *Job, wk isoWeek, run string,
 			missed = append(missed, id)
 			rep.Skipped++
 		default:
-			work = append(work, item{user: id, due: d, week: wk})
+			work = append(work, fanItem{user: id, due: d, week: wk})
 		}
 	}
 	if len(missed) > 0 {
 		s.log.Warn("scheduler: sends missed their grace window and were skipped", "run", run,
-			"count", len(missed), "grace", s.cfg.Grace, "users", sample(missed, 20))
+			"count", len(missed), "grace", s.cfg.Grace, "users", firstN(missed, 20))
 	}
 	outcomes := s.fanout(ctx, j, work, run, false)
 	for i, o := range outcomes {
@@ -594,25 +597,25 @@ func (s *Scheduler) runWeek(ctx context.Context, j *Job, wk isoWeek, run string,
 	}
 }
 
-// sample returns at most n of ids, for logs.
-func sample(ids []string, n int) []string {
+// firstN returns at most n of ids, for logs.
+func firstN(ids []string, n int) []string {
 	if len(ids) <= n {
 		return ids
 	}
 	return ids[:n]
 }
 
-// item is one recipient of a fan-out.
-type item struct {
+// fanItem is one recipient of a fan-out.
+type fanItem struct {
 	user string
 	due  time.Time
 	week isoWeek
 }
 
-type outcomeKind int
+type fanOutcomeKind int
 
 const (
-	outCancelled outcomeKind = iota // not attempted (shutdown, paused)
+	outCancelled fanOutcomeKind = iota // not attempted (shutdown, paused)
 	outSent
 	outAlready
 	outSkipped
@@ -624,8 +627,8 @@ const (
 	outUnrecorded // posted but not yet recorded; the ledger settles it later
 )
 
-type outcome struct {
-	kind outcomeKind
+type fanOutcome struct {
+	kind fanOutcomeKind
 	err  error
 }
 
@@ -633,8 +636,8 @@ type outcome struct {
 // outcome. It stops handing out items when ctx ends and returns once the
 // deliveries under way have finished. manual runs ignore the grace window
 // and the outbox.
-func (s *Scheduler) fanout(ctx context.Context, j *Job, items []item, run string, dry bool) []outcome {
-	out := make([]outcome, len(items))
+func (s *Scheduler) fanout(ctx context.Context, j *Job, items []fanItem, run string, dry bool) []fanOutcome {
+	out := make([]fanOutcome, len(items))
 	if len(items) == 0 {
 		return out
 	}
@@ -662,32 +665,32 @@ feed:
 }
 
 // deliver sends one recipient's message. run is "" for a manual run.
-func (s *Scheduler) deliver(ctx context.Context, j *Job, it item, run string, dry bool) (o outcome) {
+func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string, dry bool) (o fanOutcome) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("scheduler: job panicked", "job", j.Name, "user", it.user, "panic", p, "stack", string(debug.Stack()))
-			o = outcome{kind: outFailed, err: fmt.Errorf("job %s for %s panicked: %v", j.Name, it.user, p)}
+			o = fanOutcome{kind: outFailed, err: fmt.Errorf("job %s for %s panicked: %v", j.Name, it.user, p)}
 		}
 	}()
 	if ctx.Err() != nil {
-		return outcome{kind: outCancelled}
+		return fanOutcome{kind: outCancelled}
 	}
 	key := j.Name + "/" + it.week.String() + "/" + it.user
-	fail := func(kind outcomeKind, err error) outcome {
+	fail := func(kind fanOutcomeKind, err error) fanOutcome {
 		if !strings.Contains(err.Error(), key) {
 			err = fmt.Errorf("%s: %w", key, err)
 		}
 		s.log.Error("scheduler: delivery failed", "key", key, "err", err)
-		return outcome{kind: kind, err: err}
+		return fanOutcome{kind: kind, err: err}
 	}
 	if run != "" {
 		if !s.cfg.Now().Before(it.due.Add(s.cfg.Grace)) {
 			s.log.Warn("scheduler: send missed its grace window; skipped", "key", key, "due", it.due)
 			s.done(ctx, run, it.user)
-			return outcome{kind: outMissed}
+			return fanOutcome{kind: outMissed}
 		}
 		if paused, err := s.prefs.Paused(ctx); err != nil || paused {
-			return outcome{kind: outCancelled}
+			return fanOutcome{kind: outCancelled}
 		}
 	}
 	if j.OptOutKind != "" {
@@ -698,36 +701,36 @@ func (s *Scheduler) deliver(ctx context.Context, j *Job, it item, run string, dr
 		if out {
 			s.log.Debug("scheduler: recipient opted out", "key", key, "kind", j.OptOutKind)
 			s.done(ctx, run, it.user)
-			return outcome{kind: outSkipped}
+			return fanOutcome{kind: outSkipped}
 		}
 	}
 	msg, err := j.Build(ctx, it.user, it.due)
 	if errors.Is(err, ErrSkip) {
 		s.log.Debug("scheduler: recipient skipped by the job", "key", key)
 		s.done(ctx, run, it.user)
-		return outcome{kind: outSkipped}
+		return fanOutcome{kind: outSkipped}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return outcome{kind: outCancelled}
+			return fanOutcome{kind: outCancelled}
 		}
 		return fail(outFailed, fmt.Errorf("build message: %w", err))
 	}
 	if dry || s.poster.DryRun() {
 		s.poster.logDry(key, it.user, msg)
-		return outcome{kind: outDry}
+		return fanOutcome{kind: outDry}
 	}
 	_, sent, err := s.poster.Deliver(ctx, key, it.user, msg)
 	switch {
 	case errors.Is(err, ErrHeld):
-		return outcome{kind: outHeld}
+		return fanOutcome{kind: outHeld}
 	case sent && err != nil:
 		// Out, but not recorded: the item stays pending until the ledger
 		// has it (this Poster retries the record; others find the post).
 		s.log.Warn("scheduler: sent but not recorded yet", "key", key, "err", err)
-		return outcome{kind: outUnrecorded}
+		return fanOutcome{kind: outUnrecorded}
 	case err != nil && ctx.Err() != nil:
-		return outcome{kind: outCancelled}
+		return fanOutcome{kind: outCancelled}
 	case errors.Is(err, ErrPermanent):
 		s.done(ctx, run, it.user)
 		return fail(outPermanent, err)
@@ -735,10 +738,10 @@ func (s *Scheduler) deliver(ctx context.Context, j *Job, it item, run string, dr
 		return fail(outFailed, err)
 	case sent:
 		s.done(ctx, run, it.user)
-		return outcome{kind: outSent}
+		return fanOutcome{kind: outSent}
 	default:
 		s.done(ctx, run, it.user)
-		return outcome{kind: outAlready}
+		return fanOutcome{kind: outAlready}
 	}
 }
 
@@ -832,14 +835,14 @@ func (s *Scheduler) RunJob(ctx context.Context, name string, opts RunOptions) (R
 		ids = []string{opts.Only}
 	}
 	now := s.cfg.Now()
-	var items []item
+	var items []fanItem
 	for _, id := range ids {
 		loc, err := s.zone(ctx, id)
 		if err != nil {
-			rep.add(outcome{kind: outFailed, err: err})
+			rep.add(fanOutcome{kind: outFailed, err: err})
 			continue
 		}
-		items = append(items, item{user: id, due: now, week: isoWeekOf(now.In(loc))})
+		items = append(items, fanItem{user: id, due: now, week: isoWeekOf(now.In(loc))})
 	}
 	for _, o := range s.fanout(ctx, j, items, "", opts.DryRun) {
 		rep.add(o)

@@ -54,7 +54,7 @@ func (z zoneMap) TimeZone(_ context.Context, id string) (*time.Location, error) 
 	return time.LoadLocation(name)
 }
 
-func mustLoc(t testing.TB, name string) *time.Location {
+func loadZone(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -63,7 +63,7 @@ func mustLoc(t testing.TB, name string) *time.Location {
 	return loc
 }
 
-func date(y int, m time.Month, d, h, min int) time.Time {
+func utcDate(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
 }
 
@@ -80,44 +80,44 @@ func weeklyJob(name string, at Weekly, audience []string) Job {
 
 var fri16 = Weekly{Day: time.Friday, Hour: 16}
 
-type rig struct {
+type schedRig struct {
 	srv   *slackfake.Server
 	store *redisstore.Store
 	clock *simClock
 	users []slackfake.User
 }
 
-// newRig starts a fake Slack with users and an embedded Redis; the fake
+// newSchedRig starts a fake Slack with users and an embedded Redis; the fake
 // runs on the simulated clock when simSlack is set.
-func newRig(t testing.TB, users []slackfake.User, start time.Time, simSlack bool) *rig {
-	r := &rig{clock: &simClock{t: start}, users: users, store: redisstore.OpenTest(t)}
+func newSchedRig(t testing.TB, users []slackfake.User, start time.Time, simSlack bool) *schedRig {
+	r := &schedRig{clock: &simClock{t: start}, users: users, store: redisstore.OpenTest(t)}
 	cfg := slackfake.Config{Users: users}
 	if simSlack {
 		cfg.Now = r.clock.Now
 	}
-	r.srv = newFake(t, cfg)
+	r.srv = newSlackFake(t, cfg)
 	return r
 }
 
-func (r *rig) scheduler(t testing.TB, jobs []Job, owner string, l Ledger, pc PosterConfig, sc ScheduleConfig) *Scheduler {
+func (r *schedRig) scheduler(t testing.TB, jobs []Job, owner string, l Ledger, pc PosterConfig, sc ScheduleConfig) *Scheduler {
 	if l == nil {
 		l = storeLedger{r.store}
 	}
 	pc.Owner = owner
-	p := fastPoster(t, apiFor(r.srv, nil), l, pc)
+	p := fastPoster(t, slackClientFor(r.srv, nil), l, pc)
 	sc.Now = r.clock.Now
 	if sc.Logger == nil {
-		sc.Logger = testLogger(t)
+		sc.Logger = warnLogger(t)
 	}
 	return NewScheduler(jobs, p, r.store, r.store, zonesOf(r.users), sc)
 }
 
 // exactlyOnce checks that each user has exactly one chat.postMessage.
-func (r *rig) exactlyOnce(t testing.TB, users []string) {
+func (r *schedRig) exactlyOnce(t testing.TB, users []string) {
 	t.Helper()
 	bad := 0
 	for _, u := range users {
-		if n := len(posts(r.srv, u)); n != 1 {
+		if n := len(postsTo(r.srv, u)); n != 1 {
 			bad++
 			if bad <= 5 {
 				t.Errorf("%s has %d messages, want exactly 1", u, n)
@@ -131,7 +131,7 @@ func (r *rig) exactlyOnce(t testing.TB, users []string) {
 
 // drain ticks s (moving the clock a minute each time) until run has
 // nothing pending, for at most limit.
-func (r *rig) drain(t testing.TB, ctx context.Context, run string, limit time.Duration, ss ...*Scheduler) {
+func (r *schedRig) drain(t testing.TB, ctx context.Context, run string, limit time.Duration, ss ...*Scheduler) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
@@ -167,9 +167,9 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 		{ID: "U4LON", Name: "lon", TZ: "Europe/London"},  // BST → GMT on Sun 2026-10-25
 		{ID: "U5NY", Name: "ny", TZ: "America/New_York"}, // EDT → EST on Sun 2026-11-01
 	}
-	start, end := date(2026, 10, 19, 0, 0), date(2026, 11, 16, 0, 0)
-	r := newRig(t, users, start, true)
-	all := ids(users)
+	start, end := utcDate(2026, 10, 19, 0, 0), utcDate(2026, 11, 16, 0, 0)
+	r := newSchedRig(t, users, start, true)
+	all := userIDs(users)
 	holiday := time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
 	jobs := []Job{
 		weeklyJob("weekly-feedback", fri16, all),
@@ -187,10 +187,10 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 	wantFeedback := []string{"Fri 2026-10-23 16:00", "Fri 2026-10-30 16:00", "Fri 2026-11-06 16:00"}
 	wantEarly := []string{"Mon 2026-10-19 07:00", "Mon 2026-10-26 07:00", "Mon 2026-11-02 07:00", "Mon 2026-11-09 07:00"}
 	for _, u := range users {
-		loc := mustLoc(t, u.TZ)
+		loc := loadZone(t, u.TZ)
 		got := map[string][]string{}
 		keys := map[string]bool{}
-		for _, m := range posts(r.srv, u.ID) {
+		for _, m := range postsTo(r.srv, u.ID) {
 			k := deliveryKey(t, m)
 			if keys[k] {
 				t.Errorf("%s: key %s delivered twice", u.ID, k)
@@ -220,7 +220,7 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 	// New York 20:00 UTC before (EDT), 21:00 after; Kolkata 10:30 UTC.
 	utc := func(user string) []string {
 		var out []string
-		for _, m := range posts(r.srv, user) {
+		for _, m := range postsTo(r.srv, user) {
 			if strings.HasPrefix(deliveryKey(t, m), "weekly-feedback/") {
 				out = append(out, m.At.UTC().Format("01-02 15:04"))
 			}
@@ -238,11 +238,11 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 		}
 	}
 	// NextDue agrees.
-	ny := mustLoc(t, "America/New_York")
-	if got, want := s.NextDue("weekly-feedback", ny, date(2026, 11, 2, 0, 0)), date(2026, 11, 6, 21, 0); !got.Equal(want) {
+	ny := loadZone(t, "America/New_York")
+	if got, want := s.NextDue("weekly-feedback", ny, utcDate(2026, 11, 2, 0, 0)), utcDate(2026, 11, 6, 21, 0); !got.Equal(want) {
 		t.Errorf("NextDue in New York = %v, want %v", got, want)
 	}
-	if got, want := s.NextDue("weekly-feedback", time.UTC, date(2026, 11, 7, 0, 0)), date(2026, 11, 20, 16, 0); !got.Equal(want) {
+	if got, want := s.NextDue("weekly-feedback", time.UTC, utcDate(2026, 11, 7, 0, 0)), utcDate(2026, 11, 20, 16, 0); !got.Equal(want) {
 		t.Errorf("NextDue over the holiday = %v, want %v", got, want)
 	}
 }
@@ -251,7 +251,7 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 	users := []slackfake.User{{ID: "U1UTC", Name: "utc", TZ: "UTC"}, {ID: "U2LA", Name: "la", TZ: "America/Los_Angeles"}}
 	ctx := context.Background()
 	var dues sync.Map
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	build := job.Build
 	job.Build = func(ctx context.Context, user string, due time.Time) (Outgoing, error) {
 		dues.Store(user, due)
@@ -260,23 +260,23 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 
 	t.Run("inside grace goes out late", func(t *testing.T) {
 		// Down from before 16:00 until 19:00 UTC.
-		r := newRig(t, users, date(2026, 11, 6, 19, 0), true)
+		r := newSchedRig(t, users, utcDate(2026, 11, 6, 19, 0), true)
 		s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
 		s.tick(ctx)
-		ms := posts(r.srv, "U1UTC")
-		if len(ms) != 1 || !ms[0].At.Equal(date(2026, 11, 6, 19, 0)) {
+		ms := postsTo(r.srv, "U1UTC")
+		if len(ms) != 1 || !ms[0].At.Equal(utcDate(2026, 11, 6, 19, 0)) {
 			t.Fatalf("UTC recipient got %d messages (%v); want one, late, at 19:00", len(ms), ms)
 		}
-		if d, _ := dues.Load("U1UTC"); !d.(time.Time).Equal(date(2026, 11, 6, 16, 0)) {
+		if d, _ := dues.Load("U1UTC"); !d.(time.Time).Equal(utcDate(2026, 11, 6, 16, 0)) {
 			t.Errorf("Build got due %v, want the scheduled 16:00", d)
 		}
-		if n := len(posts(r.srv, "U2LA")); n != 0 {
+		if n := len(postsTo(r.srv, "U2LA")); n != 0 {
 			t.Errorf("LA recipient got %d messages before 16:00 local", n)
 		}
 	})
 	t.Run("outside grace is skipped", func(t *testing.T) {
 		// Down until 23:00 UTC, 7 h after the UTC send.
-		r := newRig(t, users, date(2026, 11, 6, 23, 0), true)
+		r := newSchedRig(t, users, utcDate(2026, 11, 6, 23, 0), true)
 		s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
 		s.tick(ctx)
 		pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45")
@@ -287,10 +287,10 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 			r.clock.Add(time.Minute)
 			s.tick(ctx)
 		}
-		if n := len(posts(r.srv, "U1UTC")); n != 0 {
+		if n := len(postsTo(r.srv, "U1UTC")); n != 0 {
 			t.Errorf("UTC recipient got %d messages after the grace window", n)
 		}
-		if ms := posts(r.srv, "U2LA"); len(ms) != 1 || !ms[0].At.Equal(date(2026, 11, 7, 0, 0)) {
+		if ms := postsTo(r.srv, "U2LA"); len(ms) != 1 || !ms[0].At.Equal(utcDate(2026, 11, 7, 0, 0)) {
 			t.Errorf("LA recipient got %v, want one message at 16:00 PST", ms)
 		}
 	})
@@ -300,31 +300,31 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 // gets exactly one message.
 func TestScheduleTwoReplicasExactlyOnce(t *testing.T) {
 	var users []slackfake.User
-	users = append(users, testUsers("A", 80, "UTC")...)
-	users = append(users, testUsers("B", 80, "Asia/Kolkata")...)
-	users = append(users, testUsers("C", 80, "America/Los_Angeles")...)
-	r := newRig(t, users, date(2026, 11, 7, 0, 30), false)
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	users = append(users, fakeUsers("A", 80, "UTC")...)
+	users = append(users, fakeUsers("B", 80, "Asia/Kolkata")...)
+	users = append(users, fakeUsers("C", 80, "America/Los_Angeles")...)
+	r := newSchedRig(t, users, utcDate(2026, 11, 7, 0, 30), false)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	sc := ScheduleConfig{Grace: 24 * time.Hour}
 	s1 := r.scheduler(t, []Job{job}, "replica-1", nil, PosterConfig{}, sc)
 	s2 := r.scheduler(t, []Job{job}, "replica-2", nil, PosterConfig{}, sc)
 	ctx := context.Background()
 	r.drain(t, ctx, "weekly-feedback/2026-W45", 30*time.Second, s1, s2)
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 }
 
 // The fake answers 429 to a share of posts: everything still goes out,
 // once, with two replicas.
 func TestScheduleRateLimitedStillOnce(t *testing.T) {
-	users := testUsers("RL", 30, "UTC")
-	r := newRig(t, users, date(2026, 11, 6, 16, 0), false)
+	users := fakeUsers("RL", 30, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), false)
 	r.srv.RateLimitShare("chat.postMessage", 0.2)
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	s1 := r.scheduler(t, []Job{job}, "replica-1", nil, PosterConfig{}, ScheduleConfig{})
 	s2 := r.scheduler(t, []Job{job}, "replica-2", nil, PosterConfig{}, ScheduleConfig{})
 	ctx := context.Background()
 	r.drain(t, ctx, "weekly-feedback/2026-W45", 60*time.Second, s1, s2)
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 	if calls := r.srv.Calls("chat.postMessage"); calls <= len(users) {
 		t.Errorf("%d calls for %d posts: no 429 was answered", calls, len(users))
 	}
@@ -333,9 +333,9 @@ func TestScheduleRateLimitedStillOnce(t *testing.T) {
 // A fan-out cancelled half-way (the bot stopped) is finished by a new
 // process with another owner: everyone exactly once.
 func TestScheduleResumesAfterShutdown(t *testing.T) {
-	users := testUsers("CUT", 200, "UTC")
-	r := newRig(t, users, date(2026, 11, 6, 16, 5), false)
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	users := fakeUsers("CUT", 200, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	lease := time.Second
 	a := r.scheduler(t, []Job{job}, "proc-a", nil, PosterConfig{Rate: 200, Burst: 1, Lease: lease}, ScheduleConfig{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -352,15 +352,15 @@ func TestScheduleResumesAfterShutdown(t *testing.T) {
 	}
 	b := r.scheduler(t, []Job{job}, "proc-b", nil, PosterConfig{Lease: lease}, ScheduleConfig{})
 	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 30*time.Second, b)
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 }
 
 // The bot dies between posts and their records: the new process finds
 // those posts in the conversations' history and does not post again.
 func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
-	users := testUsers("CRASH", 200, "UTC")
-	r := newRig(t, users, date(2026, 11, 6, 16, 5), false)
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	users := fakeUsers("CRASH", 200, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	lease := time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -376,7 +376,7 @@ func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
 	}
 	b := r.scheduler(t, []Job{job}, "proc-b", nil, PosterConfig{Lease: lease}, ScheduleConfig{})
 	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 30*time.Second, b)
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 	if r.srv.Calls("conversations.history") == 0 {
 		t.Error("no history was searched for the unrecorded posts")
 	}
@@ -384,9 +384,9 @@ func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
 }
 
 func TestScheduleDryRun(t *testing.T) {
-	users := testUsers("DRY", 3, "UTC")
-	r := newRig(t, users, date(2026, 11, 6, 16, 0), true)
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	users := fakeUsers("DRY", 3, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{DryRun: true}, ScheduleConfig{})
 	ctx := context.Background()
 	for range 3 {
@@ -399,13 +399,13 @@ func TestScheduleDryRun(t *testing.T) {
 	// The ledger was not touched: a real run still sends.
 	real := r.scheduler(t, []Job{job}, "b", nil, PosterConfig{}, ScheduleConfig{})
 	real.tick(ctx)
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 }
 
 func TestScheduleOptOutAndPause(t *testing.T) {
-	users := testUsers("PREF", 3, "UTC")
-	r := newRig(t, users, date(2026, 11, 6, 16, 0), true)
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	users := fakeUsers("PREF", 3, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
 	ctx := context.Background()
 	out := users[0].ID
@@ -429,27 +429,27 @@ func TestScheduleOptOutAndPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.tick(ctx) // 16:30: late, inside the grace window
-	if n := len(posts(r.srv, out)); n != 0 {
+	if n := len(postsTo(r.srv, out)); n != 0 {
 		t.Errorf("opted-out user got %d messages", n)
 	}
-	r.exactlyOnce(t, ids(users[1:]))
+	r.exactlyOnce(t, userIDs(users[1:]))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
 		t.Errorf("pending after the run: %v", pending)
 	}
 }
 
 func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
-	users := testUsers("OK", 5, "UTC")
-	r := newRig(t, users, date(2026, 11, 6, 16, 0), true)
-	audience := append([]string{"U0GONE"}, ids(users)...)
+	users := fakeUsers("OK", 5, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
+	audience := append([]string{"U0GONE"}, userIDs(users)...)
 	job := weeklyJob("weekly-feedback", fri16, audience)
 	ctx := context.Background()
 	zones := zonesOf(users)
 	zones["U0GONE"] = "UTC"
-	p := fastPoster(t, apiFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
-	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: testLogger(t)})
+	p := fastPoster(t, slackClientFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: warnLogger(t)})
 	s.tick(ctx)
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
 		t.Errorf("pending after the run: %v; a permanent failure is not retried", pending)
 	}
@@ -464,9 +464,9 @@ func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
 }
 
 func TestRunJob(t *testing.T) {
-	users := testUsers("RUN", 3, "Europe/Berlin")
-	r := newRig(t, users, date(2026, 11, 4, 10, 0), true) // a Wednesday
-	job := weeklyJob("weekly-feedback", fri16, ids(users))
+	users := fakeUsers("RUN", 3, "Europe/Berlin")
+	r := newSchedRig(t, users, utcDate(2026, 11, 4, 10, 0), true) // a Wednesday
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
 	ctx := context.Background()
 
@@ -489,25 +489,25 @@ func TestRunJob(t *testing.T) {
 		t.Fatalf("full run = %+v, %v; want 2 sent, 1 already", rep, err)
 	}
 	// Friday's scheduled send of the same week does not repeat it.
-	r.clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, mustLoc(t, "Europe/Berlin")))
+	r.clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, loadZone(t, "Europe/Berlin")))
 	s.tick(ctx)
-	r.exactlyOnce(t, ids(users))
-	if k := deliveryKey(t, posts(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
+	r.exactlyOnce(t, userIDs(users))
+	if k := deliveryKey(t, postsTo(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
 		t.Errorf("key = %q", k)
 	}
 }
 
 // Run ticks on the real clock until its context ends, then returns nil.
 func TestRunSendsAndStops(t *testing.T) {
-	users := testUsers("LIVE", 2, "UTC")
-	r := newRig(t, users, time.Now(), false)
+	users := fakeUsers("LIVE", 2, "UTC")
+	r := newSchedRig(t, users, time.Now(), false)
 	now := time.Now().UTC().Add(-time.Minute)
 	at := Weekly{Day: now.Weekday(), Hour: now.Hour(), Minute: now.Minute()}
-	job := weeklyJob("live", at, ids(users))
+	job := weeklyJob("live", at, userIDs(users))
 	all := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
-	p := fastPoster(t, apiFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
 	s := NewScheduler([]Job{job}, p, r.store, r.store, zonesOf(users),
-		ScheduleConfig{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: testLogger(t)})
+		ScheduleConfig{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: warnLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Run(ctx) }()
@@ -527,7 +527,7 @@ func TestRunSendsAndStops(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after its context ended")
 	}
-	r.exactlyOnce(t, ids(users))
+	r.exactlyOnce(t, userIDs(users))
 }
 
 func TestParseWeekly(t *testing.T) {
@@ -551,6 +551,7 @@ func TestParseWeekly(t *testing.T) {
 		{"Fri 16:60", Weekly{}, true},
 		{"Fri 13pm", Weekly{}, true},
 		{"Fri 4 o'clock", Weekly{}, true},
+		{"Fri\t16:00", Weekly{time.Friday, 16, 0}, false},
 		{"", Weekly{}, true},
 	}
 	for _, tt := range tests {
@@ -594,7 +595,7 @@ func TestNewSchedulerRejectsBadTables(t *testing.T) {
 func TestDueRules(t *testing.T) {
 	s := NewScheduler(nil, nil, nil, nil, nil, ScheduleConfig{})
 	wk := isoWeek{2026, 45} // Mon 2026-11-02 … Sun 2026-11-08
-	kolkata := mustLoc(t, "Asia/Kolkata")
+	kolkata := loadZone(t, "Asia/Kolkata")
 	tests := []struct {
 		at     Weekly
 		loc    *time.Location
@@ -613,7 +614,7 @@ func TestDueRules(t *testing.T) {
 			t.Errorf("due(%v, %v) = %s, %v; want %s, %v", tt.at, tt.loc, g, ok, tt.want, tt.wantOK)
 		}
 	}
-	if got := (isoWeek{2026, 53}).monday(); got != (civil{2026, time.December, 28}) {
+	if got := (isoWeek{2026, 53}).monday(); got != (civilDate{2026, time.December, 28}) {
 		t.Errorf("monday of 2026-W53 = %v", got)
 	}
 	if got := (isoWeek{2026, 53}).next(); got != (isoWeek{2027, 1}) {
@@ -629,20 +630,20 @@ func TestDueRules(t *testing.T) {
 // loss. Run it with -benchtime=1x.
 func BenchmarkFanout10k(b *testing.B) {
 	const n, limit = 10000, 600
-	users := testUsers("F", n, "UTC")
-	srv := newFake(b, slackfake.Config{Users: users, Limits: map[string]int{"chat.postMessage": limit * 60}})
+	users := fakeUsers("F", n, "UTC")
+	srv := newSlackFake(b, slackfake.Config{Users: users, Limits: map[string]int{"chat.postMessage": limit * 60}})
 	store := redisstore.OpenTest(b)
 	clock := &simClock{}
-	log := testLogger(b)
-	all := ids(users)
+	log := warnLogger(b)
+	all := userIDs(users)
 	job := weeklyJob("weekly-feedback", fri16, all)
-	p := NewPoster(apiFor(srv, nil), storeLedger{store}, PosterConfig{Rate: limit, Burst: 1, Logger: log})
+	p := NewPoster(slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Rate: limit, Burst: 1, Logger: log})
 	s := NewScheduler([]Job{job}, p, store, store, zonesOf(users), ScheduleConfig{Now: clock.Now, Workers: 16, Logger: log})
 	ctx := context.Background()
 	var total time.Duration
 	for i := range b.N {
 		// Each iteration is another week, with its own keys.
-		clock.Set(date(2026, 11, 6, 16, 0).AddDate(0, 0, 7*i))
+		clock.Set(utcDate(2026, 11, 6, 16, 0).AddDate(0, 0, 7*i))
 		before := srv.Calls("chat.postMessage")
 		start := time.Now()
 		s.tick(ctx)
