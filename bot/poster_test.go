@@ -547,3 +547,46 @@ func TestPostPacesPerChannel(t *testing.T) {
 		t.Errorf("%d calls, want 4 (none rate limited)", n)
 	}
 }
+
+// A delivery that waits longer than its lease for its turn renews the
+// lease before posting, and gives up if another owner took it meanwhile.
+func TestDeliverRenewsLeaseAfterLongWait(t *testing.T) {
+	users := fakeUsers("LEASE", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
+	store := redisstore.OpenTest(t)
+	ctx := context.Background()
+	u := users[0].ID
+	lease := 400 * time.Millisecond
+	p := fastPoster(t, slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Owner: "a", Lease: lease, PerChannel: time.Second})
+
+	if _, sent, err := p.Deliver(ctx, "k/1/"+u, u, Outgoing{Text: "1"}); !sent || err != nil {
+		t.Fatalf("first Deliver = %v, %v", sent, err)
+	}
+	// The second waits a second for the channel, past its lease: it
+	// reclaims, looks, and posts.
+	if _, sent, err := p.Deliver(ctx, "k/2/"+u, u, Outgoing{Text: "2"}); !sent || err != nil {
+		t.Fatalf("Deliver after a long wait = %v, %v", sent, err)
+	}
+	if _, ok, _ := store.Delivered(ctx, "k/2/"+u); !ok {
+		t.Error("k/2 not recorded")
+	}
+	// The third's lease is taken by another owner while it waits.
+	errc := make(chan error, 1)
+	go func() {
+		_, sent, err := p.Deliver(ctx, "k/3/"+u, u, Outgoing{Text: "3"})
+		if sent {
+			err = errors.New("sent")
+		}
+		errc <- err
+	}()
+	time.Sleep(lease + 250*time.Millisecond)
+	if st, err := store.ClaimDelivery(ctx, "k/3/"+u, "thief", time.Minute); err != nil || st != redisstore.Reclaimed {
+		t.Fatalf("thief's claim = %v, %v; want reclaimed", st, err)
+	}
+	if err := <-errc; !errors.Is(err, ErrHeld) {
+		t.Errorf("Deliver whose lease was taken = %v, want ErrHeld", err)
+	}
+	if n := len(postsTo(srv, u)); n != 2 {
+		t.Errorf("%d messages, want 2", n)
+	}
+}

@@ -533,10 +533,12 @@ func (s *Scheduler) runWeek(ctx context.Context, j *Job, wk isoWeek, run string,
 		return
 	}
 	var (
-		work   []fanItem
-		next   time.Time
-		missed []string
-		rep    RunReport
+		work     []fanItem
+		next     time.Time
+		missed   []string
+		rep      RunReport
+		zoneErrs int
+		zoneErr  error
 	)
 	later := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
@@ -553,7 +555,9 @@ func (s *Scheduler) runWeek(ctx context.Context, j *Job, wk isoWeek, run string,
 		}
 		loc, err := s.zone(ctx, id)
 		if err != nil {
-			s.log.Warn("scheduler: no time zone; trying again later", "user", id, "err", err)
+			if zoneErrs++; zoneErrs == 1 {
+				zoneErr = err
+			}
 			later(now)
 			continue
 		}
@@ -571,6 +575,9 @@ func (s *Scheduler) runWeek(ctx context.Context, j *Job, wk isoWeek, run string,
 		default:
 			work = append(work, fanItem{user: id, due: d, week: wk})
 		}
+	}
+	if zoneErrs > 0 {
+		s.log.Warn("scheduler: recipients without a time zone wait for the next tick", "run", run, "count", zoneErrs, "err", zoneErr)
 	}
 	if len(missed) > 0 {
 		s.log.Warn("scheduler: sends missed their grace window and were skipped", "run", run,
@@ -615,7 +622,9 @@ type fanItem struct {
 type fanOutcomeKind int
 
 const (
-	outCancelled fanOutcomeKind = iota // not attempted (shutdown, paused)
+	// outCancelled, the zero value, is an item not attempted (shutdown,
+	// paused): it stays pending.
+	outCancelled fanOutcomeKind = iota
 	outSent
 	outAlready
 	outSkipped

@@ -680,3 +680,24 @@ func BenchmarkFanout10k(b *testing.B) {
 		b.Errorf("fan-out reached %.0f msgs/s, %.1f%% of the %d/s limit; want ≥ 90%%", rate, 100*rate/limit, limit)
 	}
 }
+
+// A recipient whose time zone cannot be read waits; the others go out.
+func TestScheduleUnknownZoneWaits(t *testing.T) {
+	users := fakeUsers("TZ", 3, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	zones := zonesOf(users)
+	delete(zones, users[0].ID)
+	p := fastPoster(t, slackClientFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: warnLogger(t)})
+	ctx := context.Background()
+	s.tick(ctx)
+	r.exactlyOnce(t, userIDs(users[1:]))
+	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); !slices.Equal(pending, []string{users[0].ID}) {
+		t.Errorf("pending = %v, want the recipient without a zone", pending)
+	}
+	zones[users[0].ID] = "UTC" // Slack answers again
+	r.clock.Add(time.Minute)
+	s.tick(ctx)
+	r.exactlyOnce(t, userIDs(users))
+}
