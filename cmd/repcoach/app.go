@@ -83,28 +83,30 @@ func (a *App) connect(api *slack.Client) error {
 }
 
 // load imports CRM exports, merges them into the stored data (re-importing
-// the same rows changes nothing), and recomputes every report.
-func (a *App) load(ctx context.Context, paths []string, opts importer.Options) (importer.Result, error) {
+// the same rows changes nothing), and recomputes every report. It returns
+// the import's summary and its result without the dataset, which is
+// dropped before recomputing so that a large import does not hold two
+// copies in memory.
+func (a *App) load(ctx context.Context, paths []string, opts importer.Options) (importer.Result, string, error) {
 	if opts.Location == nil {
 		opts.Location = a.cal.Zone()
 	}
 	res, err := importer.Import(paths, opts)
 	if err != nil {
-		return res, err
+		return res, "", err
 	}
+	summary := res.Summary()
 	ds := res.Dataset
+	res.Dataset = insights.Dataset{}
 	old, err := a.store.Dataset(ctx)
 	switch {
 	case errors.Is(err, insights.ErrNoData):
 	case err != nil:
-		return res, fmt.Errorf("read stored CRM data: %w", err)
+		return res, summary, fmt.Errorf("read stored CRM data: %w", err)
 	default:
 		ds = importer.Merge(old, ds)
 	}
-	if err := a.publish(ctx, ds); err != nil {
-		return res, err
-	}
-	return res, nil
+	return res, summary, a.publish(ctx, ds)
 }
 
 // publish stores ds and publishes the reports computed from it at now.

@@ -77,11 +77,11 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	}
 	defer app.Close()
 	start := time.Now()
-	res, err := app.load(ctx, fs.Args(), opts)
+	_, summary, err := app.load(ctx, fs.Args(), opts)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, res.Summary())
+	fmt.Fprintln(stdout, summary)
 	_, asOf, err := app.store.Current(ctx)
 	if err != nil && !errors.Is(err, insights.ErrNoData) {
 		return err

@@ -5,6 +5,7 @@
 //	repcoach demo                     fake Slack + embedded Redis + sample team, and a guided tour
 //	repcoach import [flags] PATH...   load CRM exports into Redis and recompute metrics
 //	repcoach manifest                 print the Slack app manifest (YAML)
+//	repcoach sample [flags] DIR       write a generated CRM export to DIR
 //	repcoach job run NAME [flags]     run one scheduled job now
 //	repcoach preview feedback|digest --user NAME
 //
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runImport(ctx, cfg, log, args[1:], stdout, stderr)
 	case "manifest":
 		return printManifest(stdout)
+	case "sample":
+		return runSample(args[1:], stdout, stderr)
 	case "job":
 		return runJob(ctx, cfg, log, args[1:], stdout)
 	case "preview":
@@ -81,6 +84,7 @@ Usage:
   repcoach demo                       try it: fake Slack, embedded Redis, a sample team and a guided tour
   repcoach import [flags] PATH...     load CRM exports (files or folders) and recompute metrics
   repcoach manifest                   print the Slack app manifest (YAML) to create the app
+  repcoach sample [flags] DIR         write a generated team's CRM export (any size) to try imports
   repcoach job run NAME [--dry-run] [--only USER]
                                       run a scheduled job once now
   repcoach preview feedback|digest --user NAME

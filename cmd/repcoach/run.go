@@ -84,11 +84,11 @@ func (a *App) importConfigured(ctx context.Context) error {
 	if len(a.cfg.Import) == 0 {
 		return nil
 	}
-	res, err := a.load(ctx, a.cfg.Import, importer.Options{Profile: a.cfg.ImportProfile})
+	res, _, err := a.load(ctx, a.cfg.Import, importer.Options{Profile: a.cfg.ImportProfile})
 	if err != nil {
 		return err
 	}
-	a.log.Info("imported CRM data", "files", len(res.Files), "deals", len(res.Dataset.Deals), "reps", res.Reps, "rejected_rows", len(res.Errors))
+	a.log.Info("imported CRM data", "files", len(res.Files), "reps", res.Reps, "managers", res.Managers, "rejected_rows", len(res.Errors))
 	for _, e := range res.Errors[:min(5, len(res.Errors))] {
 		a.log.Warn("row rejected", "at", e.String())
 	}
