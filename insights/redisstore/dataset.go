@@ -64,7 +64,7 @@ func (s *Store) SaveDataset(ctx context.Context, ds insights.Dataset) error {
 		return fmt.Errorf("save dataset generation %d: make current: %w", g, err)
 	}
 	if cur != g {
-		if rerr := s.retireGen(ctx, g); rerr != nil {
+		if rerr := s.retireGen(ctx, g, true); rerr != nil {
 			return fmt.Errorf("save dataset generation %d: %w (generation %d is current); discard: %v", g, ErrSuperseded, cur, rerr)
 		}
 		return fmt.Errorf("save dataset generation %d: %w (generation %d is current)", g, ErrSuperseded, cur)
@@ -78,7 +78,7 @@ func (s *Store) SaveDataset(ctx context.Context, ds insights.Dataset) error {
 		if err != nil {
 			return fmt.Errorf("saved dataset generation %d; bad registered generation %q", g, o)
 		}
-		if err := s.retireGen(ctx, og); err != nil {
+		if err := s.retireGen(ctx, og, false); err != nil {
 			return fmt.Errorf("saved dataset generation %d; retire generation %d: %w", g, og, err)
 		}
 	}
@@ -159,7 +159,7 @@ func (s *Store) writeDataset(ctx context.Context, g int64, ds insights.Dataset) 
 	for k, recs := range sets {
 		sets[k] = dedupe(recs)
 	}
-	meta := []any{"saved_at", s.opts.Now().Format(time.RFC3339Nano), "prices", len(ds.ListPrices)}
+	meta := []any{"started_at", s.opts.Now().Format(time.RFC3339Nano), "prices", len(ds.ListPrices)}
 	for _, k := range recordKinds {
 		meta = append(meta, k, len(sets[k]), k+"_buckets", bucketCount(len(sets[k])))
 	}
@@ -225,12 +225,19 @@ func (s *Store) writeDataset(ctx context.Context, g int64, ds insights.Dataset) 
 			return nil
 		})
 	}
-	return eg.Wait()
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	if err := s.rdb.HSet(ctx, s.genKey(g, "meta"), "complete", 1).Err(); err != nil {
+		return fmt.Errorf("write meta: %w", err)
+	}
+	return nil
 }
 
-// retireGen gives every key of generation g a TTL of Options.Grace and drops
-// g from the registry.
-func (s *Store) retireGen(ctx context.Context, g int64) error {
+// retireGen gives every key of generation g a TTL of Options.Grace and, once
+// g is finished (or own: the caller wrote g and stopped), its meta too, and
+// drops g from the registry.
+func (s *Store) retireGen(ctx context.Context, g int64, own bool) error {
 	meta, err := s.rdb.HGetAll(ctx, s.genKey(g, "meta")).Result()
 	if err != nil {
 		return fmt.Errorf("read meta: %w", err)
@@ -243,8 +250,10 @@ func (s *Store) retireGen(ctx context.Context, g int64) error {
 			}
 		}
 		p.PExpire(ctx, s.genKey(g, "prices"), s.opts.Grace)
-		p.PExpire(ctx, s.genKey(g, "meta"), s.opts.Grace)
-		p.ZRem(ctx, s.dataKey("gens"), g)
+		if own || s.finished(meta) {
+			p.PExpire(ctx, s.genKey(g, "meta"), s.opts.Grace)
+			p.ZRem(ctx, s.dataKey("gens"), g)
+		}
 		return nil
 	})
 	if err != nil {

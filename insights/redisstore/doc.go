@@ -18,57 +18,63 @@
 // team keys, Slack IDs and names are used verbatim and always come last in a
 // key, so they may contain colons.
 //
-//	Key                               Type    TTL              Written by              Read by
-//	P{snap}:seq                       STRING  none             PublishSnapshot (INCR)  PublishSnapshot
-//	P{snap}:current                   STRING  none             PublishSnapshot (N)     every report read, Current, Teams
-//	P{snap}:versions                  ZSET    none             PublishSnapshot         PublishSnapshot (clean-up of superseded or abandoned versions)
-//	P{snap}:v:N:meta                  HASH    none, then Grace PublishSnapshot         Current (as_of, published_at, reps, teams)
-//	P{snap}:v:N:rep:<period>:<rep>    STRING  none, then Grace PublishSnapshot         RepReport, RepReports (JSON insights.RepReport)
-//	P{snap}:v:N:team:<period>:<team>  STRING  none, then Grace PublishSnapshot         TeamReport (JSON insights.TeamReport)
-//	P{snap}:v:N:repkeys               SET     none, then Grace PublishSnapshot         clean-up ("<period>:<rep>" of every rep key)
-//	P{snap}:v:N:teamkeys              SET     none, then Grace PublishSnapshot         clean-up ("<period>:<team>" of every team key)
-//	P{snap}:v:N:teams                 SET     none, then Grace PublishSnapshot         Teams
-//	P{snap}:v:N:reps                  SET     none, then Grace PublishSnapshot         Reps
-//	Pdata:seq                         STRING  none             SaveDataset (INCR)      SaveDataset
-//	Pdata:current                     STRING  none             SaveDataset (G)         Dataset
-//	Pdata:gens                        ZSET    none             SaveDataset             SaveDataset (clean-up)
-//	Pdata:g:G:meta                    HASH    none, then Grace SaveDataset             Dataset (bucket counts, record counts, saved_at)
-//	Pdata:g:G:<kind>:<b>              HASH    none, then Grace SaveDataset             Dataset (record ID -> JSON; kind is reps, deals, activities or quotas; b a bucket)
-//	Pdata:g:G:prices                  HASH    none, then Grace SaveDataset             Dataset (product -> list price)
-//	P{id}:user:<slackID>              STRING  LinkUsers ttl    LinkUsers               UserRep (rep ID)
-//	P{id}:rep:<rep>                   STRING  LinkUsers ttl    LinkUsers               RepUser (Slack user ID)
-//	Ptz:<slackID>                     STRING  CacheUserTZ ttl  CacheUserTZ             UserTZ (IANA zone name)
-//	Pevt:<eventID>                    STRING  FirstDelivery ttl FirstDelivery (SET NX) FirstDelivery
-//	Pdlv:{<key>}                      HASH    DeliveryRetention ClaimDelivery, MarkDelivered  ClaimDelivery, MarkDelivered, Delivered (state, owner, ts, claims)
-//	Pdlv:{<key>}:lease                STRING  lease            ClaimDelivery           ClaimDelivery, MarkDelivered (owner holding the lease)
-//	Pob:{<run>}:pending               ZSET    OutboxTTL        EnqueueOutbox           OutboxPending (item -> enqueue order)
-//	Pob:{<run>}:done                  SET     OutboxTTL        OutboxDone              EnqueueOutbox (never re-adds a done item)
-//	Pob:{<run>}:sealed                STRING  OutboxTTL        EnqueueOutbox (last)    EnqueueOutbox (makes re-enqueue a no-op)
-//	Poptout:<slackID>                 SET     none             SetOptOut               OptedOut (kinds the user opted out of)
-//	Ppaused                           HASH    none             SetPaused               Paused (by, at; absent when running)
-//	Plock:<name>                      STRING  lock ttl         TryLock                 TryLock, Unlock (owner)
+//	Key                               Type    TTL                Written by                          Read by
+//	P{snap}:seq                       STRING  none               PublishSnapshot (INCR)              PublishSnapshot
+//	P{snap}:current                   STRING  none               PublishSnapshot (N)                 every report read, Current, Teams
+//	P{snap}:versions                  ZSET    none               PublishSnapshot                     PublishSnapshot (clean-up of superseded or abandoned versions)
+//	P{snap}:v:N:meta                  HASH    none, then Grace   PublishSnapshot                     Current (as_of), clean-up (started_at, complete)
+//	P{snap}:v:N:rep:<period>:<rep>    STRING  none, then Grace   PublishSnapshot                     RepReport, RepReports (JSON insights.RepReport)
+//	P{snap}:v:N:team:<period>:<team>  STRING  none, then Grace   PublishSnapshot                     TeamReport (JSON insights.TeamReport)
+//	P{snap}:v:N:repkeys               SET     none, then Grace   PublishSnapshot                     clean-up ("<period>:<rep>" of every rep key)
+//	P{snap}:v:N:teamkeys              SET     none, then Grace   PublishSnapshot                     clean-up ("<period>:<team>" of every team key)
+//	P{snap}:v:N:teams                 SET     none, then Grace   PublishSnapshot                     Teams
+//	P{snap}:v:N:reps                  SET     none, then Grace   PublishSnapshot                     Reps
+//	Pdata:seq                         STRING  none               SaveDataset (INCR)                  SaveDataset
+//	Pdata:current                     STRING  none               SaveDataset (G)                     Dataset
+//	Pdata:gens                        ZSET    none               SaveDataset                         SaveDataset (clean-up)
+//	Pdata:g:G:meta                    HASH    none, then Grace   SaveDataset                         Dataset (record and bucket counts), clean-up (started_at, complete)
+//	Pdata:g:G:<kind>:<b>              HASH    none, then Grace   SaveDataset                         Dataset (record ID -> JSON; kind is reps, deals, activities or quotas; b a bucket)
+//	Pdata:g:G:prices                  HASH    none, then Grace   SaveDataset                         Dataset (product -> list price)
+//	P{id}:user:<slackID>              STRING  LinkUsers ttl      LinkUsers (Lua)                     UserRep (rep ID)
+//	P{id}:rep:<rep>                   STRING  LinkUsers ttl      LinkUsers                           RepUser (Slack user ID)
+//	Ptz:<slackID>                     STRING  CacheUserTZ ttl    CacheUserTZ                         UserTZ (IANA zone name)
+//	Pevt:<eventID>                    STRING  FirstDelivery ttl  FirstDelivery (SET NX)              FirstDelivery
+//	Pdlv:{<key>}                      HASH    DeliveryRetention  ClaimDelivery, MarkDelivered (Lua)  ClaimDelivery, MarkDelivered, Delivered (state, owner, ts, claims)
+//	Pdlv:{<key>}:lease                STRING  lease              ClaimDelivery                       ClaimDelivery, MarkDelivered (owner holding the lease)
+//	Pob:{<run>}:pending               ZSET    OutboxTTL          EnqueueOutbox                       OutboxPending (item -> enqueue order)
+//	Pob:{<run>}:done                  SET     OutboxTTL          OutboxDone                          EnqueueOutbox (never re-adds a done item)
+//	Pob:{<run>}:sealed                STRING  OutboxTTL          EnqueueOutbox (last)                EnqueueOutbox (makes re-enqueue a no-op)
+//	Poptout:<slackID>                 SET     none               SetOptOut                           OptedOut (kinds the user opted out of)
+//	Ppaused                           HASH    none               SetPaused                           Paused, PausedBy (by, at; absent when running)
+//	Plock:<name>                      STRING  lock ttl           TryLock                             TryLock, Unlock (owner)
 //
 // # Snapshots
 //
 // PublishSnapshot takes N = INCR P{snap}:seq, registers N in
-// P{snap}:versions, writes every report of version N in pipelined batches
-// (each batch adds its keys to the version's index sets before writing them,
-// so an interrupted publish can always be found and removed), then a Lua
-// script sets P{snap}:current to N only if N is newer than the current
-// version. Every read is one Lua script that reads P{snap}:current and the
-// report keys of that version in one step, so a reader sees all of one
-// version or all of the next, never a mix. Superseded versions, and versions
-// abandoned by a crashed or outrun publisher, get a TTL of Options.Grace
-// (default 10 minutes) so multi-step readers such as Teams then TeamReport
-// finish undisturbed. Under Redis Cluster all snapshot keys share the {snap}
+// P{snap}:versions, writes meta started_at, then every report of version N
+// in pipelined batches of at most 1,000 commands (each batch adds its keys
+// to the version's index sets before writing them, on the same connection,
+// so an interrupted publish can always be found), then meta complete=1, and
+// finally a Lua script sets P{snap}:current to N only if N is newer than the
+// current version. Every read is one Lua script that reads P{snap}:current
+// and the report keys of that version in one step, so a reader sees all of
+// one version or all of the next, never a mix. After the flip, every older
+// registered version gets a TTL of Options.Grace (default 10 minutes) on
+// all its keys, so multi-step readers such as Teams then TeamReport finish
+// undisturbed, and leaves the registry. A version that is not complete (its
+// publisher crashed, or was outrun and is still writing) has its reports
+// expired at each clean-up but stays registered with its index until its
+// started_at is an hour old, so nothing it writes late is ever leaked. Under Redis Cluster all snapshot keys share the {snap}
 // slot, so one shard holds the snapshots (two versions of about 50,000
 // reports for 10,000 reps).
 //
 // # Dataset
 //
-// SaveDataset writes a new generation G the same way (records spread over
-// hash buckets of a few thousand fields so that no single key grows huge,
-// written in pipelined batches) and then flips Pdata:current. Records are
+// SaveDataset writes a new generation G the same way (meta with the bucket
+// counts first, then records spread over hash buckets of about 4,096 fields
+// so that no single key grows huge, written in pipelined HSETs, then
+// complete=1) and then flips Pdata:current. Readers need no script: a
+// generation never changes once current. Records are
 // keyed by their ID, so duplicates within a dataset collapse (the last one
 // wins) and saving the same dataset twice stores the same thing. Readers of
 // Pdata:current read one generation; superseded generations expire after

@@ -21,7 +21,9 @@ func (s *Store) repKey(rep insights.RepID) string { return s.key("{id}", "rep", 
 // rep → Slack user link, for ttl. Linking replaces a user's or a rep's
 // previous link and removes the now stale reverse link, so nobody is left
 // linked to someone else's rep. Links not in links are left alone and
-// expire with their own TTL; the caller refreshes them (daily).
+// expire with their own TTL; the caller refreshes them (daily). If links
+// maps two Slack users to one rep, only the later in Slack ID order stays
+// linked to it.
 func (s *Store) LinkUsers(ctx context.Context, links map[string]insights.RepID, ttl time.Duration) error {
 	if err := needTTL("link TTL", ttl); err != nil {
 		return fmt.Errorf("link users: %w", err)

@@ -52,15 +52,17 @@ func (s *Store) versionKey(v int64, parts ...string) string {
 // publish.
 func (s *Store) PublishSnapshot(ctx context.Context, snap insights.Snapshot) (version int64, err error) {
 	for i, r := range snap.Reps {
-		if r.Rep.ID == "" || r.Period.Kind == "" {
-			return 0, fmt.Errorf("publish snapshot: rep report %d has no rep ID or period kind", i)
+		if r.Rep.ID == "" || !validKind(r.Period.Kind) {
+			return 0, fmt.Errorf("publish snapshot: rep report %d has no rep ID or a bad period kind %q", i, r.Period.Kind)
 		}
 	}
 	for i, t := range snap.Teams {
-		if t.Team == "" || t.Period.Kind == "" {
-			return 0, fmt.Errorf("publish snapshot: team report %d has no team or period kind", i)
+		if t.Team == "" || !validKind(t.Period.Kind) {
+			return 0, fmt.Errorf("publish snapshot: team report %d has no team or a bad period kind %q", i, t.Period.Kind)
 		}
 	}
+	snap.Reps = lastOf(snap.Reps, func(r *insights.RepReport) string { return string(r.Period.Kind) + ":" + string(r.Rep.ID) })
+	snap.Teams = lastOf(snap.Teams, func(t *insights.TeamReport) string { return string(t.Period.Kind) + ":" + t.Team })
 	v, err := s.rdb.Incr(ctx, s.snapKey("seq")).Result()
 	if err != nil {
 		return 0, fmt.Errorf("publish snapshot: allocate version: %w", err)
@@ -78,7 +80,7 @@ func (s *Store) PublishSnapshot(ctx context.Context, snap insights.Snapshot) (ve
 		return 0, fmt.Errorf("publish snapshot version %d: make current: %w", v, err)
 	}
 	if cur != v {
-		if rerr := s.retireVersion(ctx, v); rerr != nil {
+		if rerr := s.retireVersion(ctx, v, true); rerr != nil {
 			return 0, fmt.Errorf("publish snapshot version %d: %w (version %d is current); discard: %v", v, ErrSuperseded, cur, rerr)
 		}
 		return 0, fmt.Errorf("publish snapshot version %d: %w (version %d is current)", v, ErrSuperseded, cur)
@@ -92,17 +94,49 @@ func (s *Store) PublishSnapshot(ctx context.Context, snap insights.Snapshot) (ve
 		if err != nil {
 			return v, fmt.Errorf("published snapshot version %d; bad registered version %q", v, o)
 		}
-		if err := s.retireVersion(ctx, ov); err != nil {
+		if err := s.retireVersion(ctx, ov, false); err != nil {
 			return v, fmt.Errorf("published snapshot version %d; retire version %d: %w", v, ov, err)
 		}
 	}
 	return v, nil
 }
 
+// validKind reports whether k can be part of a key: not empty, no colon.
+func validKind(k insights.PeriodKind) bool { return k != "" && !strings.Contains(string(k), ":") }
+
+// lastOf returns xs without the items whose key an earlier item shares,
+// each kept one holding the value of the last item with its key. It returns
+// xs itself when there are no duplicates.
+func lastOf[T any](xs []T, key func(*T) string) []T {
+	idx := make(map[string]int, len(xs))
+	var out []T
+	for i := range xs {
+		k := key(&xs[i])
+		if j, ok := idx[k]; ok {
+			if out == nil {
+				out = slices.Clone(xs[:i])
+			}
+			out[j] = xs[i]
+			continue
+		}
+		idx[k] = len(idx)
+		if out != nil {
+			out = append(out, xs[i])
+		}
+	}
+	if out == nil {
+		return xs
+	}
+	return out
+}
+
 // writeSnapshot writes the keys of version v. Each pipeline adds its keys'
 // names to the version's index sets before writing the keys, on the same
 // connection, so no written key is ever missing from the index.
 func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapshot) error {
+	if err := s.rdb.HSet(ctx, s.versionKey(v, "meta"), "started_at", s.opts.Now().Format(time.RFC3339Nano)).Err(); err != nil {
+		return fmt.Errorf("write meta: %w", err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(pipelinesInFlight)
 	const per = pipelineCommands - 4 // room for the index commands
@@ -175,6 +209,7 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 		"published_at", s.opts.Now().Format(time.RFC3339Nano),
 		"reps", len(snap.Reps),
 		"teams", len(snap.Teams),
+		"complete", 1,
 	).Err()
 	if err != nil {
 		return fmt.Errorf("write meta: %w", err)
@@ -182,9 +217,31 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 	return nil
 }
 
-// retireVersion gives every key of version v a TTL of Options.Grace and
-// drops v from the registry.
-func (s *Store) retireVersion(ctx context.Context, v int64) error {
+// abandonAfter is how long after it started an unfinished snapshot or
+// dataset write is taken for dead.
+const abandonAfter = time.Hour
+
+// finished reports whether a version or generation with meta hash meta can
+// be forgotten once its keys are set to expire: it was written completely,
+// or it never got far enough to write anything, or its writer is taken for
+// dead. An unfinished one may still be written to by a (doomed) concurrent
+// writer; it stays registered, and each clean-up expires the keys it added.
+func (s *Store) finished(meta map[string]string) bool {
+	if len(meta) == 0 || meta["complete"] == "1" {
+		return true
+	}
+	started, err := time.Parse(time.RFC3339Nano, meta["started_at"])
+	return err != nil || s.opts.Now().Sub(started) > abandonAfter
+}
+
+// retireVersion gives every key of version v a TTL of Options.Grace and,
+// once v is finished (or own: the caller wrote v and stopped), its index
+// too, and drops v from the registry.
+func (s *Store) retireVersion(ctx context.Context, v int64, own bool) error {
+	meta, err := s.rdb.HGetAll(ctx, s.versionKey(v, "meta")).Result()
+	if err != nil {
+		return fmt.Errorf("read meta: %w", err)
+	}
 	for _, idx := range []struct{ set, kind string }{{"repkeys", "rep"}, {"teamkeys", "team"}} {
 		it := s.rdb.SScan(ctx, s.versionKey(v, idx.set), 0, "", pipelineCommands).Iterator()
 		var keys []string
@@ -216,7 +273,10 @@ func (s *Store) retireVersion(ctx context.Context, v int64) error {
 			return fmt.Errorf("expire %s keys: %w", idx.kind, err)
 		}
 	}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	if !own && !s.finished(meta) {
+		return nil
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range []string{"meta", "repkeys", "teamkeys", "teams", "reps"} {
 			p.PExpire(ctx, s.versionKey(v, k), s.opts.Grace)
 		}

@@ -278,7 +278,7 @@ func TestPublishAndRead(t *testing.T) {
 func TestPublishIsAtomicForReaders(t *testing.T) {
 	s := OpenTest(t)
 	ctx := t.Context()
-	reps := repIDs(300)
+	reps := repIDs(200)
 	asOf := func(i int) time.Time { return asOf1.Add(time.Duration(i) * time.Hour) }
 	snapOf := func(i int) insights.Snapshot {
 		// Odd versions lack the last rep: it must come and go cleanly too.
@@ -361,10 +361,13 @@ func TestPublishIsAtomicForReaders(t *testing.T) {
 }
 
 func TestPublishCleansUpAbandonedAndSuperseded(t *testing.T) {
-	s := OpenTest(t)
+	var now atomic.Pointer[time.Time]
+	start := time.Now()
+	now.Store(&start)
+	s := OpenTestOptions(t, Options{Now: func() time.Time { return *now.Load() }})
 	ctx := t.Context()
 	reps := repIDs(5)
-	// A publisher that crashed after writing its reports.
+	// A publisher that crashed after writing its reports, before finishing.
 	v, err := s.rdb.Incr(ctx, s.snapKey("seq")).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -373,8 +376,12 @@ func TestPublishCleansUpAbandonedAndSuperseded(t *testing.T) {
 	if err := s.writeSnapshot(ctx, v, snapshot(asOf1, reps)); err != nil {
 		t.Fatal(err)
 	}
+	s.rdb.HDel(ctx, s.versionKey(v, "meta"), "complete")
 	if _, err := s.RepReport(ctx, reps[0], insights.PeriodWeek); !errors.Is(err, insights.ErrNoData) {
 		t.Errorf("RepReport of an unpublished version: err = %v, want ErrNoData", err)
+	}
+	registered := func(v int64) bool {
+		return s.rdb.ZScore(ctx, s.snapKey("versions"), fmt.Sprint(v)).Err() == nil
 	}
 	v2, err := s.PublishSnapshot(ctx, snapshot(asOf1.Add(time.Hour), reps))
 	if err != nil {
@@ -383,13 +390,57 @@ func TestPublishCleansUpAbandonedAndSuperseded(t *testing.T) {
 	if d := s.rdb.PTTL(ctx, s.versionKey(v, "rep", "week", string(reps[0]))).Val(); d <= 0 {
 		t.Errorf("abandoned version key TTL = %v, want the grace period", d)
 	}
+	// It might still be written to: it stays registered, its index kept.
+	if !registered(v) || s.rdb.PTTL(ctx, s.versionKey(v, "repkeys")).Val() > 0 {
+		t.Errorf("a recently started unfinished version was forgotten")
+	}
+	later := start.Add(2 * abandonAfter)
+	now.Store(&later)
+	v3, err := s.PublishSnapshot(ctx, snapshot(asOf1.Add(2*time.Hour), reps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if registered(v) || registered(v2) || !registered(v3) {
+		t.Errorf("registered after a later publish: %d %v, %d %v, %d %v; want only the current",
+			v, registered(v), v2, registered(v2), v3, registered(v3))
+	}
+	if d := s.rdb.PTTL(ctx, s.versionKey(v, "repkeys")).Val(); d <= 0 {
+		t.Errorf("abandoned version's index TTL = %v, want the grace period", d)
+	}
 	// A publisher outrun by a newer version.
-	s.rdb.Set(ctx, s.snapKey("current"), v2+10, 0)
+	s.rdb.Set(ctx, s.snapKey("current"), v3+10, 0)
 	if _, err := s.PublishSnapshot(ctx, snapshot(asOf1, reps)); !errors.Is(err, ErrSuperseded) {
 		t.Errorf("PublishSnapshot behind a newer version: err = %v, want ErrSuperseded", err)
 	}
-	if d := s.rdb.PTTL(ctx, s.versionKey(v2+1, "rep", "week", string(reps[0]))).Val(); d <= 0 {
-		t.Errorf("superseded version key TTL = %v, want the grace period", d)
+	if d := s.rdb.PTTL(ctx, s.versionKey(v3+1, "rep", "week", string(reps[0]))).Val(); d <= 0 || registered(v3+1) {
+		t.Errorf("superseded version key TTL = %v, registered %v; want the grace period, no", d, registered(v3+1))
+	}
+}
+
+func TestPublishCollapsesDuplicates(t *testing.T) {
+	s := OpenTest(t)
+	ctx := t.Context()
+	reps := repIDs(2500) // several concurrent batches
+	snap := insights.Snapshot{AsOf: asOf1}
+	for _, r := range reps {
+		snap.Reps = append(snap.Reps, insights.RepReport{Rep: insights.Rep{ID: r}, Period: insights.Period{Kind: insights.PeriodWeek}})
+	}
+	dup := repReport(reps[0], insights.PeriodWeek, asOf1)
+	dup.Rep.Name = "the last one"
+	snap.Reps = append(snap.Reps, dup)
+	if _, err := s.PublishSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.RepReport(ctx, reps[0], insights.PeriodWeek); err != nil || r.Rep.Name != "the last one" {
+		t.Errorf("RepReport of a duplicated report = %q, %v; want the last one", r.Rep.Name, err)
+	}
+	if got := lastOf([]int{1, 2, 3, 4, 5}, func(x *int) string { return fmt.Sprint(*x % 3) }); !slices.Equal(got, []int{4, 5, 3}) {
+		t.Errorf("lastOf = %v, want [4 5 3]", got)
+	}
+	bad := snapshot(asOf1, reps[:1])
+	bad.Reps[0].Period.Kind = "week:x"
+	if _, err := s.PublishSnapshot(ctx, bad); err == nil {
+		t.Errorf("PublishSnapshot with a colon in a period kind succeeded")
 	}
 }
 
@@ -492,6 +543,14 @@ func TestDataset(t *testing.T) {
 	}
 	if d := s.rdb.PTTL(ctx, s.genKey(1, "deals", "0")).Val(); d <= 0 || d > s.opts.Grace {
 		t.Errorf("old generation TTL = %v, want (0, %v]", d, s.opts.Grace)
+	}
+	if n := s.rdb.ZCard(ctx, s.dataKey("gens")).Val(); n != 1 {
+		t.Errorf("%d generations registered, want 1 (the current)", n)
+	}
+	// A writer outrun by a newer generation.
+	s.rdb.Set(ctx, s.dataKey("current"), 100, 0)
+	if err := s.SaveDataset(ctx, ds); !errors.Is(err, ErrSuperseded) {
+		t.Errorf("SaveDataset behind a newer generation: err = %v, want ErrSuperseded", err)
 	}
 }
 
