@@ -17,6 +17,11 @@ type Directory struct {
 	api *slack.Client
 	// Group is the handle of the user group whose members are sales ops.
 	Group string
+	// Zones caches users' time zones across restarts and replicas; nil
+	// asks Slack every time.
+	Zones ZoneCache
+	// DefaultZone stands in for a user whose profile has no time zone.
+	DefaultZone *time.Location
 
 	mu        sync.Mutex
 	groupID   string
@@ -31,8 +36,16 @@ func NewDirectory(api *slack.Client, opsGroup string) *Directory {
 }
 
 // Members returns every active human member of the workspace, following
-// users.list pages.
+// users.list pages, and caches their time zones on the way.
 func (d *Directory) Members(ctx context.Context) ([]slack.User, error) {
+	users, err := d.members(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return users, d.CacheZones(ctx, users)
+}
+
+func (d *Directory) members(ctx context.Context) ([]slack.User, error) {
 	var all []slack.User
 	p := d.api.GetUsersPaginated(slack.GetUsersOptionLimit(200))
 	for {
@@ -74,6 +87,65 @@ func (d *Directory) User(ctx context.Context, userID string) (*slack.User, error
 		}
 		return u, nil
 	}
+}
+
+// ZoneCache remembers users' IANA time zone names.
+type ZoneCache interface {
+	UserTZ(ctx context.Context, slackID string) (tz string, ok bool, err error)
+	CacheUserTZ(ctx context.Context, slackID, tz string, ttl time.Duration) error
+}
+
+// profileZoneTTL is how long a user's time zone is trusted before asking Slack
+// again: people travel, so a day.
+const profileZoneTTL = 24 * time.Hour
+
+// TimeZone returns userID's time zone from their Slack profile (cached for
+// a day), or DefaultZone (UTC when nil) when the profile has none.
+func (d *Directory) TimeZone(ctx context.Context, userID string) (*time.Location, error) {
+	if d.Zones != nil {
+		if tz, ok, err := d.Zones.UserTZ(ctx, userID); err == nil && ok {
+			return d.location(tz), nil
+		}
+	}
+	u, err := d.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Zones != nil && u.TZ != "" {
+		if err := d.Zones.CacheUserTZ(ctx, userID, u.TZ, profileZoneTTL); err != nil {
+			return nil, fmt.Errorf("cache time zone of %s: %w", userID, err)
+		}
+	}
+	return d.location(u.TZ), nil
+}
+
+// CacheZones stores the time zones of users already fetched (from a
+// users.list crawl), saving one users.info call each.
+func (d *Directory) CacheZones(ctx context.Context, users []slack.User) error {
+	if d.Zones == nil {
+		return nil
+	}
+	for _, u := range users {
+		if u.TZ == "" {
+			continue
+		}
+		if err := d.Zones.CacheUserTZ(ctx, u.ID, u.TZ, profileZoneTTL); err != nil {
+			return fmt.Errorf("cache time zones: %w", err)
+		}
+	}
+	return nil
+}
+
+func (d *Directory) location(tz string) *time.Location {
+	if tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	if d.DefaultZone != nil {
+		return d.DefaultZone
+	}
+	return time.UTC
 }
 
 // IsOps reports whether userID belongs to the ops user group. Membership

@@ -60,6 +60,7 @@ func (a *App) Close() error { return a.store.Close() }
 // connect wires the handlers that need Slack to api.
 func (a *App) connect(api *slack.Client) error {
 	a.dir = bot.NewDirectory(api, a.cfg.OpsGroup)
+	a.dir.Zones, a.dir.DefaultZone = a.store, a.cal.Zone()
 	mapping := map[string]string{}
 	if a.cfg.UserMap != "" {
 		f, err := os.Open(a.cfg.UserMap)

@@ -29,6 +29,14 @@ type Config struct {
 	ImportProfile   string        `envconfig:"REPCOACH_IMPORT_PROFILE" desc:"importer profile: auto (default), maven, salesforce, hubspot, generic"`
 	ImportEvery     time.Duration `envconfig:"REPCOACH_IMPORT_EVERY" default:"24h" desc:"how often to re-import REPCOACH_IMPORT"`
 	UserMap         string        `envconfig:"REPCOACH_USER_MAP" desc:"CSV mapping CRM names to Slack user IDs or emails, for people the email/name match misses"`
+	FeedbackAt      string        `envconfig:"FEEDBACK_AT" default:"Fri 16:00" desc:"when reps get their weekly feedback DM, in their own time zone"`
+	DigestAt        string        `envconfig:"DIGEST_AT" default:"Mon 08:00" desc:"when managers get their team digest DM, in their own time zone"`
+	WorkingDays     string        `envconfig:"REPCOACH_WORKING_DAYS" default:"Mon,Tue,Wed,Thu,Fri" desc:"days scheduled DMs may go out"`
+	Holidays        []string      `envconfig:"REPCOACH_HOLIDAYS" desc:"dates with no scheduled DMs, comma-separated YYYY-MM-DD"`
+	QuietStart      int           `envconfig:"REPCOACH_QUIET_START" default:"21" desc:"local hour from which no scheduled DM goes out"`
+	QuietEnd        int           `envconfig:"REPCOACH_QUIET_END" default:"7" desc:"local hour until which no scheduled DM goes out"`
+	PostRate        float64       `envconfig:"REPCOACH_POST_RATE" default:"10" desc:"scheduled messages per second, workspace-wide (past Slack's limit it answers 429 and RepCoach waits)"`
+	DryRun          bool          `envconfig:"REPCOACH_DRY_RUN" default:"false" desc:"log scheduled messages instead of sending them"`
 	LogLevel        string        `envconfig:"REPCOACH_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 }
 
@@ -94,6 +102,37 @@ func (c Config) clock(loc *time.Location) (func() time.Time, error) {
 		return nil, fmt.Errorf("REPCOACH_AS_OF: %w", err)
 	}
 	return func() time.Time { return t }, nil
+}
+
+// holidays parses REPCOACH_HOLIDAYS.
+func (c Config) holidays(loc *time.Location) ([]time.Time, error) {
+	var out []time.Time
+	for _, h := range c.Holidays {
+		d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(h), loc)
+		if err != nil {
+			return nil, fmt.Errorf("REPCOACH_HOLIDAYS: %q is not a date like 2026-12-25", h)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// workingDays parses REPCOACH_WORKING_DAYS.
+func (c Config) workingDays() ([]time.Weekday, error) {
+	var out []time.Weekday
+	for _, name := range strings.Split(c.WorkingDays, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			if strings.EqualFold(name, d.String()) || strings.EqualFold(name, d.String()[:3]) {
+				out, found = append(out, d), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("REPCOACH_WORKING_DAYS: %q is not a weekday (use Mon,Tue,…)", name)
+		}
+	}
+	return out, nil
 }
 
 // redisTarget describes REDIS_URL for logs without its password.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/redisstore"
@@ -59,8 +60,12 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 		strings.TrimSuffix(fake.APIURL(), "/api/"), len(ds.Reps), countManagers(ds), len(ds.Deals), now.AddDate(-1, 0, 0).Format("2 Jan 2006"), now.Format("2 Jan 2006"))
 	fmt.Fprintf(out, "The real bot connects over Socket Mode; every message below is what Slack received from it. Paste a link into a browser to see a message as Slack draws it.\n\n")
 
+	b, sched, err := app.start(ctx)
+	if err != nil {
+		return err
+	}
 	served := make(chan error, 1)
-	go func() { served <- app.serve(ctx) }()
+	go func() { served <- app.runAll(ctx, b, sched) }()
 	waitCtx, stop := context.WithTimeout(ctx, 20*time.Second)
 	err = fake.WaitConnected(waitCtx, 1)
 	stop()
@@ -68,7 +73,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 		return fmt.Errorf("bot did not connect to the fake Slack: %w", err)
 	}
 
-	tour := demoTour(cast)
+	tour := demoTour(cast, sched)
 	for i, step := range tour {
 		fmt.Fprintf(out, "─── %d/%d  %s\n", i+1, len(tour), step.title)
 		if err := step.run(ctx, fake, out); err != nil {
@@ -89,7 +94,7 @@ type demoStep struct {
 	run   func(ctx context.Context, fake *slackfake.Server, out io.Writer) error
 }
 
-func demoTour(c demoCast) []demoStep {
+func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 	command := func(who slackfake.User, cmd, text string) func(context.Context, *slackfake.Server, io.Writer) error {
 		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
 			line := strings.TrimSpace(cmd + " " + text)
@@ -112,12 +117,64 @@ func demoTour(c demoCast) []demoStep {
 			return nil
 		}
 	}
+	scheduled := func(job string, who slackfake.User, when string) func(context.Context, *slackfake.Server, io.Writer) error {
+		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+			fmt.Fprintf(out, "The scheduler sends %s to %s at %s in their time zone (%s); here it is run now, as `repcoach job run %s --only %s` would.\n", job, who.RealName, when, who.TZ, job, who.ID)
+			rep, err := sched.RunJob(ctx, job, bot.RunOptions{Only: who.ID})
+			if err != nil {
+				return err
+			}
+			if rep.Sent != 1 {
+				return fmt.Errorf("%s: sent %d, skipped %d, failed %d: %v", job, rep.Sent, rep.Skipped, rep.Failed, rep.Errors)
+			}
+			msgs := fake.MessagesTo(slackfake.DMChannel(who.ID))
+			if len(msgs) == 0 {
+				return fmt.Errorf("%s: no DM reached %s", job, who.ID)
+			}
+			printMessage(out, msgs[len(msgs)-1], "a DM to "+who.RealName)
+			again, err := sched.RunJob(ctx, job, bot.RunOptions{Only: who.ID})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Running it again sends nothing (already sent this week: %d, sent: %d): each person gets it exactly once.\n", again.AlreadySent, again.Sent)
+			return nil
+		}
+	}
+	stopButton := func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+		dm := slackfake.DMChannel(c.rep.ID)
+		msgs := fake.MessagesTo(dm)
+		if len(msgs) == 0 {
+			return fmt.Errorf("no feedback DM to click on")
+		}
+		fmt.Fprintf(out, "%s clicks “Stop these DMs” under the feedback.\n", c.rep.RealName)
+		in, err := fake.SendAction(ctx, c.rep.ID, slackfake.Action{ActionID: "optout:feedback", BlockID: "optout", Value: "feedback", Channel: dm, MessageTS: msgs[len(msgs)-1].TS})
+		if err != nil {
+			return err
+		}
+		m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "response_url" && m.ResponseURL == in.ResponseURL })
+		if err != nil {
+			return fmt.Errorf("no answer to the button: %w", err)
+		}
+		printMessage(out, m, "replaces the feedback DM")
+		rep, err := sched.RunJob(ctx, "weekly-feedback", bot.RunOptions{Only: c.rep.ID})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "The next feedback run skips %s (skipped: %d, sent: %d).\n", c.rep.RealName, rep.Skipped, rep.Sent)
+		return nil
+	}
 	return []demoStep{
 		{"A rep checks their quarter", command(c.rep, "/myperformance", "")},
 		{"The same rep looks at this week", command(c.rep, "/myperformance", "week")},
 		{"Asking for help explains every figure", command(c.rep, "/myperformance", "help")},
 		{"A typo gets the usage, not an error", command(c.rep, "/myperformance", "fortnight")},
 		{"Someone who is not in the CRM gets a friendly answer", command(c.stranger, "/myperformance", "")},
+		{"A manager looks at their team", command(c.manager, "/teamperformance", "")},
+		{"A rep asking for the team is told it is for managers", command(c.rep, "/teamperformance", "")},
+		{"Sales ops look at everyone this month", command(c.ops, "/teamperformance", "all month")},
+		{"Monday morning: the manager's digest", scheduled("manager-digest", c.manager, "Mon 08:00")},
+		{"Friday afternoon: the rep's weekly feedback", scheduled("weekly-feedback", c.rep, "Fri 16:00")},
+		{"The rep turns the weekly DM off", stopButton},
 	}
 }
 

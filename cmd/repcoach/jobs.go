@@ -3,14 +3,296 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/handlers"
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
-func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
-	return errors.New("job: not wired yet")
+// jobs is the one table of scheduled messages. Each is sent at its local
+// time in each recipient's own time zone; `repcoach job run NAME` runs one
+// now.
+func (a *App) jobs() ([]bot.Job, error) {
+	feedbackAt, err := bot.ParseWeekly(a.cfg.FeedbackAt)
+	if err != nil {
+		return nil, fmt.Errorf("FEEDBACK_AT: %w", err)
+	}
+	digestAt, err := bot.ParseWeekly(a.cfg.DigestAt)
+	if err != nil {
+		return nil, fmt.Errorf("DIGEST_AT: %w", err)
+	}
+	return []bot.Job{
+		{
+			Name:       "weekly-feedback",
+			Summary:    "each rep's week against the week before and the team, strengths, one focus, deals to work on",
+			At:         feedbackAt,
+			Audience:   func(ctx context.Context) ([]string, error) { return a.feedback.Audience(ctx) },
+			Build:      a.build(a.feedback.For),
+			OptOutKind: handlers.KindFeedback,
+		},
+		{
+			Name:       "manager-digest",
+			Summary:    "each manager's team: ahead and at risk, bottleneck, forecast, stale deals, CRM hygiene, recognitions",
+			At:         digestAt,
+			Audience:   func(ctx context.Context) ([]string, error) { return a.digest.Audience(ctx) },
+			Build:      a.build(a.digest.For),
+			OptOutKind: handlers.KindDigest,
+		},
+	}, nil
 }
 
+// build adapts a handler's message builder to a job's: nothing to say is a
+// quiet skip, and every message is checked against Slack's limits.
+func (a *App) build(f func(ctx context.Context, userID string) (handlers.Message, error)) func(context.Context, string, time.Time) (bot.Outgoing, error) {
+	return func(ctx context.Context, userID string, _ time.Time) (bot.Outgoing, error) {
+		m, err := f(ctx, userID)
+		switch {
+		case errors.Is(err, handlers.ErrNoMessage), errors.Is(err, insights.ErrUnknownRep), errors.Is(err, insights.ErrNoData):
+			return bot.Outgoing{}, bot.ErrSkip
+		case err != nil:
+			return bot.Outgoing{}, err
+		}
+		if err := kit.CheckMessage(m.Text, m.Blocks); err != nil {
+			return bot.Outgoing{}, fmt.Errorf("message for %s breaks Slack's limits: %w", userID, err)
+		}
+		return bot.Outgoing{Text: m.Text, Blocks: m.Blocks}, nil
+	}
+}
+
+// scheduler builds the poster and scheduler for the jobs table. The
+// scheduler runs on the real clock even when REPCOACH_AS_OF pins the
+// figures, or it would never reach a send time.
+func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
+	jobs, err := a.jobs()
+	if err != nil {
+		return nil, err
+	}
+	holidays, err := a.cfg.holidays(a.cal.Zone())
+	if err != nil {
+		return nil, err
+	}
+	days, err := a.cfg.workingDays()
+	if err != nil {
+		return nil, err
+	}
+	poster := bot.NewPoster(b.API(), ledger{a.store}, bot.PosterConfig{
+		Rate:   a.cfg.PostRate,
+		Burst:  max(1, int(a.cfg.PostRate)),
+		DryRun: dryRun || a.cfg.DryRun,
+		Logger: a.log,
+	})
+	return bot.NewScheduler(jobs, poster, a.store, a.store, a.dir, bot.ScheduleConfig{
+		WorkingDays: days,
+		Holidays:    holidays,
+		QuietStart:  a.cfg.QuietStart,
+		QuietEnd:    a.cfg.QuietEnd,
+		Logger:      a.log,
+	}), nil
+}
+
+// ledger adapts the Redis store's delivery claims to the poster's Ledger.
+type ledger struct{ s *redisstore.Store }
+
+func (l ledger) Claim(ctx context.Context, key, owner string, lease time.Duration) (bot.ClaimState, error) {
+	st, err := l.s.ClaimDelivery(ctx, key, owner, lease)
+	if err != nil {
+		return 0, err
+	}
+	switch st {
+	case redisstore.Claimed:
+		return bot.ClaimNew, nil
+	case redisstore.Reclaimed:
+		return bot.ClaimReclaimed, nil
+	case redisstore.AlreadySent:
+		return bot.ClaimSent, nil
+	case redisstore.HeldByOther:
+		return bot.ClaimHeld, nil
+	}
+	return 0, fmt.Errorf("claim %s: unexpected state %v", key, st)
+}
+
+func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error {
+	return l.s.MarkDelivered(ctx, key, owner, ts)
+}
+
+// runJob is `repcoach job run NAME [--dry-run] [--only USER]`: it runs one
+// scheduled job now for its whole audience (or one person), exactly once
+// per person and week, as the scheduler would.
+func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "run" {
+		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, manager-digest")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("job run", flag.ContinueOnError)
+	fs.SetOutput(out)
+	dryRun := fs.Bool("dry-run", false, "log what would be sent, send nothing")
+	only := fs.String("only", "", "send to this one person only (Slack user ID or CRM name)")
+	name, rest := "", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return errUsage
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		return errors.New("job run: name a job: weekly-feedback or manager-digest")
+	}
+	if err := cfg.validateSlack(); err != nil {
+		return err
+	}
+	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	b := app.newBot()
+	if err := app.connect(b.API()); err != nil {
+		return err
+	}
+	if err := app.prepare(ctx); err != nil {
+		return err
+	}
+	sched, err := app.scheduler(b, *dryRun)
+	if err != nil {
+		return err
+	}
+	user, err := app.slackUser(ctx, *only)
+	if err != nil {
+		return err
+	}
+	rep, err := sched.RunJob(ctx, name, bot.RunOptions{DryRun: *dryRun, Only: user})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d sent, %d already sent, %d skipped, %d held by another replica, %d failed", name, rep.Sent, rep.AlreadySent, rep.Skipped, rep.Held, rep.Failed)
+	if *dryRun {
+		fmt.Fprintf(out, ", %d would be sent (dry run)", rep.WouldSend)
+	}
+	fmt.Fprintln(out)
+	for _, e := range rep.Errors[:min(10, len(rep.Errors))] {
+		fmt.Fprintln(out, "  ", e)
+	}
+	if rep.Failed > 0 {
+		return fmt.Errorf("%d deliveries failed", rep.Failed)
+	}
+	return nil
+}
+
+// slackUser resolves --only: a Slack user ID as is, else a CRM rep or
+// manager name through the identity links.
+func (a *App) slackUser(ctx context.Context, who string) (string, error) {
+	if who == "" || (strings.HasPrefix(who, "U") && !strings.Contains(who, " ")) {
+		return who, nil
+	}
+	id, err := a.crmIdentity(ctx, who)
+	if err != nil {
+		return "", err
+	}
+	uid, err := a.store.RepUser(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("%s is not linked to a Slack user: %w", who, err)
+	}
+	return uid, nil
+}
+
+// crmIdentity finds a CRM person by full name (case-insensitive): a rep's
+// RepID, or a manager's team key.
+func (a *App) crmIdentity(ctx context.Context, name string) (insights.RepID, error) {
+	ds, err := a.store.Dataset(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range ds.Reps {
+		if strings.EqualFold(r.Name, name) || strings.EqualFold(string(r.ID), name) {
+			return r.ID, nil
+		}
+	}
+	for _, r := range ds.Reps {
+		if strings.EqualFold(r.Manager, name) {
+			return insights.RepID(insights.ManagerTeam(r.Manager)), nil
+		}
+	}
+	return "", fmt.Errorf("no rep or manager called %q in the CRM data: %w", name, insights.ErrUnknownRep)
+}
+
+// runPreview is `repcoach preview feedback|digest --user NAME`: it prints
+// the message the person would get, without Slack.
 func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
-	return errors.New("preview: not wired yet")
+	if len(args) == 0 || (args[0] != "feedback" && args[0] != "digest") {
+		fmt.Fprintln(out, "Usage: repcoach preview feedback|digest --user NAME   (a CRM rep or manager name, or a Slack user ID)")
+		return errUsage
+	}
+	kind := args[0]
+	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
+	fs.SetOutput(out)
+	user := fs.String("user", "", "CRM rep or manager name, or Slack user ID")
+	if err := fs.Parse(args[1:]); err != nil || *user == "" {
+		fmt.Fprintln(out, "preview needs --user NAME")
+		return errUsage
+	}
+	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.importIfEmpty(ctx); err != nil {
+		return err
+	}
+	id := insights.RepID(*user)
+	if strings.HasPrefix(*user, "U") && !strings.Contains(*user, " ") {
+		if id, err = app.store.UserRep(ctx, *user); err != nil {
+			return fmt.Errorf("Slack user %s is not linked to anyone in the CRM data", *user)
+		}
+	} else if id, err = app.crmIdentity(ctx, *user); err != nil {
+		return err
+	}
+	var m handlers.Message
+	loc := app.cal.Zone()
+	switch kind {
+	case "feedback":
+		if strings.HasPrefix(string(id), "manager:") {
+			return fmt.Errorf("%s is a manager; weekly feedback goes to reps (try `preview digest`)", *user)
+		}
+		week, err := app.store.RepReport(ctx, id, insights.PeriodWeek)
+		if err != nil {
+			return err
+		}
+		quarter, err := app.store.RepReport(ctx, id, insights.PeriodQuarter)
+		if err != nil {
+			return err
+		}
+		m = handlers.FeedbackMessage(week, quarter, loc)
+	case "digest":
+		if !strings.HasPrefix(string(id), "manager:") {
+			return fmt.Errorf("%s is a rep; the digest goes to managers (try `preview feedback`)", *user)
+		}
+		quarter, err := app.store.TeamReport(ctx, string(id), insights.PeriodQuarter)
+		if err != nil {
+			return err
+		}
+		week, err := app.store.TeamReport(ctx, string(id), insights.PeriodLastWeek)
+		if err != nil {
+			return err
+		}
+		m = handlers.DigestMessage(quarter, week, loc)
+	}
+	fmt.Fprintf(out, "Preview of the %s for %s:\n", kind, *user)
+	raw, err := blocksJSON(m)
+	if err != nil {
+		return err
+	}
+	render(out, m.Text, raw)
+	fmt.Fprintf(out, "  Block Kit Builder: %s\n", builderLink(raw))
+	return kit.CheckMessage(m.Text, m.Blocks)
 }

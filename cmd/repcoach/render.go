@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/repcoach/repcoach/handlers"
 )
 
 // render prints a Slack message readably on a terminal: headers underlined,
@@ -61,6 +63,14 @@ func render(w io.Writer, text string, blocks json.RawMessage) {
 			fmt.Fprintf(w, "  (%v block)\n", b["type"])
 		}
 	}
+}
+
+// blocksJSON returns a message's blocks as Slack receives them.
+func blocksJSON(m handlers.Message) (json.RawMessage, error) {
+	if len(m.Blocks) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(m.Blocks)
 }
 
 // builderLink returns a Block Kit Builder URL showing blocks as Slack would.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -35,48 +36,96 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, args []string) er
 }
 
 // serve connects to Slack and answers until ctx ends: it imports
-// REPCOACH_IMPORT, links CRM people to Slack users, then runs the bot and
-// the periodic import, link and recompute tasks.
+// REPCOACH_IMPORT, links CRM people to Slack users, then runs the bot, the
+// scheduler and the periodic import, link and recompute tasks.
 func (a *App) serve(ctx context.Context) error {
-	cfg, log := a.cfg, a.log
-	log.Info("starting RepCoach", "redis", cfg.redisTarget(), "slack_api", cfg.APIURL, "time_zone", a.cal.Zone().String(), "clock", clockNote(cfg))
-	b := bot.New(bot.Config{
-		AppToken: cfg.AppToken,
-		BotToken: cfg.BotToken,
-		APIURL:   cfg.APIURL,
-		Explain:  handlers.Explain,
-		Dedupe:   a.store,
-		Logger:   log,
-	}, bot.NewRouter(a.routes()))
-	if err := a.connect(b.API()); err != nil {
+	b, sched, err := a.start(ctx)
+	if err != nil {
 		return err
 	}
+	return a.runAll(ctx, b, sched)
+}
 
-	if len(cfg.Import) > 0 {
-		if err := a.importConfigured(ctx); err != nil {
-			log.Error("import at start failed; serving what Redis already has", "err", err)
-		}
-	} else if a.store.Embedded() {
-		if _, err := a.store.Dataset(ctx); errors.Is(err, insights.ErrNoData) {
-			log.Warn("no REDIS_URL and no REPCOACH_IMPORT: the embedded Redis starts empty and keeps nothing, so reps will be told no data is loaded. Set REPCOACH_IMPORT to CRM export paths, or REDIS_URL to a Redis that `repcoach import` fills.")
-		}
+// start builds the bot and scheduler, wires the handlers to Slack, imports
+// and links: everything before the first envelope.
+func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
+	a.log.Info("starting RepCoach", "redis", a.cfg.redisTarget(), "slack_api", a.cfg.APIURL, "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
+	b := a.newBot()
+	if err := a.connect(b.API()); err != nil {
+		return nil, nil, err
 	}
-	if res, err := a.link(ctx); err != nil {
-		if !errors.Is(err, insights.ErrNoData) {
-			log.Error("matching CRM people to Slack users failed", "err", err)
-		}
-	} else {
-		log.Info("matched CRM people to Slack users", "linked", res.Linked, "unmatched", len(res.Unmatched))
+	sched, err := a.scheduler(b, false)
+	if err != nil {
+		return nil, nil, err
 	}
+	if err := a.prepare(ctx); err != nil {
+		return nil, nil, err
+	}
+	return b, sched, nil
+}
 
+// runAll runs the bot, the scheduler and the periodic tasks until ctx ends
+// or one fails.
+func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *bot.Scheduler) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.Run(ctx) })
-	g.Go(func() error { return a.every(ctx, cfg.ImportEvery, "import", a.importConfigured) })
+	g.Go(func() error { return sched.Run(ctx) })
+	g.Go(func() error { return a.every(ctx, a.cfg.ImportEvery, "import", a.importConfigured) })
 	g.Go(func() error {
 		return a.every(ctx, 24*time.Hour, "link users", func(ctx context.Context) error { _, err := a.link(ctx); return err })
 	})
 	g.Go(func() error { return a.every(ctx, time.Hour, "recompute", a.recompute) })
 	return g.Wait()
+}
+
+// newBot returns the Socket Mode bot answering the route table.
+func (a *App) newBot() *bot.Bot {
+	return bot.New(bot.Config{
+		AppToken: a.cfg.AppToken,
+		BotToken: a.cfg.BotToken,
+		APIURL:   a.cfg.APIURL,
+		Explain:  handlers.Explain,
+		Dedupe:   a.store,
+		Logger:   a.log,
+	}, bot.NewRouter(a.routes()))
+}
+
+// prepare imports REPCOACH_IMPORT (if set) and links CRM people to Slack
+// users. A failed import is logged and what Redis has is served.
+func (a *App) prepare(ctx context.Context) error {
+	if len(a.cfg.Import) > 0 {
+		if err := a.importConfigured(ctx); err != nil {
+			a.log.Error("import at start failed; serving what Redis already has", "err", err)
+		}
+	} else if a.store.Embedded() {
+		if _, err := a.store.Dataset(ctx); errors.Is(err, insights.ErrNoData) {
+			a.log.Warn("no REDIS_URL and no REPCOACH_IMPORT: the embedded Redis starts empty and keeps nothing, so reps will be told no data is loaded. Set REPCOACH_IMPORT to CRM export paths, or REDIS_URL to a Redis that `repcoach import` fills.")
+		}
+	}
+	res, err := a.link(ctx)
+	switch {
+	case errors.Is(err, insights.ErrNoData):
+	case err != nil:
+		a.log.Error("matching CRM people to Slack users failed", "err", err)
+	default:
+		a.log.Info("matched CRM people to Slack users", "linked", res.Linked, "unmatched", len(res.Unmatched))
+		if len(res.Unmatched) > 0 {
+			a.log.Warn("CRM people with no Slack user (add them to REPCOACH_USER_MAP)", "names", strings.Join(res.Unmatched[:min(10, len(res.Unmatched))], ", "))
+		}
+	}
+	return ctx.Err()
+}
+
+// importIfEmpty imports REPCOACH_IMPORT when the store has no data yet (the
+// embedded Redis starts empty).
+func (a *App) importIfEmpty(ctx context.Context) error {
+	if _, err := a.store.Dataset(ctx); !errors.Is(err, insights.ErrNoData) {
+		return err
+	}
+	if len(a.cfg.Import) == 0 {
+		return fmt.Errorf("no CRM data in Redis: import some with `repcoach import`, or set REPCOACH_IMPORT: %w", insights.ErrNoData)
+	}
+	return a.importConfigured(ctx)
 }
 
 // importConfigured imports REPCOACH_IMPORT, if set.
