@@ -83,7 +83,7 @@ func DigestMessage(quarter, lastWeek insights.TeamReport, loc *time.Location) Me
 	blocks := []slack.Block{
 		kit.Header("Monday digest: " + title),
 		kit.Context(fmt.Sprintf("%s · quarter %s · %s", lastWeek.Period.Label, Span(quarter.Period, loc), AsOf(quarter.AsOf, loc))),
-		kit.Section(fmt.Sprintf("*Last week* (%s): won %s in %s, %s lost · %s", Span(lastWeek.Period, loc), kit.Money(w.WonRevenue), kit.Plural(w.Won, "deal", "deals"), fmt.Sprint(w.Lost), kit.Change(w.WonRevenue, previousWon(lastWeek))+" vs the week before")),
+		kit.Section(fmt.Sprintf("*Last week* (%s): won %s in %s, %s lost · %s", Span(lastWeek.Period, loc), kit.Money(w.WonRevenue), kit.Plural(w.Won, "deal", "deals"), fmt.Sprint(w.Lost), kit.Change(w.WonRevenue, lastWeek.PreviousWon)+" vs the week before")),
 		kit.Section("*" + quarter.Period.Label + " so far*\n" + teamHeadline(quarter)),
 	}
 	blocks = append(blocks, teamTable(quarter)...)
@@ -116,13 +116,4 @@ func weeklyChart(weeks []insights.WeekAmount, loc *time.Location) slack.Block {
 	axis := slack.NewDataVisualizationAxisConfig(cats...).WithXLabel("Week starting").WithYLabel("Won revenue")
 	chart := slack.NewDataVisualizationBarChart(axis, slack.NewDataVisualizationDataSeries("Won", pts...))
 	return slack.NewDataVisualizationBlock("Won revenue by week", chart)
-}
-
-// previousWon is the team's won revenue in the period before r's.
-func previousWon(r insights.TeamReport) float64 {
-	var sum float64
-	for _, m := range r.Members {
-		sum += m.Previous.WonRevenue
-	}
-	return sum
 }

@@ -139,7 +139,7 @@ func TeamMessage(r insights.TeamReport, loc *time.Location) Message {
 	title := teamTitle(r)
 	blocks := []slack.Block{
 		kit.Header(fmt.Sprintf("%s: %s", title, r.Period.Label)),
-		kit.Context(fmt.Sprintf("%s · %s · %s · only you can see this", Span(r.Period, loc), AsOf(r.AsOf, loc), kit.Plural(len(r.Members), "rep", "reps"))),
+		kit.Context(fmt.Sprintf("%s · %s · %s · only you can see this", Span(r.Period, loc), AsOf(r.AsOf, loc), kit.Plural(max(r.Standing.TeamSize, len(r.Members)), "rep", "reps"))),
 		kit.Section(teamHeadline(r)),
 	}
 	blocks = append(blocks, teamTable(r)...)

@@ -181,13 +181,15 @@ type RepReport struct {
 
 // TeamReport is everything shown to a manager for one team and period.
 type TeamReport struct {
-	Team     string      `json:"team"`
-	Manager  string      `json:"manager"`
-	Period   Period      `json:"period"`
-	AsOf     time.Time   `json:"as_of"`
-	Members  []RepReport `json:"members"`
-	Total    Metrics     `json:"total"`
-	Standing Standing    `json:"standing"`
+	Team    string      `json:"team"`
+	Manager string      `json:"manager"`
+	Period  Period      `json:"period"`
+	AsOf    time.Time   `json:"as_of"`
+	Members []RepReport `json:"members"`
+	Total   Metrics     `json:"total"`
+	// PreviousWon is the whole team's won revenue in the previous period.
+	PreviousWon float64  `json:"previous_won"`
+	Standing    Standing `json:"standing"`
 	// Members are the team's rep reports, by won revenue within manager
 	// (see Snapshot). Ahead and AtRisk list reps by ID against quota pace:
 	// pace = Attainment ÷ elapsed share of the period; ahead at 1.1 or more,

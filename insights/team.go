@@ -212,6 +212,9 @@ func (e *engine) teamReports(cur span, sorted []RepReport, pos []int, tallies []
 			Hygiene:     e.hygieneOf(gi),
 		}
 		t.Standing.Team, t.Standing.TeamName, t.Standing.TeamSize = g.key, g.name, len(members)
+		for i := range members {
+			t.PreviousWon += members[i].Previous.WonRevenue
+		}
 		t.Bottleneck = Bottleneck(t.StageFunnel)
 		t.Ahead, t.AtRisk = pace(members, cur)
 		t.WeeklyWon = weekAmounts(weeks, total.weekly)

@@ -83,12 +83,16 @@ func (a *App) connect(api *slack.Client) error {
 	return nil
 }
 
-// load imports CRM exports, merges them into the stored data (re-importing
-// the same rows changes nothing), and recomputes every report. It returns
+// load imports CRM exports into the stored data and recomputes every
+// report. By default each part the import holds (reps, deals, activities,
+// quotas, list prices) replaces that part of the stored data, as a nightly
+// full export should (deals deleted in the CRM disappear), while parts it
+// lacks are kept (a quotas file alone keeps the deals). With merge the rows
+// are laid over the stored ones by ID instead, for incremental exports.
+// Either way, importing the same files again changes nothing. It returns
 // the import's summary and its result without the dataset, which is
-// dropped before recomputing so that a large import does not hold two
-// copies in memory.
-func (a *App) load(ctx context.Context, paths []string, opts importer.Options) (importer.Result, string, error) {
+// dropped before recomputing so a large import is not held twice.
+func (a *App) load(ctx context.Context, paths []string, opts importer.Options, merge bool) (importer.Result, string, error) {
 	if opts.Location == nil {
 		opts.Location = a.cal.Zone()
 	}
@@ -99,15 +103,63 @@ func (a *App) load(ctx context.Context, paths []string, opts importer.Options) (
 	summary := res.Summary()
 	ds := res.Dataset
 	res.Dataset = insights.Dataset{}
-	old, err := a.store.Dataset(ctx)
-	switch {
-	case errors.Is(err, insights.ErrNoData):
-	case err != nil:
-		return res, summary, fmt.Errorf("read stored CRM data: %w", err)
-	default:
-		ds = importer.Merge(old, ds)
+	need := redisstore.AllParts
+	if !merge {
+		need = missingParts(ds)
+	}
+	if need != 0 {
+		old, err := a.store.DatasetParts(ctx, need)
+		switch {
+		case errors.Is(err, insights.ErrNoData):
+		case err != nil:
+			return res, summary, fmt.Errorf("read stored CRM data: %w", err)
+		case merge:
+			ds = importer.Merge(old, ds)
+		default:
+			fillParts(&ds, old, need)
+		}
 	}
 	return res, summary, a.publish(ctx, ds)
+}
+
+// fillParts copies the parts of old named in parts into ds.
+func fillParts(ds *insights.Dataset, old insights.Dataset, parts redisstore.Parts) {
+	if parts&redisstore.PartReps != 0 {
+		ds.Reps = old.Reps
+	}
+	if parts&redisstore.PartDeals != 0 {
+		ds.Deals = old.Deals
+	}
+	if parts&redisstore.PartActivities != 0 {
+		ds.Activities = old.Activities
+	}
+	if parts&redisstore.PartQuotas != 0 {
+		ds.Quotas = old.Quotas
+	}
+	if parts&redisstore.PartPrices != 0 {
+		ds.ListPrices = old.ListPrices
+	}
+}
+
+// missingParts lists the parts ds has nothing of.
+func missingParts(ds insights.Dataset) redisstore.Parts {
+	var p redisstore.Parts
+	if len(ds.Reps) == 0 {
+		p |= redisstore.PartReps
+	}
+	if len(ds.Deals) == 0 {
+		p |= redisstore.PartDeals
+	}
+	if len(ds.Activities) == 0 {
+		p |= redisstore.PartActivities
+	}
+	if len(ds.Quotas) == 0 {
+		p |= redisstore.PartQuotas
+	}
+	if len(ds.ListPrices) == 0 {
+		p |= redisstore.PartPrices
+	}
+	return p
 }
 
 // publish stores ds and publishes the reports computed from it at now.
@@ -115,7 +167,21 @@ func (a *App) publish(ctx context.Context, ds insights.Dataset) error {
 	if err := a.store.SaveDataset(ctx, ds); err != nil {
 		return fmt.Errorf("save CRM data: %w", err)
 	}
+	return a.publishReports(ctx, ds)
+}
+
+// teamMembersKept is how many members a stored team report carries (Slack's
+// table block holds 100 rows): enough for every real team, while the
+// all-reps report of a large company keeps its top and bottom.
+const teamMembersKept = 98
+
+// publishReports computes every report from ds at now and publishes them
+// as one version, team reports slimmed to what team messages show.
+func (a *App) publishReports(ctx context.Context, ds insights.Dataset) error {
 	snap := insights.Compute(ds, a.cal, a.now(), insights.Options{})
+	for i := range snap.Teams {
+		snap.Teams[i] = snap.Teams[i].Slim(teamMembersKept)
+	}
 	if _, err := a.store.PublishSnapshot(ctx, snap); err != nil {
 		return fmt.Errorf("publish reports: %w", err)
 	}
@@ -129,9 +195,7 @@ func (a *App) recompute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	snap := insights.Compute(ds, a.cal, a.now(), insights.Options{})
-	_, err = a.store.PublishSnapshot(ctx, snap)
-	return err
+	return a.publishReports(ctx, ds)
 }
 
 // link matches every CRM rep and manager to a Slack user.

@@ -25,9 +25,10 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	profile := fs.String("profile", cfg.ImportProfile, "export shape: auto, maven, salesforce, hubspot, generic, quotas")
 	dryRun := fs.Bool("dry-run", false, "read and check the files, store nothing")
 	shiftTo := fs.String("shift-to", "", "move every date so the latest lands on this day (YYYY-MM-DD), to make a historical export current")
+	merge := fs.Bool("merge", false, "lay the rows over the stored ones by ID (incremental exports); by default each kind of data imported (deals, reps, quotas, …) replaces the stored one")
 	mapping := fs.String("map", "", "generic CSV column mapping: field=column,… (fields: id, name, owner, stage, status, amount, created, closed, moved, product, account, manager, team, email)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--shift-to DATE] [--map field=column,…] PATH...")
+		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--merge] [--shift-to DATE] [--map field=column,…] PATH...")
 		fmt.Fprintln(stderr, "PATH is a CSV file or a folder of a profile's files (e.g. the Maven CRM folder).")
 		fs.PrintDefaults()
 	}
@@ -77,7 +78,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	}
 	defer app.Close()
 	start := time.Now()
-	_, summary, err := app.load(ctx, fs.Args(), opts)
+	_, summary, err := app.load(ctx, fs.Args(), opts, *merge)
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func (a *App) importConfigured(ctx context.Context) error {
 	if len(a.cfg.Import) == 0 {
 		return nil
 	}
-	res, _, err := a.load(ctx, a.cfg.Import, importer.Options{Profile: a.cfg.ImportProfile})
+	res, _, err := a.load(ctx, a.cfg.Import, importer.Options{Profile: a.cfg.ImportProfile}, false)
 	if err != nil {
 		return err
 	}

@@ -27,16 +27,12 @@ const (
 // The record kinds of a dataset, each stored in its own bucket hashes.
 var recordKinds = []string{"reps", "deals", "activities", "quotas"}
 
+var partOf = map[string]Parts{"reps": PartReps, "deals": PartDeals, "activities": PartActivities, "quotas": PartQuotas}
+
 func (s *Store) dataKey(parts ...string) string { return s.key(append([]string{"data"}, parts...)...) }
 
 func (s *Store) genKey(g int64, parts ...string) string {
 	return s.dataKey(append([]string{"g", strconv.FormatInt(g, 10)}, parts...)...)
-}
-
-// record is one dataset record ready to store: its field (ID) and JSON.
-type record struct {
-	id  string
-	val []byte
 }
 
 // SaveDataset replaces the stored CRM dataset with ds. Readers see the old
@@ -85,39 +81,67 @@ func (s *Store) SaveDataset(ctx context.Context, ds insights.Dataset) error {
 	return nil
 }
 
-// encodeAll encodes items as records, in parallel.
-func encodeAll[T any](items []T, id func(i int, x *T) string) ([]record, error) {
-	out := make([]record, len(items))
-	var g errgroup.Group
-	const chunk = 8192
-	for lo := 0; lo < len(items); lo += chunk {
-		g.Go(func() error {
-			for i := lo; i < min(lo+chunk, len(items)); i++ {
-				b, err := json.Marshal(&items[i])
-				if err != nil {
-					return fmt.Errorf("encode record %d: %w", i, err)
+// layout plans how n records with IDs id(i) are stored: the index of the
+// last record of each distinct ID (the last one wins), grouped by bucket.
+func layout(n int, id func(i int) string) [][]int32 {
+	last := make(map[string]int32, n)
+	for i := range n {
+		last[id(i)] = int32(i)
+	}
+	nb := bucketCount(len(last))
+	buckets := make([][]int32, nb)
+	for i := range n {
+		k := id(i)
+		if last[k] == int32(i) {
+			b := bucketOf(k, nb)
+			buckets[b] = append(buckets[b], int32(i))
+		}
+	}
+	return buckets
+}
+
+// writeRecords stores items of one kind in generation g, a group of buckets
+// per pipeline, encoding each group only when its pipeline is sent so that
+// a large dataset is never held encoded in memory at once. It returns the
+// number of distinct records and buckets for the generation's meta.
+func writeRecords[T any](ctx context.Context, eg *errgroup.Group, s *Store, g int64, kind string, items []T, id func(i int, x *T) string) (records, buckets int) {
+	plan := layout(len(items), func(i int) string { return id(i, &items[i]) })
+	for lo := 0; lo < len(plan); {
+		// A group of whole buckets, about 8 pipelines' worth of records.
+		hi, n := lo, 0
+		for hi < len(plan) && (n == 0 || n+len(plan[hi]) <= 8*pipelineCommands) {
+			n += len(plan[hi])
+			hi++
+		}
+		first, group := lo, plan[lo:hi]
+		lo = hi
+		records += n
+		eg.Go(func() error {
+			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for bi, idx := range group {
+					key := s.genKey(g, kind, strconv.Itoa(first+bi))
+					for start := 0; start < len(idx); start += hsetFields {
+						part := idx[start:min(start+hsetFields, len(idx))]
+						args := make([]any, 0, 2*len(part))
+						for _, i := range part {
+							b, err := json.Marshal(&items[i])
+							if err != nil {
+								return fmt.Errorf("encode %s record %d: %w", kind, i, err)
+							}
+							args = append(args, id(int(i), &items[i]), b)
+						}
+						p.HSet(ctx, key, args...)
+					}
 				}
-				out[i] = record{id: id(i, &items[i]), val: b}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("write %s: %w", kind, err)
 			}
 			return nil
 		})
 	}
-	return out, g.Wait()
-}
-
-// dedupe keeps one record per ID, the last one, in order of first appearance.
-func dedupe(recs []record) []record {
-	idx := make(map[string]int, len(recs))
-	out := recs[:0]
-	for _, r := range recs {
-		if i, ok := idx[r.id]; ok {
-			out[i] = r
-			continue
-		}
-		idx[r.id] = len(out)
-		out = append(out, r)
-	}
-	return out
+	return records, len(plan)
 }
 
 func idOr(id string, i int) string {
@@ -140,79 +164,24 @@ func bucketOf(id string, n int) int {
 func bucketCount(records int) int { return max(1, (records+bucketFields-1)/bucketFields) }
 
 // writeDataset writes generation g: the meta hash first (so an interrupted
-// write can be cleaned up), then the records.
+// write can be cleaned up), then the records, then the counts that make it
+// complete.
 func (s *Store) writeDataset(ctx context.Context, g int64, ds insights.Dataset) error {
-	sets := make(map[string][]record, len(recordKinds))
-	var err error
-	if sets["reps"], err = encodeAll(ds.Reps, func(i int, r *insights.Rep) string { return idOr(string(r.ID), i) }); err != nil {
-		return fmt.Errorf("reps: %w", err)
-	}
-	if sets["deals"], err = encodeAll(ds.Deals, func(i int, d *insights.Deal) string { return idOr(d.ID, i) }); err != nil {
-		return fmt.Errorf("deals: %w", err)
-	}
-	if sets["activities"], err = encodeAll(ds.Activities, func(i int, a *insights.Activity) string { return idOr(a.ID, i) }); err != nil {
-		return fmt.Errorf("activities: %w", err)
-	}
-	if sets["quotas"], err = encodeAll(ds.Quotas, func(_ int, q *insights.Quota) string { return quotaID(q) }); err != nil {
-		return fmt.Errorf("quotas: %w", err)
-	}
-	for k, recs := range sets {
-		sets[k] = dedupe(recs)
-	}
-	meta := []any{"started_at", s.opts.Now().Format(time.RFC3339Nano), "prices", len(ds.ListPrices)}
-	for _, k := range recordKinds {
-		meta = append(meta, k, len(sets[k]), k+"_buckets", bucketCount(len(sets[k])))
-	}
-	if err := s.rdb.HSet(ctx, s.genKey(g, "meta"), meta...).Err(); err != nil {
+	if err := s.rdb.HSet(ctx, s.genKey(g, "meta"), "started_at", s.opts.Now().Format(time.RFC3339Nano), "prices", len(ds.ListPrices)).Err(); err != nil {
 		return fmt.Errorf("write meta: %w", err)
 	}
-
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(pipelinesInFlight)
-	for _, kind := range recordKinds {
-		recs := sets[kind]
-		n := bucketCount(len(recs))
-		buckets := make([][]any, n)
-		for _, r := range recs {
-			b := bucketOf(r.id, n)
-			buckets[b] = append(buckets[b], r.id, r.val)
-		}
-		// One pipeline per group of buckets, about pipelineCommands
-		// records each, in HSETs of at most hsetFields records.
-		var cmds []func(redis.Pipeliner)
-		records := 0
-		flush := func() {
-			if len(cmds) == 0 {
-				return
-			}
-			batch := cmds
-			cmds, records = nil, 0
-			eg.Go(func() error {
-				_, err := s.rdb.Pipelined(ectx, func(p redis.Pipeliner) error {
-					for _, c := range batch {
-						c(p)
-					}
-					return nil
-				})
-				if err != nil {
-					return fmt.Errorf("write %s: %w", kind, err)
-				}
-				return nil
-			})
-		}
-		for b, fields := range buckets {
-			key := s.genKey(g, kind, strconv.Itoa(b))
-			for lo := 0; lo < len(fields); lo += 2 * hsetFields {
-				part := fields[lo:min(lo+2*hsetFields, len(fields))]
-				cmds = append(cmds, func(p redis.Pipeliner) { p.HSet(ectx, key, part...) })
-				records += len(part) / 2
-				if records >= 8*pipelineCommands {
-					flush()
-				}
-			}
-		}
-		flush()
-	}
+	counts := map[string][2]int{}
+	var n, b int
+	n, b = writeRecords(ectx, eg, s, g, "reps", ds.Reps, func(i int, r *insights.Rep) string { return idOr(string(r.ID), i) })
+	counts["reps"] = [2]int{n, b}
+	n, b = writeRecords(ectx, eg, s, g, "deals", ds.Deals, func(i int, d *insights.Deal) string { return idOr(d.ID, i) })
+	counts["deals"] = [2]int{n, b}
+	n, b = writeRecords(ectx, eg, s, g, "activities", ds.Activities, func(i int, a *insights.Activity) string { return idOr(a.ID, i) })
+	counts["activities"] = [2]int{n, b}
+	n, b = writeRecords(ectx, eg, s, g, "quotas", ds.Quotas, func(_ int, q *insights.Quota) string { return quotaID(q) })
+	counts["quotas"] = [2]int{n, b}
 	if len(ds.ListPrices) > 0 {
 		eg.Go(func() error {
 			args := make([]any, 0, 2*len(ds.ListPrices))
@@ -228,7 +197,11 @@ func (s *Store) writeDataset(ctx context.Context, g int64, ds insights.Dataset) 
 	if err := eg.Wait(); err != nil {
 		return err
 	}
-	if err := s.rdb.HSet(ctx, s.genKey(g, "meta"), "complete", 1).Err(); err != nil {
+	meta := []any{"complete", 1}
+	for _, k := range recordKinds {
+		meta = append(meta, k, counts[k][0], k+"_buckets", counts[k][1])
+	}
+	if err := s.rdb.HSet(ctx, s.genKey(g, "meta"), meta...).Err(); err != nil {
 		return fmt.Errorf("write meta: %w", err)
 	}
 	return nil
@@ -266,10 +239,30 @@ func (s *Store) retireGen(ctx context.Context, g int64, own bool) error {
 // was ever saved. Reps, deals and activities come back sorted by ID, quotas
 // by rep and start; duplicates by ID were collapsed when it was saved.
 func (s *Store) Dataset(ctx context.Context) (insights.Dataset, error) {
+	return s.DatasetParts(ctx, AllParts)
+}
+
+// Parts selects the parts of a dataset to read.
+type Parts uint8
+
+// The parts of a dataset.
+const (
+	PartReps Parts = 1 << iota
+	PartDeals
+	PartActivities
+	PartQuotas
+	PartPrices
+	AllParts = PartReps | PartDeals | PartActivities | PartQuotas | PartPrices
+)
+
+// DatasetParts is Dataset reading only the parts asked for, so that a
+// caller replacing the deals need not hold the old ones in memory. The
+// other parts come back empty.
+func (s *Store) DatasetParts(ctx context.Context, parts Parts) (insights.Dataset, error) {
 	// A generation superseded while we read it stays for Options.Grace;
 	// should we still lose the race, start over with the new one.
 	for attempt := 0; ; attempt++ {
-		ds, err := s.readDataset(ctx)
+		ds, err := s.readDataset(ctx, parts)
 		if !errors.Is(err, errGone) || attempt == 2 {
 			return ds, err
 		}
@@ -279,7 +272,7 @@ func (s *Store) Dataset(ctx context.Context) (insights.Dataset, error) {
 // errGone means a dataset generation expired while being read.
 var errGone = errors.New("generation expired while being read")
 
-func (s *Store) readDataset(ctx context.Context) (ds insights.Dataset, err error) {
+func (s *Store) readDataset(ctx context.Context, parts Parts) (ds insights.Dataset, err error) {
 	gs, err := s.rdb.Get(ctx, s.dataKey("current")).Result()
 	if err == redis.Nil {
 		return ds, fmt.Errorf("read dataset: %w", insights.ErrNoData)
@@ -299,6 +292,9 @@ func (s *Store) readDataset(ctx context.Context) (ds insights.Dataset, err error
 		return ds, fmt.Errorf("read dataset generation %d: %w", g, errGone)
 	}
 	count := func(kind string) (records, buckets int) {
+		if parts&partOf[kind] == 0 {
+			return 0, 0
+		}
 		records, _ = strconv.Atoi(meta[kind])
 		buckets, _ = strconv.Atoi(meta[kind+"_buckets"])
 		return records, buckets
@@ -318,6 +314,9 @@ func (s *Store) readDataset(ctx context.Context) (ds insights.Dataset, err error
 	n, b = count("quotas")
 	if ds.Quotas, err = readRecords[insights.Quota](ctx, s, g, "quotas", n, b); err != nil {
 		return ds, fmt.Errorf("read dataset generation %d: %w", g, err)
+	}
+	if parts&PartPrices == 0 {
+		meta["prices"] = "0"
 	}
 	if meta["prices"] != "0" {
 		prices, err := s.rdb.HGetAll(ctx, s.genKey(g, "prices")).Result()

@@ -878,3 +878,31 @@ func TestEmbeddedRestart(t *testing.T) {
 		t.Errorf("TeamReport after losing the script cache: %v", err)
 	}
 }
+
+func TestDatasetParts(t *testing.T) {
+	s := OpenTest(t)
+	ctx := context.Background()
+	ds := insights.Dataset{
+		Reps:       []insights.Rep{{ID: "ana", Name: "Ana"}},
+		Deals:      []insights.Deal{{ID: "d1", Owner: "ana", Status: insights.StatusWon, Amount: 5}},
+		Quotas:     []insights.Quota{{Rep: "ana", Amount: 10}},
+		ListPrices: map[string]float64{"Widget": 3},
+	}
+	if err := s.SaveDataset(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DatasetParts(ctx, PartReps|PartQuotas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Reps) != 1 || len(got.Quotas) != 1 || got.Deals != nil || got.ListPrices != nil {
+		t.Errorf("DatasetParts(reps|quotas) = %+v, want reps and quotas only", got)
+	}
+	all, err := s.Dataset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Deals) != 1 || all.ListPrices["Widget"] != 3 {
+		t.Errorf("Dataset = %+v, want every part", all)
+	}
+}

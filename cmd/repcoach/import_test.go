@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/redisstore"
+)
+
+// testRedisURL returns $REDIS_URL, or the URL of a Redis started for the
+// test (commands that must keep data refuse the embedded one).
+func testRedisURL(t *testing.T) string {
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return url
+	}
+	m := miniredis.RunT(t)
+	return "redis://" + m.Addr()
+}
+
+func TestImportReplacesEachKindAndKeepsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	reps := write("reps.csv", fixtureReps)
+	deals := write("deals.csv", fixtureDeals)
+	quotas := write("quotas.csv", fixtureQuotas)
+	fewer := write("fewer.csv", strings.Join(strings.Split(fixtureDeals, "\n")[:5], "\n")+"\n") // header + A1..A4
+	bad := write("bad.csv", "id,name,owner,stage,status,amount,created,closed\nX1,Ok,Ana Lima,Won,won,100,2017-10-01,2017-10-02\nX2,Bad,Ana Lima,Won,won,lots,2017-10-01,2017-10-02\n")
+
+	url, prefix := testRedisURL(t), "rcimport:"+randomHex(t)+":"
+	t.Setenv("REDIS_URL", url)
+	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
+	t.Setenv("REPCOACH_AS_OF", "2017-12-31")
+	t.Setenv("REPCOACH_TZ", "UTC")
+	if os.Getenv("REDIS_URL") != "" {
+		t.Cleanup(func() { deleteKeys(t, url, prefix) })
+	}
+	store, err := redisstore.Open(context.Background(), url, redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+
+	imp := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"import"}, args...), &out, &out); err != nil {
+			t.Fatalf("import %v: %v\n%s", args, err, out.String())
+		}
+		return out.String()
+	}
+	counts := func() (deals, quotas int) {
+		t.Helper()
+		ds, err := store.Dataset(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ds.Deals), len(ds.Quotas)
+	}
+
+	imp(reps, deals)
+	if d, q := counts(); d != 8 || q != 0 {
+		t.Fatalf("after reps+deals: %d deals, %d quotas; want 8, 0", d, q)
+	}
+	imp(quotas)
+	if d, q := counts(); d != 8 || q != 2 {
+		t.Fatalf("after quotas alone: %d deals, %d quotas; want the 8 deals kept and 2 quotas", d, q)
+	}
+	imp(reps, deals)
+	if d, q := counts(); d != 8 || q != 2 {
+		t.Fatalf("after importing the same deals again: %d deals, %d quotas; want no change", d, q)
+	}
+	imp(fewer)
+	if d, _ := counts(); d != 4 {
+		t.Fatalf("after a full export without Ben's deals: %d deals, want 4 (deleted deals disappear)", d)
+	}
+	imp("--merge", deals)
+	if d, _ := counts(); d != 8 {
+		t.Fatalf("after --merge: %d deals, want 8", d)
+	}
+	r, err := store.RepReport(context.Background(), "Ana Lima", insights.PeriodQuarter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Metrics.WonRevenue != 40000 || r.Metrics.Quota != 80000 {
+		t.Errorf("Ana's quarter after imports: won %v of quota %v, want 40000 of 80000", r.Metrics.WonRevenue, r.Metrics.Quota)
+	}
+
+	out := imp("--merge", bad)
+	if !strings.Contains(out, "bad.csv:3") || !strings.Contains(out, "1 rejected") {
+		t.Errorf("bad row report = %q, want file:line of the rejected row", out)
+	}
+	if d, _ := counts(); d != 9 {
+		t.Errorf("after a file with one good and one bad row: %d deals, want 9 (the good row kept)", d)
+	}
+}
+
+func TestImportWithoutRedisRefuses(t *testing.T) {
+	t.Setenv("REDIS_URL", "")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"import", "x.csv"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL is not set") {
+		t.Errorf("import without REDIS_URL = %v, want a clear refusal", err)
+	}
+}
+
+func TestImportDryRunMaven(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "data", "maven-crm")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("shared Maven data not present")
+	}
+	t.Setenv("REDIS_URL", "")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"import", "--dry-run", dir}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"8,800", "4,238 won", "2,473 lost", "Dry run"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dry-run summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}

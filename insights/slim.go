@@ -1,0 +1,48 @@
+package insights
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Slim returns a copy of t fit for storing and showing a team: each member
+// keeps only their rep, metrics and previous won revenue (no coaching,
+// stale deals or standing), and a team of more than max members keeps the
+// max/2 highest and max/2 lowest by won revenue plus the first
+// slimNamed reps of Ahead and of AtRisk and everyone in Recognitions, so a
+// message can name them. Standing.TeamSize still counts every
+// member. Members come sorted by won revenue, highest first, then name. t
+// is not changed.
+// slimNamed is how many reps of Ahead and of AtRisk Slim keeps by name.
+const slimNamed = 10
+
+func (t TeamReport) Slim(max int) TeamReport {
+	members := make([]RepReport, len(t.Members))
+	for i, m := range t.Members {
+		members[i] = RepReport{Rep: m.Rep, Period: m.Period, Metrics: m.Metrics, Previous: Metrics{WonRevenue: m.Previous.WonRevenue}}
+	}
+	slices.SortStableFunc(members, func(a, b RepReport) int {
+		return cmp.Or(cmp.Compare(b.Metrics.WonRevenue, a.Metrics.WonRevenue), cmp.Compare(a.Rep.Name, b.Rep.Name))
+	})
+	if len(members) > max {
+		named := map[RepID]bool{}
+		for _, id := range t.Ahead[:min(slimNamed, len(t.Ahead))] {
+			named[id] = true
+		}
+		for _, id := range t.AtRisk[:min(slimNamed, len(t.AtRisk))] {
+			named[id] = true
+		}
+		for _, a := range t.Recognitions {
+			named[a.Rep] = true
+		}
+		keep := members[:0:0]
+		for i, m := range members {
+			if i < max/2 || i >= len(members)-max/2 || named[m.Rep.ID] {
+				keep = append(keep, m)
+			}
+		}
+		members = keep
+	}
+	t.Members = members
+	return t
+}
