@@ -36,6 +36,7 @@ type Config struct {
 	QuietStart      int           `envconfig:"REPCOACH_QUIET_START" default:"21" desc:"local hour from which no scheduled DM goes out"`
 	QuietEnd        int           `envconfig:"REPCOACH_QUIET_END" default:"7" desc:"local hour until which no scheduled DM goes out"`
 	PostRate        float64       `envconfig:"REPCOACH_POST_RATE" default:"10" desc:"scheduled messages per second, workspace-wide (past Slack's limit it answers 429 and RepCoach waits)"`
+	DeliveryLease   time.Duration `envconfig:"REPCOACH_DELIVERY_LEASE" default:"2m" desc:"how long a replica may take to post one scheduled DM before another replica takes it over"`
 	DryRun          bool          `envconfig:"REPCOACH_DRY_RUN" default:"false" desc:"log scheduled messages instead of sending them"`
 	LogLevel        string        `envconfig:"REPCOACH_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 }

@@ -87,6 +87,7 @@ func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 		Rate:   a.cfg.PostRate,
 		Burst:  max(1, int(a.cfg.PostRate)),
 		DryRun: dryRun || a.cfg.DryRun,
+		Lease:  a.cfg.DeliveryLease,
 		Logger: a.log,
 	})
 	return bot.NewScheduler(jobs, poster, a.store, a.store, a.dir, bot.ScheduleConfig{

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/redisstore"
+	"github.com/repcoach/repcoach/insights/sample"
+)
+
+// fanoutWorld is a fake Slack with a team of reps, their reports published
+// in a Redis that separate bot processes share, and the built binary.
+type fanoutWorld struct {
+	fake   *slackfake.Server
+	bin    string
+	env    []string
+	users  []slackfake.User
+	reps   map[string]bool // Slack IDs of the reps
+	prefix string
+}
+
+var buildOnce struct {
+	sync.Once
+	bin string
+	err error
+}
+
+// buildBinary builds repcoach once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "repcoach-bin")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.bin = filepath.Join(dir, "repcoach")
+		out, err := exec.Command("go", "build", "-o", buildOnce.bin, ".").CombinedOutput()
+		if err != nil {
+			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatal(buildOnce.err)
+	}
+	return buildOnce.bin
+}
+
+func newFanoutWorld(t *testing.T, reps int) *fanoutWorld {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary and runs processes")
+	}
+	w := &fanoutWorld{bin: buildBinary(t), reps: map[string]bool{}}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	ds := sample.Generate(sample.Config{Seed: 11, Managers: reps / 100, RepsPerManager: 100, Deals: reps * 20, End: now, ActivitiesPerDeal: -1})
+	for i, r := range ds.Reps {
+		u := slackfake.User{ID: fmt.Sprintf("U%08d", i), Name: handle(r.Name), RealName: r.Name, Email: r.Email, TZ: "UTC"}
+		w.users = append(w.users, u)
+		w.reps[u.ID] = true
+	}
+	fake, err := slackfake.New(slackfake.Config{Users: w.users, Limits: map[string]int{"users.list": -1, "conversations.open": -1, "conversations.history": -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+	w.fake = fake
+
+	url := testRedisURL(t)
+	w.prefix = "rcfan:" + randomHex(t) + ":"
+	t.Cleanup(func() { deleteKeys(t, url, w.prefix) })
+	cfg := Config{RedisURL: url, RedisPrefix: w.prefix, AsOf: now.Format(time.RFC3339), TimeZone: "UTC", WeekStart: "Monday", FiscalYearStart: 1}
+	app, err := newApp(context.Background(), cfg, newLogger(io.Discard, "error"), redisstore.Options{Prefix: w.prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if err := app.publish(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+	w.env = append(os.Environ(),
+		"SLACK_APP_TOKEN=xapp-1-fake", "SLACK_BOT_TOKEN=xoxb-fake", "SLACK_API_URL="+fake.APIURL(),
+		"REDIS_URL="+url, "REPCOACH_REDIS_PREFIX="+w.prefix, "REPCOACH_AS_OF="+now.Format(time.RFC3339),
+		"REPCOACH_TZ=UTC", "REPCOACH_POST_RATE=400", "REPCOACH_DELIVERY_LEASE=2s", "REPCOACH_LOG_LEVEL=warn",
+	)
+	return w
+}
+
+// start runs `repcoach job run weekly-feedback` as a separate process.
+func (w *fanoutWorld) start(t *testing.T) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(w.bin, "job", "run", "weekly-feedback")
+	cmd.Env = w.env
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out
+}
+
+// feedbackDMs counts the feedback DMs each rep received.
+func (w *fanoutWorld) feedbackDMs() map[string]int {
+	got := map[string]int{}
+	for _, m := range w.fake.Messages() {
+		if m.Method == "chat.postMessage" && strings.HasPrefix(m.Text, "Your week") {
+			got[m.Channel]++
+		}
+	}
+	return got
+}
+
+// checkExactlyOnce fails unless every rep has exactly one feedback DM.
+func (w *fanoutWorld) checkExactlyOnce(t *testing.T) {
+	t.Helper()
+	got := w.feedbackDMs()
+	missing, doubled := 0, 0
+	for _, u := range w.users {
+		switch n := got[slackfake.DMChannel(u.ID)]; {
+		case n == 0:
+			missing++
+		case n > 1:
+			doubled++
+		}
+	}
+	if missing > 0 || doubled > 0 {
+		t.Errorf("of %d reps, %d got no feedback DM and %d got more than one; want exactly one each", len(w.users), missing, doubled)
+	}
+}
+
+func TestFanoutSurvivesSIGKILL(t *testing.T) {
+	w := newFanoutWorld(t, 2000)
+	first, out1 := w.start(t)
+	deadline := time.Now().Add(60 * time.Second)
+	for w.fake.Calls("chat.postMessage") < 500 {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("fan-out did not get going:\n%s", out1)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	sentBefore := len(w.feedbackDMs())
+	if sentBefore >= len(w.users) {
+		t.Fatalf("the fan-out finished (%d DMs) before it was killed; the test proves nothing", sentBefore)
+	}
+	t.Logf("killed with SIGKILL after %d of %d DMs", sentBefore, len(w.users))
+
+	time.Sleep(2500 * time.Millisecond) // the dead process's leases lapse
+	second, out2 := w.start(t)
+	if err := waitTimeout(second, 90*time.Second); err != nil {
+		t.Fatalf("restarted job: %v\n%s", err, out2)
+	}
+	t.Logf("restart: %s", strings.TrimSpace(out2.String()))
+	w.checkExactlyOnce(t)
+}
+
+func TestTwoReplicasSendOnce(t *testing.T) {
+	w := newFanoutWorld(t, 2000)
+	// Slack answers 429 to every 20th post for the first two seconds; each
+	// 429 makes a poster wait the Retry-After second, so a longer burst
+	// only slows the test down.
+	w.fake.RateLimitShare("chat.postMessage", 0.05)
+	a, outA := w.start(t)
+	b, outB := w.start(t)
+	time.AfterFunc(2*time.Second, func() { w.fake.RateLimitShare("chat.postMessage", 0) })
+	errA, errB := waitTimeout(a, 90*time.Second), waitTimeout(b, 90*time.Second)
+	if errA != nil || errB != nil {
+		t.Fatalf("replicas: %v / %v\n%s\n%s", errA, errB, outA, outB)
+	}
+	t.Logf("replica A: %s", strings.TrimSpace(outA.String()))
+	t.Logf("replica B: %s", strings.TrimSpace(outB.String()))
+	if !strings.Contains(outA.String()+outB.String(), "already sent") {
+		t.Error("replicas printed no report")
+	}
+	if n := w.fake.Calls("chat.postMessage"); n <= len(w.users) {
+		t.Errorf("%d chat.postMessage calls for %d reps: the 429s were not exercised", n, len(w.users))
+	}
+	w.checkExactlyOnce(t)
+}
+
+func waitTimeout(cmd *exec.Cmd, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		cmd.Process.Signal(syscall.SIGQUIT) // Go prints every goroutine's stack
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		return fmt.Errorf("still running after %v; killed", d)
+	}
+}
