@@ -90,12 +90,7 @@ func FeedbackMessage(week, quarter insights.RepReport, loc *time.Location) Messa
 		),
 	}
 	if len(quarter.Strengths) > 0 {
-		var b strings.Builder
-		b.WriteString(":muscle: *Keep doing this*")
-		for _, f := range quarter.Strengths {
-			fmt.Fprintf(&b, "\n• %s: %s", metricName(f.Metric), f.Evidence)
-		}
-		blocks = append(blocks, kit.Section(b.String()))
+		blocks = append(blocks, kit.Section(findings(":muscle: *Keep doing this*", quarter.Strengths)))
 	}
 	if f := quarter.Focus; f != nil {
 		text := fmt.Sprintf(":dart: *Your focus for next week: %s*\n%s", strings.ToLower(metricName(f.Metric)), f.Evidence)
@@ -108,7 +103,7 @@ func FeedbackMessage(week, quarter insights.RepReport, loc *time.Location) Messa
 		var b strings.Builder
 		b.WriteString(":hourglass: *Pipeline to work on next week*")
 		for _, d := range quarter.StaleDeals[:min(5, len(quarter.StaleDeals))] {
-			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), kit.Money(d.Amount), d.IdleDays)
+			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}

@@ -86,12 +86,7 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	blocks = append(blocks, kit.Fields(fields...))
 
 	if len(r.Strengths) > 0 {
-		var b strings.Builder
-		b.WriteString(":muscle: *What you do best*")
-		for _, f := range r.Strengths {
-			fmt.Fprintf(&b, "\n• %s: %s", metricName(f.Metric), f.Evidence)
-		}
-		blocks = append(blocks, kit.Section(b.String()))
+		blocks = append(blocks, kit.Section(findings(":muscle: *What you do best*", r.Strengths)))
 	}
 	if f := r.Focus; f != nil {
 		text := fmt.Sprintf(":dart: *One thing to work on: %s*\n%s", strings.ToLower(metricName(f.Metric)), f.Evidence)
@@ -104,7 +99,7 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 		var b strings.Builder
 		b.WriteString(":hourglass: *Deals waiting on you*")
 		for _, d := range r.StaleDeals[:min(3, len(r.StaleDeals))] {
-			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), kit.Money(d.Amount), d.IdleDays)
+			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}
@@ -121,7 +116,16 @@ func attainmentLine(m insights.Metrics) string {
 	if !m.HasAttainment {
 		return fmt.Sprintf("*Quota:* none set for this period · won *%s*", kit.Money(m.WonRevenue))
 	}
-	return fmt.Sprintf("*Quota attainment* `%s` *%s*\nWon %s of %s quota", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota))
+	return fmt.Sprintf("*Quota attainment* `%s` *%s*\nWon %s of %s quota%s", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota), quotaNote(m))
+}
+
+// quotaNote says when a quota is RepCoach's default rather than one loaded
+// from a quota file.
+func quotaNote(m insights.Metrics) string {
+	if m.QuotaSource == insights.QuotaDefault {
+		return " _(a default: the team's median yearly revenue, prorated, as no quota file is loaded)_"
+	}
+	return ""
 }
 
 func coverage(m insights.Metrics) string {
@@ -203,11 +207,47 @@ func teamName(key string) string {
 	return key
 }
 
+// dealName names a deal for a message: its name, else its ID with the
+// product and account, which is how a rep recognises it.
 func dealName(d insights.DealRef) string {
 	if d.Name != "" {
 		return d.Name
 	}
-	return d.ID
+	name := d.ID
+	if extra := strings.Trim(d.Product+", "+d.Account, ", "); extra != "" {
+		name += " (" + extra + ")"
+	}
+	return name
+}
+
+// dealValue shows a deal's amount, marking a list price standing in for a
+// blank one.
+func dealValue(d insights.DealRef) string {
+	if d.ListPrice {
+		if d.Amount == 0 {
+			return "no amount"
+		}
+		return kit.Money(d.Amount) + " at list price"
+	}
+	return kit.Money(d.Amount)
+}
+
+// findings lists coaching findings as bullet lines of their evidence.
+func findings(title string, fs []insights.Finding) string {
+	var b strings.Builder
+	b.WriteString(title)
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n• %s", capitalize(f.Evidence))
+	}
+	return b.String()
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
 func metricName(id string) string {

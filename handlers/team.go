@@ -166,7 +166,7 @@ func teamHeadline(r insights.TeamReport) string {
 	m := r.Total
 	var b strings.Builder
 	if m.HasAttainment {
-		fmt.Fprintf(&b, "*Quota attainment* `%s` *%s*: won %s of %s", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota))
+		fmt.Fprintf(&b, "*Quota attainment* `%s` *%s*: won %s of %s%s", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota), quotaNote(m))
 	} else {
 		fmt.Fprintf(&b, "*Won* %s (no quota set)", kit.Money(m.WonRevenue))
 	}
@@ -280,7 +280,7 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 		var b strings.Builder
 		b.WriteString(":hourglass: *Stalest open deals*")
 		for _, d := range r.StaleDeals[:min(5, len(r.StaleDeals))] {
-			fmt.Fprintf(&b, "\n• %s (%s): %s, %s, idle %d days", kit.Escape(dealName(d)), kit.Escape(d.OwnerName), kit.Escape(d.Stage), kit.Money(d.Amount), d.IdleDays)
+			fmt.Fprintf(&b, "\n• %s: %s, %s, %s, idle %d days", kit.Escape(d.OwnerName), kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}

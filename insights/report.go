@@ -140,12 +140,17 @@ type Standing struct {
 
 // DealRef is a deal as shown in a message.
 type DealRef struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Owner     RepID     `json:"owner"`
-	OwnerName string    `json:"owner_name"`
-	Stage     string    `json:"stage"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Owner     RepID  `json:"owner"`
+	OwnerName string `json:"owner_name"`
+	Stage     string `json:"stage"`
+	// Amount is the deal's value; for an open deal the CRM left blank, its
+	// product's list price, and then ListPrice is true.
 	Amount    float64   `json:"amount"`
+	ListPrice bool      `json:"list_price,omitempty"`
+	Product   string    `json:"product,omitempty"`
+	Account   string    `json:"account,omitempty"`
 	IdleDays  int       `json:"idle_days"`
 	Closed    time.Time `json:"closed,omitzero"`
 }

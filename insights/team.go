@@ -325,7 +325,10 @@ func (e *engine) staleRefs(ss []staleDeal, asOf time.Time) []DealRef {
 // ref describes deal di, in open stage k when k >= 0.
 func (e *engine) ref(di int32, k int) DealRef {
 	d := &e.ds.Deals[di]
-	r := DealRef{ID: d.ID, Name: d.Name, Owner: d.Owner, OwnerName: string(d.Owner), Stage: d.Stage, Amount: d.Amount, Closed: d.Closed}
+	r := DealRef{ID: d.ID, Name: d.Name, Owner: d.Owner, OwnerName: string(d.Owner), Stage: d.Stage, Amount: d.Amount, Closed: d.Closed, Product: d.Product, Account: d.Account}
+	if d.Status == StatusOpen {
+		r.Amount, r.ListPrice = e.openValue(d), !d.AmountKnown && d.Amount == 0
+	}
 	if ri, ok := e.repIndex[d.Owner]; ok {
 		r.OwnerName = e.reps[ri].Name
 	}

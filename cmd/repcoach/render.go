@@ -50,12 +50,26 @@ func render(w io.Writer, text string, blocks json.RawMessage) {
 			}
 			fmt.Fprintln(w, indent(strings.Join(parts, " ")))
 		case "table":
+			var rows [][]string
+			var width []int
 			for _, row := range asList(b["rows"]) {
 				var cells []string
-				for _, c := range asList(row) {
-					cells = append(cells, fmt.Sprintf("%-14s", cellText(c)))
+				for i, c := range asList(row) {
+					t := cellText(c)
+					cells = append(cells, t)
+					if i >= len(width) {
+						width = append(width, 0)
+					}
+					width[i] = max(width[i], len([]rune(t)))
 				}
-				fmt.Fprintln(w, indent(strings.TrimRight(strings.Join(cells, " "), " ")))
+				rows = append(rows, cells)
+			}
+			for _, cells := range rows {
+				var line strings.Builder
+				for i, t := range cells {
+					line.WriteString(t + strings.Repeat(" ", width[i]-len([]rune(t))+2))
+				}
+				fmt.Fprintln(w, indent(strings.TrimRight(line.String(), " ")))
 			}
 		case "data_visualization":
 			fmt.Fprintln(w, indent("(chart) "+chartText(b)))
