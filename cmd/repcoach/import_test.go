@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 
@@ -21,6 +22,26 @@ func testRedisURL(t *testing.T) string {
 		return url
 	}
 	m := miniredis.RunT(t)
+	// miniredis expires keys only when told time has passed: keep its
+	// clock on the wall clock, as a real Redis is.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		last := time.Now()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
 	return "redis://" + m.Addr()
 }
 
