@@ -35,6 +35,7 @@ type App struct {
 	feedback *handlers.Feedback
 	optOut   *handlers.OptOut
 	home     *handlers.Home
+	admin    *handlers.Admin
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
@@ -79,6 +80,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.feedback = &handlers.Feedback{Reports: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
+	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}
 	return nil
 }

@@ -318,3 +318,31 @@ func deleteKeys(t *testing.T, url, prefix string) {
 		t.Errorf("clean up test keys: %v", err)
 	}
 }
+
+func TestRepcoachCommandControlsDMs(t *testing.T) {
+	h := startBot(t)
+	if got := h.ask(t, "U0ANA0001", "/repcoach", ""); !strings.Contains(got, "as of Sun 31 Dec 2017") || !strings.Contains(got, "weekly feedback: *on*") {
+		t.Errorf("status = %q, want data freshness and the rep's DM settings", got)
+	}
+	if got := h.ask(t, "U0ANA0001", "/repcoach", "feedback off"); !strings.Contains(got, "won't get the weekly feedback") {
+		t.Errorf("feedback off = %q", got)
+	}
+	if got := h.ask(t, "U0ANA0001", "/repcoach", "status"); !strings.Contains(got, "weekly feedback: *off*") {
+		t.Errorf("status after opting out = %q", got)
+	}
+	if got := h.ask(t, "U0ANA0001", "/repcoach", "pause"); !strings.Contains(got, "only open to sales ops") {
+		t.Errorf("a rep pausing got %q, want a refusal", got)
+	}
+	if got := h.ask(t, "U0OPS0001", "/repcoach", "pause"); !strings.Contains(got, "Paused") {
+		t.Errorf("ops pausing got %q", got)
+	}
+	if got := h.ask(t, "U0MARIA01", "/repcoach", ""); !strings.Contains(got, "*paused* (by <@U0OPS0001>") {
+		t.Errorf("status while paused = %q", got)
+	}
+	if got := h.ask(t, "U0OPS0001", "/repcoach", "resume"); !strings.Contains(got, "Resumed") {
+		t.Errorf("ops resuming got %q", got)
+	}
+	if got := h.ask(t, "U0OPS0001", "/repcoach", "dance"); !strings.Contains(got, "I don't know") {
+		t.Errorf("unknown subcommand got %q", got)
+	}
+}

@@ -28,6 +28,14 @@ func (a *App) routes() bot.Routes {
 					return reply(a.team.Show(ctx, r.UserID, r.Text))
 				},
 			},
+			{
+				Name:    "/repcoach",
+				Usage:   handlers.AdminUsage,
+				Summary: "RepCoach's status and your DM settings; sales ops pause or resume scheduled DMs",
+				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+					return reply(a.admin.Handle(ctx, r.UserID, r.Text))
+				},
+			},
 		},
 		Events: []bot.Event{
 			{Type: "app_home_opened", Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
