@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/redisstore"
 	"github.com/repcoach/repcoach/insights/sample"
 )
@@ -37,7 +38,7 @@ var buildOnce struct {
 }
 
 // buildBinary builds repcoach once per test run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "repcoach-bin")
@@ -208,5 +209,50 @@ func waitTimeout(cmd *exec.Cmd, d time.Duration) error {
 			<-done
 		}
 		return fmt.Errorf("still running after %v; killed", d)
+	}
+}
+
+// BenchmarkIdleRSS starts `repcoach run` as its own process against the fake
+// Slack with the demo team loaded, lets it settle for 3 s, and reports its
+// resident memory:
+//
+//	go test ./cmd/repcoach -run '^$' -bench IdleRSS -benchtime 1x
+func BenchmarkIdleRSS(b *testing.B) {
+	bin := buildBinary(b)
+	dir := b.TempDir()
+	ds := sample.Demo(time.Now(), time.UTC)
+	for name, write := range map[string]func(io.Writer, insights.Dataset) error{"deals.csv": sample.WriteCSV, "reps.csv": sample.WriteRepsCSV, "quotas.csv": sample.WriteQuotasCSV} {
+		if err := writeFile(filepath.Join(dir, name), ds, write); err != nil {
+			b.Fatal(err)
+		}
+	}
+	users, _ := demoUsers(ds)
+	fake, err := slackfake.New(slackfake.Config{Users: users})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fake.Close()
+	for range b.N {
+		cmd := exec.Command(bin, "run")
+		cmd.Env = append(os.Environ(), "SLACK_APP_TOKEN=xapp-1-fake", "SLACK_BOT_TOKEN=xoxb-fake", "SLACK_API_URL="+fake.APIURL(),
+			"REDIS_URL=", "REPCOACH_IMPORT="+dir, "REPCOACH_LOG_LEVEL=error")
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(3 * time.Second)
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		cmd.Process.Signal(syscall.SIGTERM)
+		if werr := waitTimeout(cmd, 15*time.Second); werr != nil {
+			b.Errorf("run did not stop on SIGTERM: %v", werr)
+		}
+		if err != nil {
+			b.Skipf("no /proc here: %v", err)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			var kb float64
+			if _, err := fmt.Sscanf(line, "VmRSS: %f kB", &kb); err == nil {
+				b.ReportMetric(kb/1024, "RSS-MiB")
+			}
+		}
 	}
 }
