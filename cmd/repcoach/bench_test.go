@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -41,11 +42,12 @@ func BenchmarkSlashCommandLoad(b *testing.B) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := Config{
-		AppToken: "xapp-1-fake", BotToken: "xoxb-fake", APIURL: fake.APIURL(),
-		RedisURL: os.Getenv("REDIS_URL"), RedisPrefix: "rcbench:" + fmt.Sprint(time.Now().UnixNano()) + ":",
-		AsOf: now.Format(time.RFC3339), TimeZone: "UTC", WeekStart: "Monday", FiscalYearStart: 1, OpsGroup: "sales-ops",
-	}
+	prefix := "rcbench:" + fmt.Sprint(time.Now().UnixNano()) + ":"
+	cfg := testConfig(b, map[string]string{
+		"SLACK_APP_TOKEN": "xapp-1-fake", "SLACK_BOT_TOKEN": "xoxb-fake", "SLACK_API_URL": fake.APIURL(),
+		"REDIS_URL": os.Getenv("REDIS_URL"), "REPCOACH_REDIS_PREFIX": prefix, "REPCOACH_AS_OF": now.Format(time.RFC3339),
+		"REPCOACH_TZ": "UTC", "REPCOACH_LOG_LEVEL": "error",
+	})
 	app, err := newApp(ctx, cfg, newLogger(io.Discard, "error"), redisstore.Options{Prefix: cfg.RedisPrefix})
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +68,12 @@ func BenchmarkSlashCommandLoad(b *testing.B) {
 	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
 	defer wcancel()
 	if err := fake.WaitConnected(wctx, 1); err != nil {
-		b.Fatal(err)
+		select {
+		case serr := <-served:
+			b.Fatalf("bot stopped: %v", serr)
+		default:
+			b.Fatal(err)
+		}
 	}
 	// Warm up: one command, so links and connections are in place.
 	if c, err := fake.SendCommand(ctx, users[0].ID, "/myperformance", ""); err != nil || !c.Acked {
@@ -155,4 +162,23 @@ func deletePrefix(ctx context.Context, app *App, prefix string) {
 	for iter.Next(ctx) {
 		rdb.Del(ctx, iter.Val())
 	}
+}
+
+// testConfig reads the configuration as the program does, from an
+// environment holding only vars (set for the test's duration).
+func testConfig(tb testing.TB, vars map[string]string) Config {
+	tb.Helper()
+	t := reflect.TypeOf(Config{})
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("envconfig")
+		tb.Setenv(name, vars[name])
+		if vars[name] == "" {
+			os.Unsetenv(name) // so the field takes its default
+		}
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
 }
