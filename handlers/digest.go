@@ -86,7 +86,7 @@ func DigestMessage(quarter, lastWeek insights.TeamReport, loc *time.Location) Me
 		kit.Section(fmt.Sprintf("*Last week* (%s): won %s in %s, %s lost · %s", Span(lastWeek.Period, loc), kit.Money(w.WonRevenue), kit.Plural(w.Won, "deal", "deals"), fmt.Sprint(w.Lost), kit.Change(w.WonRevenue, lastWeek.PreviousWon)+" vs the week before")),
 		kit.Section("*" + quarter.Period.Label + " so far*\n" + teamHeadline(quarter)),
 	}
-	blocks = append(blocks, teamTable(quarter)...)
+	blocks = append(blocks, teamTable(quarter, true)...)
 	blocks = append(blocks, teamSignals(quarter)...)
 	if chart := weeklyChart(quarter.WeeklyWon, loc); chart != nil {
 		blocks = append(blocks, chart)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/sample"
@@ -227,5 +229,38 @@ func TestExplain(t *testing.T) {
 	}
 	if _, ok := Explain(errors.New("redis down")); ok {
 		t.Error("Explain(internal error) = ok, want false so the user sees an apology")
+	}
+}
+
+type publisher struct {
+	views map[string]slack.HomeTabViewRequest
+}
+
+func (p *publisher) PublishViewContext(_ context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error) {
+	p.views[req.UserID] = req.View
+	return &slack.ViewResponse{}, nil
+}
+
+func TestHomeViews(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[2].Rep
+	st := &snapStore{snap: snap, links: map[string]insights.RepID{
+		"UREP": rep.ID, "UMGR": insights.RepID(insights.ManagerTeam(rep.Manager)),
+	}}
+	pub := &publisher{views: map[string]slack.HomeTabViewRequest{}}
+	home := &Home{Reports: st, Teams: st, People: st, Publisher: pub, Location: time.UTC}
+	for user, want := range map[string]string{"UREP": "Your numbers", "UMGR": "'s team", "USTRANGER": "couldn't match you"} {
+		if err := home.Opened(context.Background(), user); err != nil {
+			t.Fatalf("%s: %v", user, err)
+		}
+		raw, _ := json.Marshal(pub.views[user])
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("%s's Home lacks %q: %s", user, want, kit.Truncate(string(raw), 300))
+		}
+		for _, messageOnly := range []string{`"type":"table"`, `"type":"data_visualization"`} {
+			if strings.Contains(string(raw), messageOnly) {
+				t.Errorf("%s's Home has a %s block, which Home tabs cannot show", user, messageOnly)
+			}
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewReques
 		if err != nil {
 			return h.noData(err)
 		}
-		blocks = TeamMessage(r, h.Location).Blocks
+		blocks = TeamHome(r, h.Location)
 	default:
 		q, err := h.Reports.RepReport(ctx, id, insights.PeriodQuarter)
 		if err != nil {

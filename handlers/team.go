@@ -136,14 +136,27 @@ func ParseTeamArgs(text string) (insights.PeriodKind, string, error) {
 
 // TeamMessage renders a team report for a manager or ops.
 func TeamMessage(r insights.TeamReport, loc *time.Location) Message {
+	return teamMessage(r, loc, true)
+}
+
+// TeamHome renders a team report for a manager's App Home tab, where table
+// and chart blocks are not available: the table becomes a list.
+func TeamHome(r insights.TeamReport, loc *time.Location) []slack.Block {
+	return teamMessage(r, loc, false).Blocks
+}
+
+func teamMessage(r insights.TeamReport, loc *time.Location, message bool) Message {
 	title := teamTitle(r)
 	blocks := []slack.Block{
 		kit.Header(fmt.Sprintf("%s: %s", title, r.Period.Label)),
 		kit.Context(fmt.Sprintf("%s · %s · %s · only you can see this", Span(r.Period, loc), AsOf(r.AsOf, loc), kit.Plural(max(r.Standing.TeamSize, len(r.Members)), "rep", "reps"))),
 		kit.Section(teamHeadline(r)),
 	}
-	blocks = append(blocks, teamTable(r)...)
+	blocks = append(blocks, teamTable(r, message)...)
 	blocks = append(blocks, teamSignals(r)...)
+	if chart := weeklyChart(r.WeeklyWon, loc); chart != nil && message {
+		blocks = append(blocks, chart)
+	}
 	blocks = append(blocks, kit.Context("Attainment = won revenue ÷ quota; pace = share of the period gone. `/myperformance help` defines every figure."))
 	return Message{Text: fmt.Sprintf("%s, %s: won %s%s", title, r.Period.Label, kit.Money(r.Total.WonRevenue), quotaSuffix(r.Total)), Blocks: blocks}
 }
@@ -178,9 +191,9 @@ func teamHeadline(r insights.TeamReport) string {
 	return b.String()
 }
 
-// teamTable is the per-rep table: a Block Kit table where it fits, fields
-// otherwise.
-func teamTable(r insights.TeamReport) []slack.Block {
+// teamTable is the per-rep table: a Block Kit table in a message where it
+// fits, a list otherwise.
+func teamTable(r insights.TeamReport, message bool) []slack.Block {
 	members := slices.Clone(r.Members)
 	slices.SortStableFunc(members, func(a, b insights.RepReport) int {
 		switch {
@@ -194,7 +207,15 @@ func teamTable(r insights.TeamReport) []slack.Block {
 	if len(members) == 0 {
 		return []slack.Block{kit.Section("_No reps in this team yet._")}
 	}
-	if len(members)+1 <= kit.MaxTableRows {
+	if !message && len(members) <= 20 {
+		var b strings.Builder
+		b.WriteString("*Reps by won revenue*")
+		for _, m := range members {
+			fmt.Fprintf(&b, "\n• %s: %s%s · pipeline %s", kit.Escape(m.Rep.Name), kit.Money(m.Metrics.WonRevenue), quotaSuffix(m.Metrics), kit.Money(m.Metrics.Pipeline))
+		}
+		return []slack.Block{kit.Section(b.String())}
+	}
+	if message && len(members)+1 <= kit.MaxTableRows {
 		t := &slack.TableBlock{Type: slack.MBTTable}
 		header := []string{"Rep", "Won", "Quota", "Win rate", "Pipeline", "Stale"}
 		row := make([]slack.TableCell, 0, len(header))
@@ -223,7 +244,7 @@ func teamTable(r insights.TeamReport) []slack.Block {
 		}
 		return []slack.Block{t}
 	}
-	// Too many rows for a table: the top and bottom ten as text.
+	// Too many rows for a table (or no table here): the top and bottom ten.
 	var b strings.Builder
 	b.WriteString("*Top 10 by won revenue*")
 	for _, m := range members[:10] {
