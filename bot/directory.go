@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -54,8 +53,8 @@ func (d *Directory) members(ctx context.Context) ([]slack.User, error) {
 		if p.Done(err) {
 			break
 		}
-		if wait, ok := retryAfter(err); ok {
-			if err := sleep(ctx, wait); err != nil {
+		if wait, ok := rateLimited(err); ok {
+			if err := waitCtx(ctx, wait); err != nil {
 				return nil, err
 			}
 			continue
@@ -76,8 +75,8 @@ func (d *Directory) members(ctx context.Context) ([]slack.User, error) {
 func (d *Directory) User(ctx context.Context, userID string) (*slack.User, error) {
 	for {
 		u, err := d.api.GetUserInfoContext(ctx, userID)
-		if wait, ok := retryAfter(err); ok {
-			if err := sleep(ctx, wait); err != nil {
+		if wait, ok := rateLimited(err); ok {
+			if err := waitCtx(ctx, wait); err != nil {
 				return nil, err
 			}
 			continue
@@ -188,24 +187,4 @@ func (d *Directory) opsGroupID(ctx context.Context) (string, error) {
 		}
 	}
 	return d.groupID, nil
-}
-
-// retryAfter reports how long Slack asked us to wait, if err is a 429.
-func retryAfter(err error) (time.Duration, bool) {
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return max(rl.RetryAfter, 100*time.Millisecond), true
-	}
-	return 0, false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -37,28 +36,20 @@ func (d *Digest) Audience(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	var managers []insights.RepID
 	for _, k := range keys {
-		if !strings.HasPrefix(k, "manager:") {
-			continue
+		if isManager(insights.RepID(k)) {
+			managers = append(managers, insights.RepID(k))
 		}
-		uid, err := d.Users.RepUser(ctx, insights.RepID(k))
-		if errors.Is(err, insights.ErrUnknownRep) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, uid)
 	}
-	return ids, nil
+	return linkedUsers(ctx, d.Users, managers)
 }
 
 // For builds the digest for the manager with Slack ID userID. It returns
 // ErrNoMessage when the user manages no team.
 func (d *Digest) For(ctx context.Context, userID string) (Message, error) {
 	id, err := d.People.RepFor(ctx, userID)
-	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && !strings.HasPrefix(string(id), "manager:")) {
+	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && !isManager(id)) {
 		return Message{}, ErrNoMessage
 	}
 	if err != nil {

@@ -33,25 +33,30 @@ func (f *Feedback) Audience(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(reps))
-	for _, r := range reps {
-		uid, err := f.Users.RepUser(ctx, r)
+	return linkedUsers(ctx, f.Users, reps)
+}
+
+// linkedUsers returns the Slack IDs linked to ids, skipping the unlinked.
+func linkedUsers(ctx context.Context, users SlackUsers, ids []insights.RepID) ([]string, error) {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		uid, err := users.RepUser(ctx, id)
 		if errors.Is(err, insights.ErrUnknownRep) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, uid)
+		out = append(out, uid)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // For builds the feedback DM for the rep with Slack ID userID, about the
 // current week. It returns ErrNoMessage when the user is not a rep.
 func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
 	rep, err := f.People.RepFor(ctx, userID)
-	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && strings.HasPrefix(string(rep), "manager:")) {
+	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && isManager(rep)) {
 		return Message{}, ErrNoMessage
 	}
 	if err != nil {
@@ -92,20 +97,11 @@ func FeedbackMessage(week, quarter insights.RepReport, loc *time.Location) Messa
 	if len(quarter.Strengths) > 0 {
 		blocks = append(blocks, kit.Section(findings(":muscle: *Keep doing this*", quarter.Strengths)))
 	}
-	if f := quarter.Focus; f != nil {
-		text := fmt.Sprintf(":dart: *Your focus for next week: %s*\n%s", strings.ToLower(metricName(f.Metric)), f.Evidence)
-		if f.Tip != "" {
-			text += "\n_Try this:_ " + f.Tip
-		}
-		blocks = append(blocks, kit.Section(text))
+	if quarter.Focus != nil {
+		blocks = append(blocks, focusSection("Your focus for next week", quarter.Focus))
 	}
 	if len(quarter.StaleDeals) > 0 {
-		var b strings.Builder
-		b.WriteString(":hourglass: *Pipeline to work on next week*")
-		for _, d := range quarter.StaleDeals[:min(5, len(quarter.StaleDeals))] {
-			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
-		}
-		blocks = append(blocks, kit.Section(b.String()))
+		blocks = append(blocks, staleSection(":hourglass: *Pipeline to work on next week*", quarter.StaleDeals, 5))
 	}
 	blocks = append(blocks,
 		kit.Context("Every Friday afternoon in your time zone. `/myperformance` shows your numbers any time."),

@@ -10,6 +10,8 @@ import (
 	"errors"
 
 	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/insights"
 )
 
 // Message is a Slack message: fallback text (for notifications and screen
@@ -21,6 +23,10 @@ type Message struct {
 
 // Text returns a message of plain mrkdwn text.
 func Text(s string) Message { return Message{Text: s} }
+
+// isManager reports whether a linked identity is a manager's team key
+// (insights.ManagerTeam) rather than a rep.
+func isManager(id insights.RepID) bool { return insights.IsManagerTeam(string(id)) }
 
 // ErrNotAllowed means the user may not see or do what they asked. Wrap it
 // with NotAllowed to say who may.

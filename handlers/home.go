@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -52,7 +51,7 @@ func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewReques
 		blocks = []slack.Block{kit.Header("RepCoach"), kit.Section(noRepText)}
 	case err != nil:
 		return slack.HomeTabViewRequest{}, err
-	case strings.HasPrefix(string(id), "manager:"):
+	case isManager(id):
 		r, err := h.Teams.TeamReport(ctx, string(id), insights.PeriodQuarter)
 		if err != nil {
 			return h.noData(err)

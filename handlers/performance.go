@@ -88,20 +88,11 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	if len(r.Strengths) > 0 {
 		blocks = append(blocks, kit.Section(findings(":muscle: *What you do best*", r.Strengths)))
 	}
-	if f := r.Focus; f != nil {
-		text := fmt.Sprintf(":dart: *One thing to work on: %s*\n%s", strings.ToLower(metricName(f.Metric)), f.Evidence)
-		if f.Tip != "" {
-			text += "\n_Try this:_ " + f.Tip
-		}
-		blocks = append(blocks, kit.Section(text))
+	if r.Focus != nil {
+		blocks = append(blocks, focusSection("One thing to work on", r.Focus))
 	}
 	if len(r.StaleDeals) > 0 {
-		var b strings.Builder
-		b.WriteString(":hourglass: *Deals waiting on you*")
-		for _, d := range r.StaleDeals[:min(3, len(r.StaleDeals))] {
-			fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
-		}
-		blocks = append(blocks, kit.Section(b.String()))
+		blocks = append(blocks, staleSection(":hourglass: *Deals waiting on you*", r.StaleDeals, 3))
 	}
 	blocks = append(blocks, kit.Context("`/myperformance week`, `month`, `quarter` or `ytd` for other periods · `/myperformance help` explains each figure"))
 
@@ -196,7 +187,7 @@ func previousName(p insights.Period) string {
 
 func teamName(key string) string {
 	if i := strings.IndexByte(key, ':'); i >= 0 {
-		if strings.HasPrefix(key, "manager:") {
+		if insights.IsManagerTeam(key) {
 			return key[i+1:] + "'s team"
 		}
 		return key[i+1:]
@@ -230,6 +221,25 @@ func dealValue(d insights.DealRef) string {
 		return kit.Money(d.Amount) + " at list price"
 	}
 	return kit.Money(d.Amount)
+}
+
+// focusSection shows the one metric to work on, its evidence and a tip.
+func focusSection(title string, f *insights.Finding) slack.Block {
+	text := fmt.Sprintf(":dart: *%s: %s*\n%s", title, strings.ToLower(metricName(f.Metric)), f.Evidence)
+	if f.Tip != "" {
+		text += "\n_Try this:_ " + f.Tip
+	}
+	return kit.Section(text)
+}
+
+// staleSection lists up to n of a rep's stale deals by name.
+func staleSection(title string, deals []insights.DealRef, n int) slack.Block {
+	var b strings.Builder
+	b.WriteString(title)
+	for _, d := range deals[:min(n, len(deals))] {
+		fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
+	}
+	return kit.Section(b.String())
 }
 
 // findings lists coaching findings as bullet lines of their evidence.

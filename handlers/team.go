@@ -70,7 +70,7 @@ func (t *Team) teamFor(ctx context.Context, userID, name string) (string, error)
 		return "", err
 	}
 	own := ""
-	if strings.HasPrefix(string(id), "manager:") {
+	if isManager(id) {
 		own = string(id)
 	}
 	switch {

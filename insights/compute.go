@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,7 +16,12 @@ const (
 )
 
 // ManagerTeam returns the team key of the reps reporting to manager.
-func ManagerTeam(manager string) string { return "manager:" + manager }
+func ManagerTeam(manager string) string { return managerPrefix + manager }
+
+const managerPrefix = "manager:"
+
+// IsManagerTeam reports whether key is a manager's team key (ManagerTeam).
+func IsManagerTeam(key string) bool { return strings.HasPrefix(key, managerPrefix) }
 
 // OfficeTeam returns the team key of the reps in an office or region.
 func OfficeTeam(office string) string { return "office:" + office }

@@ -262,7 +262,7 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	loc := app.cal.Zone()
 	switch kind {
 	case "feedback":
-		if strings.HasPrefix(string(id), "manager:") {
+		if insights.IsManagerTeam(string(id)) {
 			return fmt.Errorf("%s is a manager; weekly feedback goes to reps (try `preview digest`)", *user)
 		}
 		week, err := app.store.RepReport(ctx, id, insights.PeriodWeek)
@@ -275,7 +275,7 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		}
 		m = handlers.FeedbackMessage(week, quarter, loc)
 	case "digest":
-		if !strings.HasPrefix(string(id), "manager:") {
+		if !insights.IsManagerTeam(string(id)) {
 			return fmt.Errorf("%s is a rep; the digest goes to managers (try `preview feedback`)", *user)
 		}
 		quarter, err := app.store.TeamReport(ctx, string(id), insights.PeriodQuarter)
