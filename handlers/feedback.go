@@ -21,6 +21,7 @@ type RepList interface {
 // Feedback builds the weekly feedback DM each rep gets on Friday afternoon.
 type Feedback struct {
 	Reports  RepReports
+	Teams    TeamReports
 	Reps     RepList
 	People   People
 	Users    SlackUsers
@@ -70,13 +71,45 @@ func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
 	}
-	return FeedbackMessage(week, quarter, f.Location), nil
+	awards, err := f.awards(ctx, quarter)
+	if err != nil {
+		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
+	}
+	return FeedbackMessage(week, quarter, awards, f.Location), nil
+}
+
+// awards returns the recognitions the rep earned in their team this
+// quarter.
+func (f *Feedback) awards(ctx context.Context, quarter insights.RepReport) ([]insights.Award, error) {
+	if f.Teams == nil || quarter.Rep.Manager == "" {
+		return nil, nil
+	}
+	team, err := f.Teams.TeamReport(ctx, insights.ManagerTeam(quarter.Rep.Manager), insights.PeriodQuarter)
+	if errors.Is(err, insights.ErrUnknownTeam) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return RepAwards(team, quarter.Rep.ID), nil
+}
+
+// RepAwards returns the recognitions in team that went to rep.
+func RepAwards(team insights.TeamReport, rep insights.RepID) []insights.Award {
+	var out []insights.Award
+	for _, a := range team.Recognitions {
+		if a.Rep == rep {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // FeedbackMessage renders a rep's weekly feedback from their week and
-// quarter reports: the week against the week before and the team, what they
-// do best, one focus with a tip and its evidence, and the deals to work on.
-func FeedbackMessage(week, quarter insights.RepReport, loc *time.Location) Message {
+// quarter reports and the recognitions they earned: the week against the
+// week before and the team, what they do best, one focus with a tip and its
+// evidence, and the deals to work on.
+func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, loc *time.Location) Message {
 	m, prev, s := week.Metrics, week.Previous, week.Standing
 	first := strings.Fields(week.Rep.Name)
 	hello := "Hi"
@@ -93,6 +126,14 @@ func FeedbackMessage(week, quarter insights.RepReport, loc *time.Location) Messa
 			fmt.Sprintf("*%s so far*\n%s%s", quarter.Period.Label, kit.Money(quarter.Metrics.WonRevenue), quotaSuffix(quarter.Metrics)),
 			fmt.Sprintf("*Open pipeline*\n%s in %s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals")),
 		),
+	}
+	if len(awards) > 0 {
+		var b strings.Builder
+		b.WriteString(":trophy: *Standing out this quarter*")
+		for _, a := range awards {
+			fmt.Fprintf(&b, "\n• %s", kit.Escape(a.Reason))
+		}
+		blocks = append(blocks, kit.Section(b.String()))
 	}
 	if len(quarter.Strengths) > 0 {
 		blocks = append(blocks, kit.Section(findings(":muscle: *Keep doing this*", quarter.Strengths)))

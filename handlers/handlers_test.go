@@ -81,7 +81,11 @@ func TestGoldenMessages(t *testing.T) {
 	golden(t, "team_quarter", TeamMessage(teamQuarter, time.UTC))
 	golden(t, "team_all", TeamMessage(all, time.UTC))
 	golden(t, "digest", DigestMessage(teamQuarter, teamLastWeek, time.UTC))
-	golden(t, "feedback", FeedbackMessage(repWeek, repQuarter, time.UTC))
+	golden(t, "feedback", FeedbackMessage(repWeek, repQuarter, RepAwards(teamQuarter, rep), time.UTC))
+	star := teamQuarter.Recognitions[0].Rep
+	starWeek, _ := snap.Rep(star, insights.PeriodWeek)
+	starQuarter, _ := snap.Rep(star, insights.PeriodQuarter)
+	golden(t, "feedback_recognised", FeedbackMessage(starWeek, starQuarter, RepAwards(teamQuarter, star), time.UTC))
 	golden(t, "help", PerformanceHelp())
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +27,8 @@ type App struct {
 	cal   insights.Calendar
 	now   func() time.Time
 	store *redisstore.Store
+	// owner names this process in Redis locks: host, pid and a random part.
+	owner string
 
 	// Set by connect, once a Slack API client exists.
 	dir      *bot.Directory
@@ -52,7 +56,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, storeOpts redisst
 	if err != nil {
 		return nil, err
 	}
-	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store}, nil
+	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store, owner: processOwner()}, nil
+}
+
+// processOwner returns a name unique to this process.
+func processOwner() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // Close releases the store.
@@ -78,7 +90,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
 	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc}
-	a.feedback = &handlers.Feedback{Reports: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
+	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}

@@ -43,7 +43,9 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
-	opts := importer.Options{Profile: *profile, Location: cal.Zone(), Progress: progress(stderr)}
+	show, done := progress(stderr)
+	defer done()
+	opts := importer.Options{Profile: *profile, Location: cal.Zone(), Progress: show}
 	if *shiftTo != "" {
 		if opts.ShiftTo, err = time.ParseInLocation("2006-01-02", *shiftTo, cal.Zone()); err != nil {
 			return fmt.Errorf("--shift-to %q: want a date like 2026-11-26", *shiftTo)
@@ -62,6 +64,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 
 	if *dryRun {
 		res, err := importer.Import(fs.Args(), opts)
+		done()
 		if err != nil {
 			return err
 		}
@@ -79,6 +82,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	defer app.Close()
 	start := time.Now()
 	_, summary, err := app.load(ctx, fs.Args(), opts, *merge)
+	done()
 	if err != nil {
 		return err
 	}
@@ -91,16 +95,26 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	return nil
 }
 
-// progress reports rows read on stderr when it is a terminal.
-func progress(stderr io.Writer) func(string, int) {
+// progress reports rows read on stderr, rewriting one line, when stderr
+// is a terminal; done ends that line.
+func progress(stderr io.Writer) (show func(string, int), done func()) {
 	f, ok := stderr.(*os.File)
 	if !ok {
-		return nil
+		return nil, func() {}
 	}
 	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
+		return nil, func() {}
 	}
-	return func(file string, rows int) {
-		fmt.Fprintf(f, "\r%s: %d rows", file, rows)
+	shown := false
+	show = func(file string, rows int) {
+		fmt.Fprintf(f, "\r\033[K%s: %d rows read", file, rows)
+		shown = true
 	}
+	done = func() {
+		if shown {
+			fmt.Fprintln(f)
+			shown = false
+		}
+	}
+	return show, done
 }

@@ -273,7 +273,11 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		if err != nil {
 			return err
 		}
-		m = handlers.FeedbackMessage(week, quarter, loc)
+		var awards []insights.Award
+		if team, err := app.store.TeamReport(ctx, insights.ManagerTeam(quarter.Rep.Manager), insights.PeriodQuarter); err == nil {
+			awards = handlers.RepAwards(team, id)
+		}
+		m = handlers.FeedbackMessage(week, quarter, awards, loc)
 	case "digest":
 		if !insights.IsManagerTeam(string(id)) {
 			return fmt.Errorf("%s is a rep; the digest goes to managers (try `preview feedback`)", *user)

@@ -94,7 +94,7 @@ func (a *App) newBot() *bot.Bot {
 // users. A failed import is logged and what Redis has is served.
 func (a *App) prepare(ctx context.Context) error {
 	if len(a.cfg.Import) > 0 {
-		if err := a.importConfigured(ctx); err != nil {
+		if err := a.exclusive(ctx, "import", 30*time.Minute, a.importConfigured); err != nil {
 			a.log.Error("import at start failed; serving what Redis already has", "err", err)
 		}
 	} else if a.store.Embedded() {
@@ -145,7 +145,8 @@ func (a *App) importConfigured(ctx context.Context) error {
 }
 
 // every runs task every interval until ctx ends, logging failures. It
-// returns nil when ctx ends.
+// returns nil when ctx ends. With several replicas sharing a Redis, only the
+// one holding the task's lock runs it each time.
 func (a *App) every(ctx context.Context, interval time.Duration, name string, task func(context.Context) error) error {
 	if interval <= 0 {
 		return nil
@@ -157,11 +158,31 @@ func (a *App) every(ctx context.Context, interval time.Duration, name string, ta
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if err := task(ctx); err != nil && !errors.Is(err, insights.ErrNoData) && ctx.Err() == nil {
+			if err := a.exclusive(ctx, name, interval, task); err != nil && !errors.Is(err, insights.ErrNoData) && ctx.Err() == nil {
 				a.log.Error("scheduled task failed", "task", name, "err", err)
 			}
 		}
 	}
+}
+
+// exclusive runs task unless another replica is running the task called
+// name; the lock lapses after at most maxRun should this process die.
+func (a *App) exclusive(ctx context.Context, name string, maxRun time.Duration, task func(context.Context) error) error {
+	ttl := min(maxRun, 30*time.Minute)
+	ok, err := a.store.TryLock(ctx, name, a.owner, ttl)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.log.Debug("another replica is running this task", "task", name)
+		return nil
+	}
+	defer func() {
+		if err := a.store.Unlock(context.WithoutCancel(ctx), name, a.owner); err != nil {
+			a.log.Warn("release task lock", "task", name, "err", err)
+		}
+	}()
+	return task(ctx)
 }
 
 func clockNote(cfg Config) string {
