@@ -70,9 +70,9 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	blocks = append(blocks, kit.Section(attainmentLine(m)))
 
 	fields := []string{
-		fmt.Sprintf("*Won revenue*\n%s (%s vs %s)", kit.Money(m.WonRevenue), kit.Change(m.WonRevenue, prev.WonRevenue), previousName(r.Period)),
+		fmt.Sprintf("*Won revenue*\n%s (%s)", kit.Money(m.WonRevenue), trend(m.WonRevenue, prev.WonRevenue, previousName(r.Period))),
 		fmt.Sprintf("*Win rate*\n%s · team median %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Percent(s.MedianWinRate)),
-		fmt.Sprintf("*Average deal*\n%s (median %s) · team median %s", kit.Money(m.AvgDealSize), kit.Money(m.MedianDealSize), kit.Money(s.MedianDealSize)),
+		fmt.Sprintf("*Average deal*\n%s · team median %s", dealSize(m), kit.Money(s.MedianDealSize)),
 		fmt.Sprintf("*Sales cycle*\n%s · team median %s", days(m.MedianCycleDays, m.HasCycle), days(s.MedianCycleDays, s.MedianCycleDays > 0)),
 		fmt.Sprintf("*Open pipeline (now)*\n%s in %s%s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), coverage(m)),
 		fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)),
@@ -101,6 +101,26 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 		text += fmt.Sprintf(", %s of quota", kit.Percent(m.Attainment))
 	}
 	return Message{Text: text, Blocks: blocks}
+}
+
+// trend compares a figure with the previous period's: "▲ 12% vs last
+// quarter ($8,300)".
+func trend(cur, prev float64, prevName string) string {
+	switch {
+	case prev == 0 && cur == 0:
+		return "nothing won " + prevName + " either"
+	case prev == 0:
+		return "up from $0 " + prevName
+	}
+	return fmt.Sprintf("%s vs %s (%s)", kit.Change(cur, prev), prevName, kit.Money(prev))
+}
+
+// dealSize shows the average and median won deal, or says there was none.
+func dealSize(m insights.Metrics) string {
+	if m.Won == 0 {
+		return "n/a (no deals won)"
+	}
+	return fmt.Sprintf("%s (median %s)", kit.Money(m.AvgDealSize), kit.Money(m.MedianDealSize))
 }
 
 func attainmentLine(m insights.Metrics) string {
