@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -118,8 +119,14 @@ func (a *App) load(ctx context.Context, paths []string, opts importer.Options, m
 	ds := res.Dataset
 	res.Dataset = insights.Dataset{}
 	need := redisstore.AllParts
+	repsFile := hasKind(res.Files, "reps", "users")
 	if !merge {
 		need = missingParts(ds)
+		if !repsFile {
+			// Reps made up from deal owners carry no manager or team:
+			// lay them over the stored ones rather than replace them.
+			need |= redisstore.PartReps
+		}
 	}
 	if need != 0 {
 		old, err := a.store.DatasetParts(ctx, need)
@@ -130,7 +137,11 @@ func (a *App) load(ctx context.Context, paths []string, opts importer.Options, m
 		case merge:
 			ds = importer.Merge(old, ds)
 		default:
+			reps := ds.Reps
 			fillParts(&ds, old, need)
+			if !repsFile {
+				ds.Reps = importer.Merge(insights.Dataset{Reps: old.Reps}, insights.Dataset{Reps: reps}).Reps
+			}
 		}
 	}
 	return res, summary, a.publish(ctx, ds)
@@ -153,6 +164,16 @@ func fillParts(ds *insights.Dataset, old insights.Dataset, parts redisstore.Part
 	if parts&redisstore.PartPrices != 0 {
 		ds.ListPrices = old.ListPrices
 	}
+}
+
+// hasKind reports whether any file read holds one of kinds.
+func hasKind(files []importer.FileSummary, kinds ...string) bool {
+	for _, f := range files {
+		if slices.Contains(kinds, f.Kind) {
+			return true
+		}
+	}
+	return false
 }
 
 // missingParts lists the parts ds has nothing of.

@@ -119,6 +119,24 @@ func TestImportReplacesEachKindAndKeepsTheRest(t *testing.T) {
 		t.Errorf("Ana's quarter after imports: won %v of quota %v, want 40000 of 80000", r.Metrics.WonRevenue, r.Metrics.Quota)
 	}
 
+	preview := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"preview"}, args...), &out, &out)
+		return out.String(), err
+	}
+	if got, err := preview("feedback", "--user", "ana lima"); err != nil || !strings.Contains(got, "Your week: week of 25 Dec 2017") || !strings.Contains(got, "Hi Ana") {
+		t.Errorf("preview feedback = %v\n%s", err, got)
+	}
+	if got, err := preview("digest", "--user", "Maria Boss"); err != nil || !strings.Contains(got, "Monday digest: Maria Boss's team") || !strings.Contains(got, "Ben Ode") {
+		t.Errorf("preview digest = %v\n%s", err, got)
+	}
+	if _, err := preview("digest", "--user", "Ana Lima"); err == nil || !strings.Contains(err.Error(), "is a rep") {
+		t.Errorf("preview digest of a rep = %v, want an explanation", err)
+	}
+	if _, err := preview("feedback", "--user", "Nobody"); err == nil || !strings.Contains(err.Error(), "no rep or manager called") {
+		t.Errorf("preview of an unknown name = %v", err)
+	}
+
 	out := imp("--merge", bad)
 	if !strings.Contains(out, "bad.csv:3") || !strings.Contains(out, "1 rejected") {
 		t.Errorf("bad row report = %q, want file:line of the rejected row", out)
