@@ -71,16 +71,19 @@ func (id *Identity) Link(ctx context.Context, reps []insights.Rep) (LinkResult, 
 }
 
 // Match pairs CRM people with Slack users: by the mapping first, then by
-// email (case-insensitive), then by exact full name (real name or display
-// name, case-insensitive) where exactly one user has it. Reps link to their
-// RepID; managers who are not reps link to insights.ManagerTeam(name). It
-// returns the links (Slack ID → identity) and the names left unmatched.
+// email (case-insensitive), then by exact full name (real or display name,
+// case-insensitive), a name match counting only where exactly one Slack
+// user and one CRM person have that name. Reps link to their RepID;
+// managers who are not reps link to insights.ManagerTeam(name). A Slack user
+// two CRM people claim is linked to neither, so nobody is ever shown
+// someone else's numbers. It returns the links (Slack ID → identity) and
+// the names left unmatched, sorted.
 func Match(reps []insights.Rep, users []slack.User, mapping map[string]string) (map[string]insights.RepID, []string) {
-	byID := map[string]string{}
+	byID := map[string]bool{}
 	byEmail := map[string]string{}
 	byName := map[string][]string{}
 	for _, u := range users {
-		byID[u.ID] = u.ID
+		byID[u.ID] = true
 		if e := strings.ToLower(strings.TrimSpace(u.Profile.Email)); e != "" {
 			byEmail[e] = u.ID
 		}
@@ -94,50 +97,75 @@ func Match(reps []insights.Rep, users []slack.User, mapping map[string]string) (
 			byName[n] = append(byName[n], u.ID)
 		}
 	}
-	find := func(key, name, email string) string {
-		for _, k := range []string{key, normName(name)} {
-			if to, ok := mapping[strings.ToLower(k)]; ok && to != "" {
-				if uid, ok := byID[to]; ok {
-					return uid
-				}
-				if uid, ok := byEmail[strings.ToLower(to)]; ok {
-					return uid
-				}
+	// A person in the CRM: a rep, or a manager who is not a rep.
+	type person struct {
+		id          insights.RepID
+		name, email string
+	}
+	var people []person
+	isRep := map[string]bool{}
+	crmNames := map[string]int{}
+	for _, r := range reps {
+		people = append(people, person{r.ID, r.Name, r.Email})
+		isRep[normName(r.Name)] = true
+		crmNames[normName(r.Name)]++
+	}
+	seenManager := map[string]bool{}
+	for _, r := range reps {
+		m := normName(r.Manager)
+		if m != "" && !isRep[m] && !seenManager[m] {
+			seenManager[m] = true
+			people = append(people, person{insights.RepID(insights.ManagerTeam(r.Manager)), r.Manager, ""})
+			crmNames[m]++
+		}
+	}
+
+	// exact finds a person's Slack user by the mapping or by email.
+	exact := func(p person) string {
+		for _, k := range []string{string(p.id), p.name} {
+			to, ok := mapping[normName(k)]
+			if !ok || to == "" {
+				continue
+			}
+			if byID[to] {
+				return to
+			}
+			if uid, ok := byEmail[strings.ToLower(to)]; ok {
+				return uid
 			}
 		}
-		if uid, ok := byEmail[strings.ToLower(strings.TrimSpace(email))]; ok && email != "" {
-			return uid
-		}
-		if ids := byName[normName(name)]; len(ids) == 1 {
-			return ids[0]
+		if e := strings.ToLower(strings.TrimSpace(p.email)); e != "" {
+			return byEmail[e]
 		}
 		return ""
+	}
+	claims := map[string][]int{} // Slack ID → people claiming it
+	found := make([]string, len(people))
+	for i, p := range people {
+		if uid := exact(p); uid != "" {
+			found[i] = uid
+			claims[uid] = append(claims[uid], i)
+		}
+	}
+	for i, p := range people {
+		n := normName(p.name)
+		if found[i] != "" || crmNames[n] != 1 || len(byName[n]) != 1 {
+			continue
+		}
+		uid := byName[n][0]
+		if len(claims[uid]) == 0 {
+			found[i] = uid
+			claims[uid] = append(claims[uid], i)
+		}
 	}
 
 	links := map[string]insights.RepID{}
 	var unmatched []string
-	isRep := map[string]bool{}
-	for _, r := range reps {
-		isRep[normName(r.Name)] = true
-		if uid := find(string(r.ID), r.Name, r.Email); uid != "" {
-			links[uid] = r.ID
+	for i, p := range people {
+		if uid := found[i]; uid != "" && len(claims[uid]) == 1 {
+			links[uid] = p.id
 		} else {
-			unmatched = append(unmatched, r.Name)
-		}
-	}
-	managers := map[string]bool{}
-	for _, r := range reps {
-		if r.Manager != "" && !isRep[normName(r.Manager)] {
-			managers[r.Manager] = true
-		}
-	}
-	for m := range managers {
-		if uid := find("", m, ""); uid != "" {
-			if _, taken := links[uid]; !taken {
-				links[uid] = insights.RepID(insights.ManagerTeam(m))
-			}
-		} else {
-			unmatched = append(unmatched, m)
+			unmatched = append(unmatched, p.name)
 		}
 	}
 	sort.Strings(unmatched)

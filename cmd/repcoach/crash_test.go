@@ -172,13 +172,19 @@ func TestFanoutSurvivesSIGKILL(t *testing.T) {
 
 func TestTwoReplicasSendOnce(t *testing.T) {
 	w := newFanoutWorld(t, 2000)
-	// Slack answers 429 to every 20th post for the first two seconds; each
-	// 429 makes a poster wait the Retry-After second, so a longer burst
-	// only slows the test down.
+	// Slack answers 429 to every 20th post until 300 posts have been
+	// seen; each 429 makes a poster wait the Retry-After second, so a
+	// longer stretch only slows the test down.
 	w.fake.RateLimitShare("chat.postMessage", 0.05)
 	a, outA := w.start(t)
 	b, outB := w.start(t)
-	time.AfterFunc(2*time.Second, func() { w.fake.RateLimitShare("chat.postMessage", 0) })
+	go func() {
+		deadline := time.Now().Add(60 * time.Second)
+		for w.fake.Calls("chat.postMessage") < 300 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		w.fake.RateLimitShare("chat.postMessage", 0)
+	}()
 	errA, errB := waitTimeout(a, 90*time.Second), waitTimeout(b, 90*time.Second)
 	if errA != nil || errB != nil {
 		t.Fatalf("replicas: %v / %v\n%s\n%s", errA, errB, outA, outB)
