@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -68,6 +69,10 @@ type Bot struct {
 	seenMu sync.Mutex
 	seen   map[string]time.Time // in-process dedupe when cfg.Dedupe is nil
 }
+
+// mrkdwnEscaper escapes text for mrkdwn, as handlers/kit.Escape does (bot
+// does not import handlers).
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Apology is what a user sees when a handler fails for an internal reason.
 const Apology = ":warning: Sorry, something went wrong on our side and I couldn't answer that. It has been logged; please try again in a minute."
@@ -154,6 +159,13 @@ loop:
 		}
 	}
 	stop()
+	if err == nil {
+		select { // the socket's goroutine ends soon after stop
+		case <-runErr:
+		case <-time.After(b.cfg.ShutdownGrace):
+			b.log.Warn("Socket Mode connection did not close in time")
+		}
+	}
 
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
@@ -340,15 +352,7 @@ func (b *Bot) event(ctx context.Context, env *socketmode.Request, ev slackevents
 	if !ok || ev.Type != slackevents.CallbackEvent {
 		return
 	}
-	first, err := b.firstDelivery(ctx, cb.EventID)
-	if err != nil {
-		// Failing open risks a duplicate; failing closed would lose events.
-		b.log.Warn("event dedupe unavailable; handling anyway", "event", cb.EventID, "err", err)
-	} else if !first {
-		b.log.Debug("duplicate event dropped", "event", cb.EventID, "retry", env.RetryAttempt)
-		return
-	}
-	req := Request{Kind: KindEvent, EventType: ev.InnerEvent.Type, TeamID: ev.TeamID}
+	req := Request{Kind: KindEvent, EventType: ev.InnerEvent.Type, TeamID: ev.TeamID, eventID: cb.EventID, retry: env.RetryAttempt}
 	switch inner := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppHomeOpenedEvent:
 		req.UserID, req.ChannelID, req.EventTab = inner.User, inner.Channel, inner.Tab
@@ -358,6 +362,25 @@ func (b *Bot) event(ctx context.Context, env *socketmode.Request, ev slackevents
 		req.UserID, req.ChannelID, req.Text = inner.User, inner.Channel, inner.Text
 	}
 	b.spawn(ctx, req)
+}
+
+// duplicate reports whether req is an event already handled (by this or
+// another replica). It runs in the handler's goroutine, never in the loop
+// that acks, so a slow Redis delays no ack.
+func (b *Bot) duplicate(ctx context.Context, req Request) bool {
+	if req.Kind != KindEvent {
+		return false
+	}
+	first, err := b.firstDelivery(ctx, req.eventID)
+	if err != nil {
+		// Failing open risks a duplicate; failing closed would lose events.
+		b.log.Warn("event dedupe unavailable; handling anyway", "event", req.eventID, "err", err)
+		return false
+	}
+	if !first {
+		b.log.Debug("duplicate event dropped", "event", req.eventID, "retry", req.retry)
+	}
+	return !first
 }
 
 const dedupeTTL = 24 * time.Hour
@@ -401,6 +424,9 @@ func (b *Bot) spawn(ctx context.Context, req Request) {
 		}
 		ctx, cancel := context.WithTimeout(ctx, b.cfg.HandlerTimeout)
 		defer cancel()
+		if b.duplicate(ctx, req) {
+			return
+		}
 		reply, err := b.call(ctx, h, req)
 		if err != nil {
 			reply = Reply{Text: b.userText(req, err)}
@@ -439,7 +465,7 @@ func (b *Bot) userText(req Request, err error) string {
 }
 
 func (b *Bot) unknownCommand(_ context.Context, req Request) (Reply, error) {
-	return Reply{Text: fmt.Sprintf("I don't know the command `%s`. Here is what I can do:\n%s", req.Command, b.router.Help())}, nil
+	return Reply{Text: fmt.Sprintf("I don't know the command `%s`. Here is what I can do:\n%s", mrkdwnEscaper.Replace(req.Command), b.router.Help())}, nil
 }
 
 // show delivers a reply: through the response_url where the request has
@@ -454,6 +480,11 @@ func (b *Bot) show(ctx context.Context, req Request, r Reply) error {
 			msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
 		}
 		if err := slack.PostWebhookCustomHTTPContext(ctx, req.ResponseURL, b.cfg.HTTPClient, msg); err != nil {
+			// A response_url is a 30-minute credential: keep it out of logs.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = fmt.Errorf("%s response_url: %w", ue.Op, ue.Err)
+			}
 			return fmt.Errorf("post to response_url: %w", err)
 		}
 		return nil

@@ -54,6 +54,9 @@ type Request struct {
 
 	TriggerID   string
 	ResponseURL string
+
+	eventID string // Events API event_id, for dedupe
+	retry   int    // Slack's retry_attempt
 }
 
 // Reply is what a handler wants shown. The zero Reply shows nothing.
