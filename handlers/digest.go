@@ -83,7 +83,7 @@ func DigestMessage(quarter, lastWeek insights.TeamReport, loc *time.Location) Me
 		blocks = append(blocks, chart)
 	}
 	blocks = append(blocks, kit.Context("You get this every Monday morning in your time zone. `/teamperformance` shows it any time."), OptOutButton(KindDigest))
-	text := fmt.Sprintf("Monday digest for %s: last week won %s; %s so far %s%s", title, kit.Money(w.WonRevenue), quarter.Period.Label, kit.Money(quarter.Total.WonRevenue), quotaSuffix(quarter.Total))
+	text := fmt.Sprintf("Monday digest for %s: last week won %s; %s so far %s%s", kit.Escape(title), kit.Money(w.WonRevenue), quarter.Period.Label, kit.Money(quarter.Total.WonRevenue), quotaSuffix(quarter.Total))
 	return Message{Text: text, Blocks: blocks}
 }
 

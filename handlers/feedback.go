@@ -142,7 +142,7 @@ func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, 
 		blocks = append(blocks, focusSection("Your focus for next week", quarter.Focus))
 	}
 	if len(quarter.StaleDeals) > 0 {
-		blocks = append(blocks, staleSection(":hourglass: *Pipeline to work on next week*", quarter.StaleDeals, 5))
+		blocks = append(blocks, staleSection(":hourglass: *Pipeline to work on next week*", quarter.StaleDeals, quarter.Metrics.StaleDeals, 5))
 	}
 	blocks = append(blocks,
 		kit.Context("Every Friday afternoon in your time zone. `/myperformance` shows your numbers any time."),

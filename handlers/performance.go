@@ -69,15 +69,24 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	}
 	blocks = append(blocks, kit.Section(attainmentLine(m)))
 
+	// A period that has ended is shown as it stood at its end.
+	ended := !r.AsOf.Before(r.Period.End.Add(-time.Second))
+	pipelineWhen := "now"
+	if ended {
+		pipelineWhen = "at period end"
+	}
 	fields := []string{
 		fmt.Sprintf("*Won revenue*\n%s (%s)", kit.Money(m.WonRevenue), trend(m.WonRevenue, prev.WonRevenue, previousName(r.Period))),
 		fmt.Sprintf("*Win rate*\n%s · team median %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Percent(s.MedianWinRate)),
 		fmt.Sprintf("*Average deal*\n%s · team median %s", dealSize(m), kit.Money(s.MedianDealSize)),
 		fmt.Sprintf("*Sales cycle*\n%s · team median %s", days(m.MedianCycleDays, m.HasCycle), days(s.MedianCycleDays, s.MedianCycleDays > 0)),
-		fmt.Sprintf("*Open pipeline (now)*\n%s in %s%s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), coverage(m)),
-		fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)),
+		fmt.Sprintf("*Open pipeline (%s)*\n%s in %s%s", pipelineWhen, kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), coverage(m)),
 	}
-	if s.TeamSize > 1 && s.Rank > 0 {
+	if !ended {
+		fields = append(fields, fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)))
+	}
+	// A rank among people who all won nothing says nothing.
+	if s.TeamSize > 1 && s.Rank > 0 && m.WonRevenue > 0 {
 		fields = append(fields, fmt.Sprintf("*Rank on won revenue*\n%d of %d in %s · team median %s", s.Rank, s.TeamSize, kit.Escape(teamName(s.Team)), kit.Money(s.MedianWonRevenue)))
 	}
 	if n := activityTotal(m); n > 0 {
@@ -92,7 +101,7 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 		blocks = append(blocks, focusSection("One thing to work on", r.Focus))
 	}
 	if len(r.StaleDeals) > 0 {
-		blocks = append(blocks, staleSection(":hourglass: *Deals waiting on you*", r.StaleDeals, 3))
+		blocks = append(blocks, staleSection(":hourglass: *Deals waiting on you*", r.StaleDeals, m.StaleDeals, 3))
 	}
 	blocks = append(blocks, kit.Context("`/myperformance week`, `month`, `quarter` or `ytd` for other periods · `/myperformance help` explains each figure"))
 
@@ -252,10 +261,14 @@ func focusSection(title string, f *insights.Finding) slack.Block {
 	return kit.Section(text)
 }
 
-// staleSection lists up to n of a rep's stale deals by name.
-func staleSection(title string, deals []insights.DealRef, n int) slack.Block {
+// staleSection lists up to n of a rep's stale deals by name, saying how
+// many there are in all (total).
+func staleSection(title string, deals []insights.DealRef, total, n int) slack.Block {
 	var b strings.Builder
 	b.WriteString(title)
+	if shown := min(n, len(deals)); total > shown {
+		fmt.Fprintf(&b, " (the %d stalest of %d)", shown, total)
+	}
 	for _, d := range deals[:min(n, len(deals))] {
 		fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
 	}

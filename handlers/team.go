@@ -61,10 +61,6 @@ func (t *Team) Show(ctx context.Context, userID, text string) (Message, error) {
 // teamFor decides which team the user may see: their own as a manager, or
 // the one named (ops only).
 func (t *Team) teamFor(ctx context.Context, userID, name string) (string, error) {
-	ops, err := t.Roles.IsOps(ctx, userID)
-	if err != nil {
-		return "", fmt.Errorf("check ops membership: %w", err)
-	}
 	id, err := t.People.RepFor(ctx, userID)
 	if err != nil && !errors.Is(err, insights.ErrUnknownRep) {
 		return "", err
@@ -73,13 +69,20 @@ func (t *Team) teamFor(ctx context.Context, userID, name string) (string, error)
 	if isManager(id) {
 		own = string(id)
 	}
+	// A manager asking for their own team needs no ops check, so a Slack
+	// hiccup reading the ops group never locks them out.
+	if own != "" && (name == "" || t.sameTeam(ctx, own, name)) {
+		return own, nil
+	}
+	ops, err := t.Roles.IsOps(ctx, userID)
+	if err != nil {
+		return "", fmt.Errorf("check ops membership: %w", err)
+	}
 	switch {
 	case ops && name != "":
 		return t.findTeam(ctx, name)
-	case ops && own == "":
+	case ops:
 		return insights.TeamAll, nil
-	case own != "" && (name == "" || t.sameTeam(ctx, own, name)):
-		return own, nil
 	case own != "":
 		return "", NotAllowed("sales ops: as a manager you see your own team (just type `/teamperformance`)")
 	}
@@ -158,7 +161,7 @@ func teamMessage(r insights.TeamReport, loc *time.Location, message bool) Messag
 		blocks = append(blocks, chart)
 	}
 	blocks = append(blocks, kit.Context("Attainment = won revenue ÷ quota; pace = share of the period gone. `/myperformance help` defines every figure."))
-	return Message{Text: fmt.Sprintf("%s, %s: won %s%s", title, r.Period.Label, kit.Money(r.Total.WonRevenue), quotaSuffix(r.Total)), Blocks: blocks}
+	return Message{Text: fmt.Sprintf("%s, %s: won %s%s", kit.Escape(title), r.Period.Label, kit.Money(r.Total.WonRevenue), quotaSuffix(r.Total)), Blocks: blocks}
 }
 
 func quotaSuffix(m insights.Metrics) string {
@@ -168,11 +171,13 @@ func quotaSuffix(m insights.Metrics) string {
 	return fmt.Sprintf(" (%s of quota)", kit.Percent(m.Attainment))
 }
 
+// teamTitle names a team in plain text (headers, fallback text); escape it
+// for mrkdwn.
 func teamTitle(r insights.TeamReport) string {
 	if r.Team == insights.TeamAll {
 		return "Whole sales team"
 	}
-	return kit.Escape(teamName(r.Team))
+	return teamName(r.Team)
 }
 
 func teamHeadline(r insights.TeamReport) string {
