@@ -94,12 +94,14 @@ type ZoneCache interface {
 	CacheUserTZ(ctx context.Context, slackID, tz string, ttl time.Duration) error
 }
 
-// profileZoneTTL is how long a user's time zone is trusted before asking Slack
-// again: people travel, so a day.
-const profileZoneTTL = 24 * time.Hour
+// profileZoneTTL is how long a user's time zone is trusted before asking
+// Slack again: people travel, so about a day, and an hour more than the
+// daily users.list crawl that renews it, so the scheduler never finds a
+// gap and asks users.info for everyone.
+const profileZoneTTL = 25 * time.Hour
 
 // TimeZone returns userID's time zone from their Slack profile (cached for
-// a day), or DefaultZone (UTC when nil) when the profile has none.
+// profileZoneTTL), or DefaultZone (UTC when nil) when the profile has none.
 func (d *Directory) TimeZone(ctx context.Context, userID string) (*time.Location, error) {
 	if d.Zones != nil {
 		if tz, ok, err := d.Zones.UserTZ(ctx, userID); err == nil && ok {

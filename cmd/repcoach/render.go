@@ -135,8 +135,8 @@ func cellText(v any) string {
 func chartText(b map[string]any) string {
 	raw, _ := json.Marshal(b)
 	var c struct {
+		Title string `json:"title"`
 		Chart struct {
-			Title  string `json:"title"`
 			Series []struct {
 				Name string `json:"name"`
 				Data []struct {
@@ -153,7 +153,7 @@ func chartText(b map[string]any) string {
 			parts = append(parts, fmt.Sprintf("%s %.0f", p.Label, p.Value))
 		}
 	}
-	return c.Chart.Title + ": " + strings.Join(parts, ", ")
+	return c.Title + ": " + strings.Join(parts, ", ")
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
