@@ -121,7 +121,7 @@ func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, 
 		kit.Context(fmt.Sprintf("%s · %s · only you get this", Span(week.Period, loc), AsOf(week.AsOf, loc))),
 		kit.Section(hello + ", here is how your week went. " + weekVerdict(m, prev)),
 		kit.Fields(
-			fmt.Sprintf("*Won this week*\n%s in %s (last week %s)", kit.Money(m.WonRevenue), kit.Plural(m.Won, "deal", "deals"), kit.Money(prev.WonRevenue)),
+			fmt.Sprintf("*Won this week*\n%s in %s (by this time last week: %s)", kit.Money(m.WonRevenue), kit.Plural(m.Won, "deal", "deals"), kit.Money(prev.WonRevenue)),
 			fmt.Sprintf("*Team median this week*\n%s", kit.Money(s.MedianWonRevenue)),
 			fmt.Sprintf("*%s so far*\n%s%s", quarter.Period.Label, kit.Money(quarter.Metrics.WonRevenue), quotaSuffix(quarter.Metrics)),
 			fmt.Sprintf("*Open pipeline*\n%s in %s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals")),

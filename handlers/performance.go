@@ -69,14 +69,15 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	}
 	blocks = append(blocks, kit.Section(attainmentLine(m)))
 
-	// A period that has ended is shown as it stood at its end.
+	// A period that has ended is shown as it stood at its end; a running
+	// one is compared with the same point of the period before.
 	ended := !r.AsOf.Before(r.Period.End.Add(-time.Second))
 	pipelineWhen := "now"
 	if ended {
 		pipelineWhen = "at period end"
 	}
 	fields := []string{
-		fmt.Sprintf("*Won revenue*\n%s (%s)", kit.Money(m.WonRevenue), trend(m.WonRevenue, prev.WonRevenue, previousName(r.Period))),
+		fmt.Sprintf("*Won revenue*\n%s (%s)", kit.Money(m.WonRevenue), trend(m.WonRevenue, prev.WonRevenue, previousName(r.Period), !ended)),
 		fmt.Sprintf("*Win rate*\n%s · team median %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Percent(s.MedianWinRate)),
 		fmt.Sprintf("*Average deal*\n%s · team median %s", dealSize(m), kit.Money(s.MedianDealSize)),
 		fmt.Sprintf("*Sales cycle*\n%s · team median %s", days(m.MedianCycleDays, m.HasCycle), days(s.MedianCycleDays, s.MedianCycleDays > 0)),
@@ -112,16 +113,21 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	return Message{Text: text, Blocks: blocks}
 }
 
-// trend compares a figure with the previous period's: "▲ 12% vs last
-// quarter ($8,300)".
-func trend(cur, prev float64, prevName string) string {
+// trend compares won revenue with the previous period's: "▲ 12% vs last
+// quarter at this point ($8,300)"; atThisPoint says the previous figure is
+// as it stood at the same point of that period.
+func trend(cur, prev float64, prevName string, atThisPoint bool) string {
+	when := prevName
+	if atThisPoint {
+		when += " at this point"
+	}
 	switch {
 	case prev == 0 && cur == 0:
-		return "nothing won " + prevName + " either"
+		return "nothing won " + when + " either"
 	case prev == 0:
-		return "up from $0 " + prevName
+		return "nothing won " + when
 	}
-	return fmt.Sprintf("%s vs %s (%s)", kit.Change(cur, prev), prevName, kit.Money(prev))
+	return fmt.Sprintf("%s vs %s (%s)", kit.Change(cur, prev), when, kit.Money(prev))
 }
 
 // dealSize shows the average and median won deal, or says there was none.

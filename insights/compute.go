@@ -321,6 +321,12 @@ func (e *engine) snapshot() Snapshot {
 	for k, kind := range kinds {
 		cur := e.spanOf(e.cal.Period(kind, e.now))
 		prev := e.spanOf(e.cal.Previous(cur.p))
+		// While cur runs, compare it with the previous period at the same
+		// point (Monday to Thursday noon against Monday to Thursday noon),
+		// not with the whole of it.
+		if at := prev.p.Start.Add(cur.asOf.Sub(cur.p.Start)); cur.asOf.Before(cur.p.End) && at.Before(prev.asOf) {
+			prev.asOf = at
+		}
 		pairs[k] = pair{cur: cur, prev: prev, icur: index(cur), iprev: index(prev)}
 		weeks[pairs[k].icur] = e.weekWindow(cur)
 	}
@@ -360,6 +366,11 @@ func (e *engine) reportsFor(cur, prev span, tallies, prevTallies []tally, weeks 
 			Metrics:    tallies[ri].metrics(cur),
 			Previous:   prevTallies[ri].metrics(prev),
 			StaleDeals: e.staleRefs(tallies[ri].stalest, cur.asOf),
+		}
+		// The coverage a rep needs follows their steadier trailing win
+		// rate, as the forecast does, not one period's few deals.
+		if rate := e.forecastRate(ri); rate > 0 {
+			reports[ri].Metrics.NeededCoverage = 1 / rate
 		}
 	})
 	groups := e.groups()

@@ -158,7 +158,7 @@ func TestRepMetrics(t *testing.T) {
 				{"MedianCycleDays", m.MedianCycleDays, 30}, {"HasCycle", b2f(m.HasCycle), 1},
 				{"OpenDeals", float64(m.OpenDeals), 2}, {"Pipeline", m.Pipeline, 6000},
 				{"Quota", m.Quota, 12000}, {"Attainment", m.Attainment, 0.5},
-				{"Coverage", m.Coverage, 1}, {"HasCoverage", b2f(m.HasCoverage), 1}, {"NeededCoverage", m.NeededCoverage, 4.0 / 3},
+				{"Coverage", m.Coverage, 1}, {"HasCoverage", b2f(m.HasCoverage), 1}, {"NeededCoverage", m.NeededCoverage, 1 / 0.8}, // trailing win rate
 				{"Velocity", m.Velocity, 2 * 0.75 * 2000 / 30.0},
 				{"PipelineInPeriod", m.PipelineInPeriod, 5000}, {"Forecast", m.Forecast, 6000 + 5000*0.8},
 				{"StaleDeals", float64(m.StaleDeals), 2},
@@ -603,5 +603,34 @@ func TestAmount(t *testing.T) {
 		if got := amount(tt.x); got != tt.want {
 			t.Errorf("amount(%v) = %q, want %q", tt.x, got, tt.want)
 		}
+	}
+}
+
+// TestPreviousAtSamePoint checks that a running period is compared with the
+// previous one at the same point, not with the whole of it.
+func TestPreviousAtSamePoint(t *testing.T) {
+	day := func(d int, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	ds := Dataset{
+		Reps: []Rep{{ID: "ana", Name: "Ana", Manager: "Max"}},
+		Deals: []Deal{
+			// Last week (Mon 16 – Sun 22 Nov): 100 on Tuesday, 900 on Saturday.
+			{ID: "a", Owner: "ana", Status: StatusWon, Amount: 100, AmountKnown: true, Created: day(1, 9), Closed: day(17, 10)},
+			{ID: "b", Owner: "ana", Status: StatusWon, Amount: 900, AmountKnown: true, Created: day(1, 9), Closed: day(21, 10)},
+			// This week: 300 on Tuesday.
+			{ID: "c", Owner: "ana", Status: StatusWon, Amount: 300, AmountKnown: true, Created: day(1, 9), Closed: day(24, 10)},
+		},
+	}
+	cal := NewCalendar(time.UTC, time.Monday, time.January)
+	snap := Compute(ds, cal, day(26, 12), Options{}) // Thursday noon
+	week, err := snap.Rep("ana", PeriodWeek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := week.Previous.WonRevenue, 100.0; got != want {
+		t.Errorf("this week's Previous.WonRevenue = %v, want %v (last week up to Thursday noon only)", got, want)
+	}
+	last, _ := snap.Rep("ana", PeriodLastWeek)
+	if got, want := last.Metrics.WonRevenue, 1000.0; got != want {
+		t.Errorf("last week's WonRevenue = %v, want %v (the whole week)", got, want)
 	}
 }

@@ -43,17 +43,17 @@ type Definition struct {
 // single source of their meaning; Compute implements exactly these.
 var Definitions = []Definition{
 	{MetricWonRevenue, "Won revenue", "total value of deals won (closed as won) in the period.", true},
-	{MetricAttainment, "Quota attainment", "won revenue ÷ quota for the period. Quotas come from the quota file, prorated by days; without one, a default quota (see the team's settings) is used and marked as such.", true},
+	{MetricAttainment, "Quota attainment", "won revenue ÷ quota for the period. Quotas come from the quota file, prorated by days; without one, RepCoach uses a default (a set yearly quota, or the team's median yearly won revenue), prorated, and says so.", true},
 	{MetricWinRate, "Win rate", "deals won ÷ deals closed (won + lost) in the period; open deals are left out.", true},
 	{MetricAvgDealSize, "Average deal size", "won revenue ÷ number of deals won in the period.", true},
 	{MetricMedianDealSize, "Median deal size", "the middle value of the deals won in the period, so one huge deal does not skew it.", true},
 	{MetricCycle, "Sales cycle", "median days from a deal's creation (or engagement) to its close, over deals won in the period.", false},
 	{MetricPipeline, "Pipeline", "number and total value of open deals right now, whatever their close date.", true},
-	{MetricCoverage, "Pipeline coverage", "open pipeline ÷ quota still to win this period; you need about 1 ÷ win rate (at 25 % win rate, 4×).", true},
+	{MetricCoverage, "Pipeline coverage", "open pipeline ÷ quota still to win this period; you need about 1 ÷ your win rate over the last 12 months (at 25 %, 4×).", true},
 	{MetricVelocity, "Pipeline velocity", "open deals × win rate × average deal size ÷ sales-cycle days: revenue the pipeline produces per day.", true},
 	{MetricForecast, "Forecast", "won so far plus open deals expected to close this period, each weighted by your win rate over the last 12 months.", true},
 	{MetricStageConversion, "Stage conversion", "deals reaching the next stage ÷ deals entering the stage; the lowest is the team's bottleneck.", true},
-	{MetricStale, "Stale deals", "open deals with no movement for longer than deals usually spend in their stage (80 % of deals move sooner), or a set number of days.", false},
+	{MetricStale, "Stale deals", "open deals with no movement for longer than deals usually spend in their stage (80 % of deals move sooner), or than a number of days sales ops set.", false},
 	{MetricActivity, "Activity", "calls, emails and meetings logged in the CRM during the period.", true},
 }
 
