@@ -213,7 +213,7 @@ const teamMembersKept = 98
 // publishReports computes every report from ds at now and publishes them
 // as one version, team reports slimmed to what team messages show.
 func (a *App) publishReports(ctx context.Context, ds insights.Dataset) error {
-	snap := insights.Compute(ds, a.cal, a.now(), insights.Options{})
+	snap := insights.Compute(ds, a.cal, a.now(), insights.Options{DefaultAnnualQuota: a.cfg.DefaultQuota, StaleAfterDays: a.cfg.StaleAfterDays})
 	for i := range snap.Teams {
 		snap.Teams[i] = snap.Teams[i].Slim(teamMembersKept)
 	}
