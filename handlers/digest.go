@@ -28,6 +28,8 @@ type Digest struct {
 	People   People
 	Users    SlackUsers
 	Location *time.Location
+	// WeekStart is the first day of the team's week.
+	WeekStart time.Weekday
 }
 
 // Audience returns the Slack IDs of every linked manager.
@@ -45,9 +47,10 @@ func (d *Digest) Audience(ctx context.Context) ([]string, error) {
 	return linkedUsers(ctx, d.Users, managers)
 }
 
-// For builds the digest for the manager with Slack ID userID. It returns
-// ErrNoMessage when the user manages no team.
-func (d *Digest) For(ctx context.Context, userID string) (Message, error) {
+// For builds the digest for the manager with Slack ID userID, due at due
+// (in the manager's own time zone; zero means now). It returns ErrNoMessage
+// when the user manages no team.
+func (d *Digest) For(ctx context.Context, userID string, due time.Time) (Message, error) {
 	id, err := d.People.RepFor(ctx, userID)
 	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && !isManager(id)) {
 		return Message{}, ErrNoMessage
@@ -59,11 +62,40 @@ func (d *Digest) For(ctx context.Context, userID string) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
 	}
-	week, err := d.Reports.TeamReport(ctx, string(id), insights.PeriodLastWeek)
+	week, err := d.lastWeek(ctx, string(id), due)
 	if err != nil {
 		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
 	}
 	return DigestMessage(quarter, week, d.Location), nil
+}
+
+// lastWeek returns the team's report for the week before due's week as the
+// manager counts weeks, in due's own zone. A manager east of the team's
+// zone gets the Monday digest while the team's calendar still says Sunday:
+// their "last week" is then the team's current week, all but over.
+func (d *Digest) lastWeek(ctx context.Context, team string, due time.Time) (insights.TeamReport, error) {
+	last, err := d.Reports.TeamReport(ctx, team, insights.PeriodLastWeek)
+	if err != nil || due.IsZero() {
+		return last, err
+	}
+	back := (int(due.Weekday()) - int(d.WeekStart) + 7) % 7
+	want := due.AddDate(0, 0, -back-7)
+	if sameDay(last.Period.Start, want) {
+		return last, nil
+	}
+	cur, err := d.Reports.TeamReport(ctx, team, insights.PeriodWeek)
+	if err == nil && sameDay(cur.Period.Start, want) {
+		return cur, nil
+	}
+	return last, nil
+}
+
+// sameDay reports whether a and b fall on the same date, each in its own
+// zone.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // DigestMessage renders a manager's digest from the team's quarter and last

@@ -268,3 +268,33 @@ func TestHomeViews(t *testing.T) {
 		}
 	}
 }
+
+func TestDigestLastWeekInManagersZone(t *testing.T) {
+	// The team counts weeks in UTC; at Sunday 29 Nov 23:00 UTC its "last
+	// week" is 16–22 Nov. A manager in Tokyo gets the digest on Monday 30
+	// Nov at 08:00 local (that same instant): their last week is 23–29 Nov.
+	now := time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
+	ds := sample.Demo(now, time.UTC)
+	snap := insights.Compute(ds, insights.NewCalendar(time.UTC, time.Monday, time.January), now, insights.Options{})
+	mgr := insights.ManagerTeam(ds.Reps[0].Manager)
+	st := &snapStore{snap: snap, links: map[string]insights.RepID{"UMGR": insights.RepID(mgr)}}
+	d := &Digest{Reports: st, People: st, Users: nil, Location: time.UTC, WeekStart: time.Monday}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	for _, tt := range []struct {
+		due  time.Time
+		want string
+	}{
+		{now.In(tokyo), "week of 23 Nov 2026"},
+		{now.Add(-20 * time.Hour), "week of 16 Nov 2026"}, // Sunday in UTC: the week before
+		{time.Time{}, "week of 16 Nov 2026"},              // a manual run: the team's last week
+	} {
+		m, err := d.For(context.Background(), "UMGR", tt.due)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(m.Blocks)
+		if !strings.Contains(string(raw), tt.want) {
+			t.Errorf("digest due %v covers %s, want %q", tt.due, kit.Truncate(string(raw), 200), tt.want)
+		}
+	}
+}

@@ -149,7 +149,7 @@ func attainmentLine(m insights.Metrics) string {
 // from a quota file.
 func quotaNote(m insights.Metrics) string {
 	if m.QuotaSource == insights.QuotaDefault {
-		return " _(a default: the team's median yearly revenue, prorated, as no quota file is loaded)_"
+		return " _(a default quota, as none is loaded for you)_"
 	}
 	return ""
 }

@@ -90,7 +90,7 @@ func (a *App) connect(api *slack.Client) error {
 	loc := a.cal.Zone()
 	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
-	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc}
+	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday()}
 	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}

@@ -31,11 +31,13 @@ func (a *App) jobs() ([]bot.Job, error) {
 	}
 	return []bot.Job{
 		{
-			Name:       "weekly-feedback",
-			Summary:    "each rep's week against the week before and the team, strengths, one focus, deals to work on",
-			At:         feedbackAt,
-			Audience:   func(ctx context.Context) ([]string, error) { return a.feedback.Audience(ctx) },
-			Build:      a.build(a.feedback.For),
+			Name:     "weekly-feedback",
+			Summary:  "each rep's week against the week before and the team, strengths, one focus, deals to work on",
+			At:       feedbackAt,
+			Audience: func(ctx context.Context) ([]string, error) { return a.feedback.Audience(ctx) },
+			Build: a.build(func(ctx context.Context, userID string, _ time.Time) (handlers.Message, error) {
+				return a.feedback.For(ctx, userID)
+			}),
 			OptOutKind: handlers.KindFeedback,
 		},
 		{
@@ -51,9 +53,9 @@ func (a *App) jobs() ([]bot.Job, error) {
 
 // build adapts a handler's message builder to a job's: nothing to say is a
 // quiet skip, and every message is checked against Slack's limits.
-func (a *App) build(f func(ctx context.Context, userID string) (handlers.Message, error)) func(context.Context, string, time.Time) (bot.Outgoing, error) {
-	return func(ctx context.Context, userID string, _ time.Time) (bot.Outgoing, error) {
-		m, err := f(ctx, userID)
+func (a *App) build(f func(ctx context.Context, userID string, due time.Time) (handlers.Message, error)) func(context.Context, string, time.Time) (bot.Outgoing, error) {
+	return func(ctx context.Context, userID string, due time.Time) (bot.Outgoing, error) {
+		m, err := f(ctx, userID, due)
 		switch {
 		case errors.Is(err, handlers.ErrNoMessage), errors.Is(err, insights.ErrUnknownRep), errors.Is(err, insights.ErrNoData):
 			return bot.Outgoing{}, bot.ErrSkip
