@@ -137,6 +137,7 @@ type Poster struct {
 	mu       sync.Mutex
 	dms      map[string]string // user ID -> DM conversation ID, learnt from posts
 	unmarked map[string]string // delivery key -> ts posted by this process, not yet recorded
+	suspect  map[string]bool   // delivery keys whose post may have landed unseen
 }
 
 // NewPoster returns a Poster posting through api and recording deliveries
@@ -176,6 +177,7 @@ func NewPoster(api *slack.Client, ledger Ledger, cfg PosterConfig) *Poster {
 		postTimeout: min(30*time.Second, cfg.Lease/4),
 		dms:         map[string]string{},
 		unmarked:    map[string]string{},
+		suspect:     map[string]bool{},
 	}
 }
 
@@ -243,7 +245,7 @@ func (p *Poster) Deliver(ctx context.Context, key, channel string, msg Outgoing)
 		// This process posted it before but could not record it.
 		return ts, false, p.mark(ctx, key, ts)
 	}
-	if st == ClaimReclaimed {
+	if st == ClaimReclaimed || p.isSuspect(key) {
 		ts, found, err := p.findDelivery(ctx, channel, key)
 		if err != nil {
 			return "", false, fmt.Errorf("deliver %s: look for an earlier post: %w", key, err)
@@ -341,7 +343,7 @@ func (p *Poster) renew(ctx context.Context, l *deliveryLease) (check bool, err e
 // the delivery metadata, keeps the lease alive and, after a failure that
 // may have posted anyway, looks in the history before posting again (then
 // returning the ts found and errFoundPosted).
-func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deliveryLease) (string, error) {
+func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deliveryLease) (_ string, err error) {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
@@ -354,6 +356,15 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 	}
 	failures := 0
 	check := false // the history must be searched before the next post
+	defer func() {
+		// Giving up while a post may have landed: the next Deliver of this
+		// key looks in the history first, whoever holds the lease then.
+		if check && l != nil && err != nil && !errors.Is(err, errFoundPosted) {
+			p.mu.Lock()
+			p.suspect[l.key] = true
+			p.mu.Unlock()
+		}
+	}()
 	var lastErr error
 	fail := func(err error) error {
 		failures++
@@ -429,6 +440,13 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 	}
 }
 
+// isSuspect reports whether a post of key may have landed unseen.
+func (p *Poster) isSuspect(key string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.suspect[key]
+}
+
 // mark records a posted delivery; on failure it remembers ts so that the
 // next Deliver of key records it instead of posting again. It finishes
 // even if ctx ends.
@@ -455,6 +473,7 @@ func (p *Poster) unmarkedTS(key string) (string, bool) {
 func (p *Poster) forgetUnmarked(key string) {
 	p.mu.Lock()
 	delete(p.unmarked, key)
+	delete(p.suspect, key)
 	p.mu.Unlock()
 }
 

@@ -590,3 +590,27 @@ func TestDeliverRenewsLeaseAfterLongWait(t *testing.T) {
 		t.Errorf("%d messages, want 2", n)
 	}
 }
+
+// A post whose answer was lost, then no retries left: the next Deliver of
+// the key, by the same process while its lease is live, still looks in the
+// history before posting.
+func TestDeliverGivingUpRemembersAmbiguousPost(t *testing.T) {
+	users := fakeUsers("GIVE", 1, "UTC")
+	srv := newSlackFake(t, slackfake.Config{Users: users})
+	store := redisstore.OpenTest(t)
+	ctx := context.Background()
+	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
+	tr := &lossyTransport{base: http.DefaultTransport}
+	p := fastPoster(t, slackClientFor(srv, tr), storeLedger{store}, PosterConfig{Owner: "a"})
+	p.cfg.MaxRetries = 0 // give up at the first failure (the config's zero means the default)
+	if _, _, err := p.Deliver(ctx, key, u, Outgoing{Text: "x"}); err == nil {
+		t.Fatal("Deliver with no retries left after a lost answer = nil error, want one")
+	}
+	ts, sent, err := p.Deliver(ctx, key, u, Outgoing{Text: "x"})
+	if err != nil || sent || ts == "" {
+		t.Fatalf("second Deliver = %q, sent %v, %v; want the earlier post found and recorded", ts, sent, err)
+	}
+	if n := len(postsTo(srv, u)); n != 1 {
+		t.Errorf("%d messages, want 1", n)
+	}
+}
