@@ -294,7 +294,10 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 		text := fmt.Sprintf(":construction: *Where deals stall:* %s", kit.Escape(r.Bottleneck))
 		for _, s := range r.StageFunnel {
 			if s.Stage == r.Bottleneck {
-				text += fmt.Sprintf(": %s of the %d deals that entered it moved on", kit.Percent(s.Conversion), s.Entered)
+				text += fmt.Sprintf(": %s of the %d deals that left it moved on rather than being lost", kit.Percent(s.Conversion), s.Entered-s.InStage)
+				if s.InStage > 0 {
+					text += fmt.Sprintf(" (%d more are in it now)", s.InStage)
+				}
 				if s.MedianDays > 0 {
 					text += fmt.Sprintf(", after a median %.0f days", s.MedianDays)
 				}

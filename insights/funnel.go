@@ -258,7 +258,9 @@ func (f *funnelModel) reachedClosed(d *Deal, di int32, asOf time.Time) int {
 
 // funnelStats turns the furthest-stage counts of a tally into the funnel:
 // Entered(s) counts deals that reached s or beyond; Advanced(s) those that
-// reached beyond s, or for the last open stage those won.
+// reached beyond s, or for the last open stage those won; InStage(s) the
+// open deals still at s, which have not yet advanced or failed and so are
+// left out of Conversion = Advanced ÷ (Entered − InStage).
 func (f *funnelModel) funnelStats(t *tally) []StageStat {
 	n := len(f.stages)
 	if n == 0 || len(t.reached) != n {
@@ -273,21 +275,24 @@ func (f *funnelModel) funnelStats(t *tally) []StageStat {
 		}
 		beyond += int(t.reached[k])
 		s := StageStat{Stage: f.stages[k], Entered: beyond, Advanced: advanced, MedianDays: f.medianDays[k]}
-		if s.Entered > 0 {
-			s.Conversion = float64(s.Advanced) / float64(s.Entered)
+		if len(t.openAt) == n {
+			s.InStage = int(t.openAt[k])
+		}
+		if decided := s.Entered - s.InStage; decided > 0 {
+			s.Conversion = float64(s.Advanced) / float64(decided)
 		}
 		stats[k] = s
 	}
 	return stats
 }
 
-// Bottleneck returns the stage with the lowest conversion among those that
-// at least minFunnelDeals (5) deals entered, the earliest on a tie; empty if
-// none qualifies.
+// Bottleneck returns the stage with the lowest conversion among those where
+// at least minFunnelDeals (5) deals have advanced or failed, the earliest on
+// a tie; empty if none qualifies.
 func Bottleneck(funnel []StageStat) string {
 	best := -1
 	for i, s := range funnel {
-		if s.Entered >= minFunnelDeals && (best < 0 || s.Conversion < funnel[best].Conversion) {
+		if s.Entered-s.InStage >= minFunnelDeals && (best < 0 || s.Conversion < funnel[best].Conversion) {
 			best = i
 		}
 	}

@@ -87,6 +87,7 @@ type tally struct {
 	biggest    float64
 	biggestAt  int32   // deal index of the biggest win, -1 if none
 	reached    []int32 // funnel: deals whose furthest stage is k
+	openAt     []int32 // funnel: of those, the ones still open there
 	quota      float64
 	source     string
 	weekly     []float64
@@ -108,7 +109,7 @@ type staleDeal struct {
 func (e *engine) tallyRep(ri int, sp span, rate, cycleDays float64) tally {
 	t := tally{biggestAt: -1}
 	if n := len(e.funnel.stages); n > 0 {
-		t.reached = make([]int32, n)
+		t.reached, t.openAt = make([]int32, n), make([]int32, n)
 	}
 	for _, di := range e.deals[ri] {
 		e.addDeal(&t, di, sp, rate, cycleDays)
@@ -159,7 +160,11 @@ func (e *engine) addDeal(t *tally, di int32, sp span, rate, cycleDays float64) {
 			t.keepStale(staleDeal{deal: di, idle: idle, stage: stage})
 		}
 	}
-	t.addReached(e.funnel.reachedOpen(d, stage, asOf))
+	k := e.funnel.reachedOpen(d, stage, asOf)
+	t.addReached(k)
+	if k >= 0 && k < len(t.openAt) {
+		t.openAt[k]++
+	}
 }
 
 // openValue is what an open deal is worth to the pipeline: its amount, or
@@ -290,10 +295,13 @@ func (t *tally) merge(o *tally) {
 		t.biggest, t.biggestAt = o.biggest, o.biggestAt
 	}
 	if t.reached == nil && o.reached != nil {
-		t.reached = make([]int32, len(o.reached))
+		t.reached, t.openAt = make([]int32, len(o.reached)), make([]int32, len(o.reached))
 	}
 	for k, n := range o.reached {
 		t.reached[k] += n
+	}
+	for k, n := range o.openAt {
+		t.openAt[k] += n
 	}
 	t.quota += o.quota
 	switch {

@@ -220,9 +220,12 @@ type TeamReport struct {
 // dataset-wide median time spent in the stage, from stage histories (zero
 // without them).
 type StageStat struct {
-	Stage      string  `json:"stage"`
-	Entered    int     `json:"entered"`
-	Advanced   int     `json:"advanced"`
+	Stage    string `json:"stage"`
+	Entered  int    `json:"entered"`
+	Advanced int    `json:"advanced"`
+	// InStage counts open deals still in the stage: neither advanced nor
+	// lost yet, so left out of Conversion = Advanced ÷ (Entered − InStage).
+	InStage    int     `json:"in_stage"`
 	Conversion float64 `json:"conversion"`
 	MedianDays float64 `json:"median_days"`
 }
