@@ -20,7 +20,7 @@ func manifest() slack.Manifest {
 		Display: slack.Display{
 			Name:            "RepCoach",
 			Description:     "Private performance numbers, weekly feedback and coaching for your sales team.",
-			LongDescription: "RepCoach reads your CRM exports and, inside Slack, shows every rep their own numbers against quota and team (/myperformance), sends weekly feedback and training nudges, gives managers a Monday digest of their team, and lets sales ops recognise wins. Self-hosted and open source: your CRM data stays on your servers.",
+			LongDescription: "RepCoach reads your CRM exports and, inside Slack, shows every rep their own numbers against quota and team (/myperformance), sends each rep weekly feedback with one thing to work on, and gives managers their team's numbers (/teamperformance) and a Monday digest: who is ahead or at risk, where deals stall, forecast, stale deals and CRM data problems. Self-hosted and open source: your CRM data stays on your servers.",
 			BackgroundColor: "#1d4e89",
 		},
 		Settings: slack.Settings{
