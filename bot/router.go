@@ -135,37 +135,26 @@ func NewRouter(r Routes) *Router {
 		events:   map[string]Event{},
 		order:    r.Commands,
 	}
-	add := func(kind, key string, nilHandler bool, put func()) {
-		if key == "" || nilHandler {
-			panic(fmt.Sprintf("bot: %s route %q has no name or no handler", kind, key))
-		}
-		put()
-	}
-	for _, c := range r.Commands {
-		if _, dup := rt.commands[c.Name]; dup {
-			panic("bot: duplicate command " + c.Name)
-		}
-		add("command", c.Name, c.Handle == nil, func() { rt.commands[c.Name] = c })
-	}
-	for _, a := range r.Actions {
-		if _, dup := rt.actions[a.ID]; dup {
-			panic("bot: duplicate action " + a.ID)
-		}
-		add("action", a.ID, a.Handle == nil, func() { rt.actions[a.ID] = a })
-	}
-	for _, v := range r.Views {
-		if _, dup := rt.views[v.CallbackID]; dup {
-			panic("bot: duplicate view " + v.CallbackID)
-		}
-		add("view", v.CallbackID, v.Handle == nil, func() { rt.views[v.CallbackID] = v })
-	}
-	for _, e := range r.Events {
-		if _, dup := rt.events[e.Type]; dup {
-			panic("bot: duplicate event " + e.Type)
-		}
-		add("event", e.Type, e.Handle == nil, func() { rt.events[e.Type] = e })
-	}
+	register(rt.commands, "command", r.Commands, func(c Command) (string, HandlerFunc) { return c.Name, c.Handle })
+	register(rt.actions, "action", r.Actions, func(a Action) (string, HandlerFunc) { return a.ID, a.Handle })
+	register(rt.views, "view", r.Views, func(v View) (string, HandlerFunc) { return v.CallbackID, v.Handle })
+	register(rt.events, "event", r.Events, func(e Event) (string, HandlerFunc) { return e.Type, e.Handle })
 	return rt
+}
+
+// register adds routes to table by key, panicking on an unnamed route, one
+// without a handler, or a duplicate.
+func register[T any](table map[string]T, kind string, routes []T, key func(T) (string, HandlerFunc)) {
+	for _, r := range routes {
+		k, h := key(r)
+		if k == "" || h == nil {
+			panic(fmt.Sprintf("bot: %s route %q has no name or no handler", kind, k))
+		}
+		if _, dup := table[k]; dup {
+			panic(fmt.Sprintf("bot: duplicate %s %s", kind, k))
+		}
+		table[k] = r
+	}
 }
 
 // Commands returns the declared commands in declaration order.

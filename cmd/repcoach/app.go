@@ -44,7 +44,7 @@ type App struct {
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
-func newApp(ctx context.Context, cfg Config, log *slog.Logger, storeOpts redisstore.Options) (*App, error) {
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	cal, err := cfg.calendar()
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, storeOpts redisst
 	if err != nil {
 		return nil, err
 	}
-	store, err := redisstore.Open(ctx, cfg.RedisURL, storeOpts)
+	store, err := redisstore.Open(ctx, cfg.RedisURL, redisstore.Options{Prefix: cfg.RedisPrefix})
 	if err != nil {
 		return nil, err
 	}

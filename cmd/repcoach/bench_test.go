@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
-	"github.com/repcoach/repcoach/insights/redisstore"
 	"github.com/repcoach/repcoach/insights/sample"
 )
 
@@ -48,7 +47,7 @@ func BenchmarkSlashCommandLoad(b *testing.B) {
 		"REDIS_URL": os.Getenv("REDIS_URL"), "REPCOACH_REDIS_PREFIX": prefix, "REPCOACH_AS_OF": now.Format(time.RFC3339),
 		"REPCOACH_TZ": "UTC", "REPCOACH_LOG_LEVEL": "error",
 	})
-	app, err := newApp(ctx, cfg, newLogger(io.Discard, "error"), redisstore.Options{Prefix: cfg.RedisPrefix})
+	app, err := newApp(ctx, cfg, newLogger(io.Discard, "error"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/insights"
-	"github.com/repcoach/repcoach/insights/redisstore"
 	"github.com/repcoach/repcoach/insights/sample"
 )
 
@@ -37,7 +36,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	if cfg.LogLevel == "info" {
 		log = newLogger(io.Discard, "error")
 	}
-	app, err := newApp(ctx, cfg, log, redisstore.Options{})
+	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/importer"
-	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // runImport is `repcoach import`: it reads CRM exports, reports bad rows by
@@ -75,7 +74,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	if cfg.RedisURL == "" {
 		return errors.New("REDIS_URL is not set, so the import would be lost when this command ends (the embedded Redis keeps nothing). Set REDIS_URL to the Redis `repcoach run` uses, use --dry-run to check the files, or set REPCOACH_IMPORT so `repcoach run` imports at start")
 	}
-	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

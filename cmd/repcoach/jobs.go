@@ -154,7 +154,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if err := cfg.validateSlack(); err != nil {
 		return err
 	}
-	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		fmt.Fprintln(out, "preview needs --user NAME")
 		return errUsage
 	}
-	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

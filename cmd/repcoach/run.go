@@ -14,7 +14,6 @@ import (
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/importer"
-	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // runBot is `repcoach run`: it serves Slack over Socket Mode until ctx ends,
@@ -27,7 +26,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, args []string) er
 	if err := cfg.validateSlack(); err != nil {
 		return err
 	}
-	app, err := newApp(ctx, cfg, log, redisstore.Options{Prefix: cfg.RedisPrefix})
+	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
