@@ -76,14 +76,21 @@ func RepMessage(r insights.RepReport, loc *time.Location) Message {
 	if ended {
 		pipelineWhen = "at period end"
 	}
+	// A week is too short for coverage and forecast to mean much: a deal
+	// or two swings them wildly.
+	weekly := r.Period.Kind == insights.PeriodWeek || r.Period.Kind == insights.PeriodLastWeek
+	cov := coverage(m)
+	if weekly {
+		cov = ""
+	}
 	fields := []string{
 		fmt.Sprintf("*Won revenue*\n%s (%s)", kit.Money(m.WonRevenue), trend(m.WonRevenue, prev.WonRevenue, previousName(r.Period), !ended)),
 		fmt.Sprintf("*Win rate*\n%s · team median %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Percent(s.MedianWinRate)),
 		fmt.Sprintf("*Average deal*\n%s · team median %s", dealSize(m), kit.Money(s.MedianDealSize)),
 		fmt.Sprintf("*Sales cycle*\n%s · team median %s", days(m.MedianCycleDays, m.HasCycle), days(s.MedianCycleDays, s.MedianCycleDays > 0)),
-		fmt.Sprintf("*Open pipeline (%s)*\n%s in %s%s", pipelineWhen, kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), coverage(m)),
+		fmt.Sprintf("*Open pipeline (%s)*\n%s in %s%s", pipelineWhen, kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), cov),
 	}
-	if !ended {
+	if !ended && !weekly {
 		fields = append(fields, fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)))
 	}
 	// A rank among people who all won nothing says nothing.
