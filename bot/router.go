@@ -85,7 +85,10 @@ type Command struct {
 	Name    string // "/myperformance"
 	Usage   string // "[week|last week|month|quarter|help]"
 	Summary string // one line for the help text
-	Handle  HandlerFunc
+	// Mentions asks Slack to send @mentions in the text as <@U…|name>
+	// (the manifest's should_escape).
+	Mentions bool
+	Handle   HandlerFunc
 }
 
 // Action declares a handler for block actions whose action_id equals ID or

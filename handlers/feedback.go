@@ -20,8 +20,10 @@ type RepList interface {
 
 // Feedback builds the weekly feedback DM each rep gets on Friday afternoon.
 type Feedback struct {
-	Reports  RepReports
-	Teams    TeamReports
+	Reports RepReports
+	Teams   TeamReports
+	// Received, when set, gives the recognitions people were given.
+	Received RecognitionStore
 	Reps     RepList
 	People   People
 	Users    SlackUsers
@@ -75,7 +77,13 @@ func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
 	}
-	return FeedbackMessage(week, quarter, awards, f.Location), nil
+	var received []insights.Recognition
+	if f.Received != nil {
+		if received, err = f.Received.Recognitions(ctx, userID, quarter.Period.Start); err != nil {
+			return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
+		}
+	}
+	return FeedbackMessage(week, quarter, awards, received, f.Location), nil
 }
 
 // awards returns the recognitions the rep earned in their team this
@@ -106,10 +114,11 @@ func RepAwards(team insights.TeamReport, rep insights.RepID) []insights.Award {
 }
 
 // FeedbackMessage renders a rep's weekly feedback from their week and
-// quarter reports and the recognitions they earned: the week against the
-// week before and the team, what they do best, one focus with a tip and its
+// quarter reports, the awards the data suggests for them and the
+// recognitions sales ops gave them this quarter: the week against the week
+// before and the team, what they do best, one focus with a tip and its
 // evidence, and the deals to work on.
-func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, loc *time.Location) Message {
+func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, received []insights.Recognition, loc *time.Location) Message {
 	m, prev, s := week.Metrics, week.Previous, week.Standing
 	first := strings.Fields(week.Rep.Name)
 	hello := "Hi"
@@ -126,6 +135,15 @@ func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, 
 			fmt.Sprintf("*%s so far*\n%s%s", quarter.Period.Label, kit.Money(quarter.Metrics.WonRevenue), quotaSuffix(quarter.Metrics)),
 			fmt.Sprintf("*Open pipeline*\n%s in %s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals")),
 		),
+	}
+	if len(received) > 0 {
+		var b strings.Builder
+		b.WriteString(":tada: *Recognition you received this quarter*")
+		for _, r := range received[:min(5, len(received))] {
+			k, _ := kindOf(r.Kind)
+			fmt.Fprintf(&b, "\n• %s %s from <@%s>: %s", k.emoji, k.label, r.From, kit.Escape(r.Reason))
+		}
+		blocks = append(blocks, kit.Section(b.String()))
 	}
 	if len(awards) > 0 {
 		var b strings.Builder

@@ -19,6 +19,9 @@ import (
 type Message struct {
 	Text   string
 	Blocks []slack.Block
+	// InChannel shows a command's answer to the whole channel; answers are
+	// private (ephemeral) by default.
+	InChannel bool
 }
 
 // Text returns a message of plain mrkdwn text.

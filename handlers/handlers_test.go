@@ -81,11 +81,11 @@ func TestGoldenMessages(t *testing.T) {
 	golden(t, "team_quarter", TeamMessage(teamQuarter, time.UTC))
 	golden(t, "team_all", TeamMessage(all, time.UTC))
 	golden(t, "digest", DigestMessage(teamQuarter, teamLastWeek, time.UTC))
-	golden(t, "feedback", FeedbackMessage(repWeek, repQuarter, RepAwards(teamQuarter, rep), time.UTC))
+	golden(t, "feedback", FeedbackMessage(repWeek, repQuarter, RepAwards(teamQuarter, rep), nil, time.UTC))
 	star := teamQuarter.Recognitions[0].Rep
 	starWeek, _ := snap.Rep(star, insights.PeriodWeek)
 	starQuarter, _ := snap.Rep(star, insights.PeriodQuarter)
-	golden(t, "feedback_recognised", FeedbackMessage(starWeek, starQuarter, RepAwards(teamQuarter, star), time.UTC))
+	golden(t, "feedback_recognised", FeedbackMessage(starWeek, starQuarter, RepAwards(teamQuarter, star), []insights.Recognition{{To: "U1", From: "UOPS", Kind: "top-closer", Reason: "Closed Acme & <!channel>", At: asOf}}, time.UTC))
 	golden(t, "help", PerformanceHelp())
 }
 
@@ -116,13 +116,48 @@ func TestUserTextIsEscaped(t *testing.T) {
 	team, _ := snap.Team(insights.ManagerTeam(hostile.Rep.Manager), insights.PeriodQuarter)
 	msgs = append(msgs, TeamMessage(team, time.UTC))
 	for _, m := range msgs {
-		raw, _ := json.Marshal(m)
-		for _, bad := range []string{"<!channel>", "<@U123>"} {
-			if bytes.Contains(raw, []byte(bad)) {
-				t.Errorf("message carries unescaped %q: %s", bad, kit.Truncate(string(raw), 400))
+		for _, text := range mrkdwnTexts(t, m) {
+			for _, bad := range []string{"<!channel>", "<@U123>"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("mrkdwn carries unescaped %q: %s", bad, kit.Truncate(text, 300))
+				}
 			}
 		}
 	}
+}
+
+// mrkdwnTexts returns every text of m that Slack reads as mrkdwn: the
+// fallback text and each mrkdwn text object (raw_text and plain_text are
+// shown as typed, so they need no escaping).
+func mrkdwnTexts(t *testing.T, m Message) []string {
+	t.Helper()
+	var blocks any
+	if err := json.Unmarshal([]byte(render(m)), &blocks); err != nil {
+		t.Fatal(err)
+	}
+	out := []string{m.Text}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["type"] == "mrkdwn" {
+				s, _ := x["text"].(string)
+				out = append(out, s)
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(blocks)
+	if len(out) < 3 {
+		t.Fatalf("found only %d mrkdwn texts in %s", len(out), render(m))
+	}
+	return out
 }
 
 func TestParseTeamArgs(t *testing.T) {
@@ -220,9 +255,15 @@ func TestTeamAccess(t *testing.T) {
 	}
 }
 
+// render returns a message's blocks as the JSON Slack receives, with <, >
+// and & as themselves (json.Marshal would hide them as \u003c…), so tests
+// can look for unescaped mrkdwn.
 func render(m Message) string {
-	raw, _ := json.Marshal(m.Blocks)
-	return string(raw)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(m.Blocks)
+	return b.String()
 }
 
 func TestExplain(t *testing.T) {

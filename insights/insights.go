@@ -114,3 +114,13 @@ type Dataset struct {
 	// ListPrices maps product name to list price, where known.
 	ListPrices map[string]float64 `json:"list_prices,omitempty"`
 }
+
+// Recognition is an award sales ops gave someone in Slack. To and From are
+// Slack user IDs; Kind is an Award kind or "shout-out".
+type Recognition struct {
+	To     string    `json:"to"`
+	From   string    `json:"from"`
+	Kind   string    `json:"kind"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}

@@ -32,15 +32,16 @@ type App struct {
 	owner string
 
 	// Set by connect, once a Slack API client exists.
-	dir      *bot.Directory
-	identity *handlers.Identity
-	perf     *handlers.Performance
-	team     *handlers.Team
-	digest   *handlers.Digest
-	feedback *handlers.Feedback
-	optOut   *handlers.OptOut
-	home     *handlers.Home
-	admin    *handlers.Admin
+	dir       *bot.Directory
+	identity  *handlers.Identity
+	perf      *handlers.Performance
+	team      *handlers.Team
+	digest    *handlers.Digest
+	feedback  *handlers.Feedback
+	optOut    *handlers.OptOut
+	home      *handlers.Home
+	admin     *handlers.Admin
+	recognize *handlers.Recognize
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
@@ -91,8 +92,9 @@ func (a *App) connect(api *slack.Client) error {
 	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
 	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday()}
-	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
+	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
+	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}
 	return nil

@@ -279,7 +279,11 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		if team, err := app.store.TeamReport(ctx, insights.ManagerTeam(quarter.Rep.Manager), insights.PeriodQuarter); err == nil {
 			awards = handlers.RepAwards(team, id)
 		}
-		m = handlers.FeedbackMessage(week, quarter, awards, loc)
+		var received []insights.Recognition
+		if uid, err := app.store.RepUser(ctx, id); err == nil {
+			received, _ = app.store.Recognitions(ctx, uid, quarter.Period.Start)
+		}
+		m = handlers.FeedbackMessage(week, quarter, awards, received, loc)
 	case "digest":
 		if !insights.IsManagerTeam(string(id)) {
 			return fmt.Errorf("%s is a rep; the digest goes to managers (try `preview feedback`)", *user)

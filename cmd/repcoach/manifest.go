@@ -14,7 +14,7 @@ import (
 func manifest() slack.Manifest {
 	var cmds []slack.ManifestSlashCommand
 	for _, c := range new(App).routes().Commands {
-		cmds = append(cmds, slack.ManifestSlashCommand{Command: c.Name, Description: c.Summary, UsageHint: c.Usage, ShouldEscape: false})
+		cmds = append(cmds, slack.ManifestSlashCommand{Command: c.Name, Description: c.Summary, UsageHint: c.Usage, ShouldEscape: c.Mentions})
 	}
 	return slack.Manifest{
 		Display: slack.Display{

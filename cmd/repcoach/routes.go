@@ -29,6 +29,15 @@ func (a *App) routes() bot.Routes {
 				},
 			},
 			{
+				Name:     "/recognize",
+				Usage:    handlers.RecognizeUsage,
+				Summary:  "Sales ops: post an award for someone in this channel (bare: a form)",
+				Mentions: true,
+				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+					return reply(a.recognize.Command(ctx, r.UserID, r.ChannelID, r.TriggerID, r.Text))
+				},
+			},
+			{
 				Name:    "/repcoach",
 				Usage:   handlers.AdminUsage,
 				Summary: "RepCoach's status and your DM settings; sales ops pause or resume scheduled DMs",
@@ -43,6 +52,12 @@ func (a *App) routes() bot.Routes {
 					return bot.Reply{}, nil
 				}
 				return bot.Reply{}, a.home.Opened(ctx, r.UserID)
+			}},
+		},
+		Views: []bot.View{
+			{CallbackID: handlers.RecognizeCallback, Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+				problems, err := a.recognize.Submit(ctx, r.UserID, r.Values, r.PrivateMetadata)
+				return bot.Reply{ViewErrors: problems}, err
 			}},
 		},
 		Actions: []bot.Action{
@@ -64,5 +79,5 @@ func (a *App) optOutAction(out bool) bot.HandlerFunc {
 
 // reply turns a handler's message into the bot's reply.
 func reply(m handlers.Message, err error) (bot.Reply, error) {
-	return bot.Reply{Text: m.Text, Blocks: m.Blocks}, err
+	return bot.Reply{Text: m.Text, Blocks: m.Blocks, InChannel: m.InChannel}, err
 }

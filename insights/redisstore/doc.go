@@ -45,6 +45,7 @@
 //	Pob:{<run>}:done                  SET     OutboxTTL          OutboxDone                          EnqueueOutbox (never re-adds a done item)
 //	Pob:{<run>}:sealed                STRING  OutboxTTL          EnqueueOutbox (last)                EnqueueOutbox (makes re-enqueue a no-op)
 //	Poptout:<slackID>                 SET     none               SetOptOut                           OptedOut (kinds the user opted out of)
+//	Prec:<slackID>                    LIST    400 days           AddRecognition                      Recognitions (JSON, newest first, last 100)
 //	Ppaused                           HASH    none               SetPaused                           Paused, PausedBy (by, at; absent when running)
 //	Plock:<name>                      STRING  lock ttl           TryLock                             TryLock, Unlock (owner)
 //

@@ -906,3 +906,28 @@ func TestDatasetParts(t *testing.T) {
 		t.Errorf("Dataset = %+v, want every part", all)
 	}
 }
+
+func TestRecognitions(t *testing.T) {
+	s := OpenTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	for i, reason := range []string{"old", "new"} {
+		if err := s.AddRecognition(ctx, insights.Recognition{To: "U1", From: "U9", Kind: "shout-out", Reason: reason, At: t0.AddDate(0, 0, 7*i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Recognitions(ctx, "U1", t0.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Reason != "new" {
+		t.Errorf("Recognitions since a day later = %+v, want only the new one", got)
+	}
+	all, _ := s.Recognitions(ctx, "U1", time.Time{})
+	if len(all) != 2 || all[0].Reason != "new" {
+		t.Errorf("all recognitions = %+v, want both, newest first", all)
+	}
+	if none, err := s.Recognitions(ctx, "U2", time.Time{}); err != nil || len(none) != 0 {
+		t.Errorf("recognitions of someone with none = %v, %v", none, err)
+	}
+}
