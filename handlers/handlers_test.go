@@ -339,3 +339,41 @@ func TestDigestLastWeekInManagersZone(t *testing.T) {
 		}
 	}
 }
+
+type recStore []insights.Recognition
+
+func (r recStore) AddRecognition(context.Context, insights.Recognition) error { return nil }
+func (r recStore) Recognitions(_ context.Context, to string, since time.Time) ([]insights.Recognition, error) {
+	var out []insights.Recognition
+	for _, x := range r {
+		if x.To == to && !x.At.Before(since) {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func TestFeedbackShowsRecognitionsReceived(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[4].Rep
+	st := &snapStore{snap: snap, links: map[string]insights.RepID{"UREP": rep.ID}}
+	recs := recStore{
+		{To: "UREP", From: "UOPS", Kind: "top-closer", Reason: "Closed Acme", At: asOf.Add(-time.Hour)},
+		{To: "UREP", From: "UOPS", Kind: "shout-out", Reason: "Last year's news", At: asOf.AddDate(-1, 0, 0)},
+		{To: "UOTHER", From: "UOPS", Kind: "shout-out", Reason: "Someone else", At: asOf},
+	}
+	f := &Feedback{Reports: st, Teams: st, Received: recs, People: st, Location: time.UTC}
+	m, err := f.For(context.Background(), "UREP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := render(m)
+	if !strings.Contains(got, "Closed Acme") {
+		t.Errorf("feedback lacks this quarter's recognition: %s", kit.Truncate(got, 400))
+	}
+	for _, not := range []string{"Last year's news", "Someone else"} {
+		if strings.Contains(got, not) {
+			t.Errorf("feedback shows %q, which is not this rep's this quarter", not)
+		}
+	}
+}

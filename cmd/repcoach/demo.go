@@ -19,6 +19,8 @@ import (
 // demoCast is who plays which part in the tour.
 type demoCast struct {
 	rep, manager, ops, stranger slackfake.User
+	// names shows Slack mentions (@U…) by name, as Slack does.
+	names *strings.Replacer
 }
 
 // runDemo is `repcoach demo`: a fake Slack and an embedded Redis on
@@ -112,7 +114,11 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 			if err != nil {
 				return fmt.Errorf("no reply to %s: %w", line, err)
 			}
-			printMessage(out, msg, "only "+who.RealName+" sees this")
+			audience := "only " + who.RealName + " sees this"
+			if msg.ResponseType == "in_channel" {
+				audience = "everyone in the channel sees this"
+			}
+			printMessage(out, msg, audience, c.names)
 			return nil
 		}
 	}
@@ -130,7 +136,7 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 			if len(msgs) == 0 {
 				return fmt.Errorf("%s: no DM reached %s", job, who.ID)
 			}
-			printMessage(out, msgs[len(msgs)-1], "a DM to "+who.RealName)
+			printMessage(out, msgs[len(msgs)-1], "a DM to "+who.RealName, c.names)
 			again, err := sched.RunJob(ctx, job, bot.RunOptions{Only: who.ID})
 			if err != nil {
 				return err
@@ -154,7 +160,7 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 		if err != nil {
 			return fmt.Errorf("no answer to the button: %w", err)
 		}
-		printMessage(out, m, "replaces the feedback DM")
+		printMessage(out, m, "replaces the feedback DM", c.names)
 		rep, err := sched.RunJob(ctx, "weekly-feedback", bot.RunOptions{Only: c.rep.ID})
 		if err != nil {
 			return err
@@ -171,19 +177,22 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 		{"A manager looks at their team", command(c.manager, "/teamperformance", "")},
 		{"A rep asking for the team is told it is for managers", command(c.rep, "/teamperformance", "")},
 		{"Sales ops look at everyone this month", command(c.ops, "/teamperformance", "all month")},
+		{"Sales ops recognise the rep in #general (their text is escaped: no @channel)", command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
 		{"Monday morning: the manager's digest", scheduled("manager-digest", c.manager, "Mon 08:00")},
 		{"Friday afternoon: the rep's weekly feedback", scheduled("weekly-feedback", c.rep, "Fri 16:00")},
 		{"The rep turns the weekly DM off", stopButton},
 	}
 }
 
-func printMessage(out io.Writer, m slackfake.Message, audience string) {
+func printMessage(out io.Writer, m slackfake.Message, audience string, names *strings.Replacer) {
 	where := m.Method
 	if m.ResponseType == "in_channel" {
 		audience = "everyone in the channel sees this"
 	}
 	fmt.Fprintf(out, "RepCoach → via %s (%s):\n", where, audience)
-	render(out, m.Text, m.Blocks)
+	var b strings.Builder
+	render(&b, m.Text, m.Blocks)
+	fmt.Fprint(out, names.Replace(b.String()))
 	if link := builderLink(m.Blocks); link != "" {
 		fmt.Fprintf(out, "  Block Kit Builder: %s\n", link)
 	}
@@ -223,6 +232,11 @@ func demoUsers(ds insights.Dataset) ([]slackfake.User, demoCast) {
 	cast.ops = slackfake.User{ID: "U0000OPS1", Name: "olivia.ops", RealName: "Olivia Okafor", Email: "olivia.okafor@example.com", TZ: "Europe/London"}
 	cast.stranger = slackfake.User{ID: "U0000NEW1", Name: "sam.new", RealName: "Sam Newhire", Email: "sam.newhire@example.com", TZ: "America/New_York"}
 	users = append(users, cast.ops, cast.stranger)
+	pairs := make([]string, 0, 2*len(users))
+	for _, u := range users {
+		pairs = append(pairs, "@"+u.ID, "@"+u.RealName)
+	}
+	cast.names = strings.NewReplacer(pairs...)
 	return users, cast
 }
 

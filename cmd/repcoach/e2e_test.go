@@ -346,3 +346,54 @@ func TestRepcoachCommandControlsDMs(t *testing.T) {
 		t.Errorf("unknown subcommand got %q", got)
 	}
 }
+
+func TestRecognizeEndToEnd(t *testing.T) {
+	h := startBot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if got := h.ask(t, "U0ANA0001", "/recognize", "<@U0BEN0001|ben> great job"); !strings.Contains(got, "only open to sales ops") {
+		t.Errorf("a rep recognising got %q, want a refusal", got)
+	}
+	c, err := h.fake.SendCommand(ctx, "U0OPS0001", "/recognize", "<@U0ANA0001|ana> top-closer Closed Globex & <!channel> cheered")
+	if err != nil || !c.Acked {
+		t.Fatalf("/recognize not acked: %v", err)
+	}
+	m, err := c.Reply(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ResponseType != "in_channel" || !strings.Contains(m.Text, "Top closer for <@U0ANA0001>") || !strings.Contains(m.Text, "Closed Globex &amp; &lt;!channel&gt; cheered") {
+		t.Errorf("recognition post = %s %q, want an in-channel award with the reason escaped", m.ResponseType, m.Text)
+	}
+
+	// Bare, it opens the form; submitting the form posts in the channel.
+	c, err = h.fake.SendCommand(ctx, "U0OPS0001", "/recognize", "")
+	if err != nil || !c.Acked {
+		t.Fatalf("bare /recognize not acked: %v", err)
+	}
+	if _, err := h.fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "views.open" && m.User == "U0OPS0001" }); err != nil {
+		t.Fatalf("no form opened: %v\n%s", err, h.logs)
+	}
+	in, err := h.fake.SendViewSubmission(ctx, "U0OPS0001", "recognize", map[string]map[string]any{
+		"who":  {"user": map[string]any{"type": "users_select", "selected_user": "U0BEN0001"}},
+		"kind": {"kind": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "shout-out"}}},
+		"why":  {"reason": map[string]any{"type": "plain_text_input", "value": ""}},
+	}, slackfake.DefaultChannel)
+	if err != nil || !in.Acked || !strings.Contains(string(in.AckPayload), `"why"`) {
+		t.Fatalf("empty reason: ack %s, %v; want the form kept open with an error on why", in.AckPayload, err)
+	}
+	in, err = h.fake.SendViewSubmission(ctx, "U0OPS0001", "recognize", map[string]map[string]any{
+		"who":  {"user": map[string]any{"type": "users_select", "selected_user": "U0BEN0001"}},
+		"kind": {"kind": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "shout-out"}}},
+		"why":  {"reason": map[string]any{"type": "plain_text_input", "value": "Rescued the Hooli renewal"}},
+	}, slackfake.DefaultChannel)
+	if err != nil || !in.Acked || len(in.AckPayload) > 2 {
+		t.Fatalf("form submission: ack %s, %v; want a plain ack that closes it", in.AckPayload, err)
+	}
+	if _, err := h.fake.WaitMessage(ctx, func(m slackfake.Message) bool {
+		return m.Method == "chat.postMessage" && m.Channel == slackfake.DefaultChannel && strings.Contains(m.Text, "Shout-out for <@U0BEN0001>")
+	}); err != nil {
+		t.Fatalf("form award not posted: %v", err)
+	}
+}

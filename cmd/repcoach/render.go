@@ -158,11 +158,16 @@ func chartText(b map[string]any) string {
 
 func asList(v any) []any { l, _ := v.([]any); return l }
 
-var mrkdwnLink = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
+var (
+	mrkdwnMention = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+	mrkdwnLink    = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
+)
 
-// plain turns mrkdwn into terminal text: links show their label, entities
-// are decoded, emoji codes stay as typed.
+// plain turns mrkdwn into terminal text: mentions show as @ID, links show
+// their label, entities are decoded (so escaped text reads as Slack shows
+// it, as plain characters), emoji codes stay as typed.
 func plain(s string) string {
+	s = mrkdwnMention.ReplaceAllString(s, "@$1")
 	s = mrkdwnLink.ReplaceAllString(s, "$2")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
