@@ -34,7 +34,7 @@ func manifest() slack.Manifest {
 			SlashCommands: cmds,
 		},
 		OAuthConfig: slack.OAuthConfig{Scopes: slack.OAuthScopes{Bot: []string{
-			"chat:write", "commands", "users:read", "users:read.email", "im:write", "usergroups:read", "files:write",
+			"chat:write", "chat:write.public", "commands", "users:read", "users:read.email", "im:write", "usergroups:read", "files:write",
 		}}},
 	}
 }
