@@ -29,7 +29,7 @@ type Admin struct {
 }
 
 // AdminUsage is the argument summary of /repcoach.
-const AdminUsage = "[status | feedback on|off | digest on|off | pause | resume | help]"
+const AdminUsage = "[status | feedback on|off | digest on|off | nudges on|off | pause | resume | help]"
 
 // Handle runs one /repcoach subcommand for the Slack user asking.
 func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error) {
@@ -40,7 +40,7 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 	switch {
 	case words[0] == "status" && len(words) == 1:
 		return a.status(ctx, userID)
-	case (words[0] == "feedback" || words[0] == "digest") && len(words) == 2 && (words[1] == "on" || words[1] == "off"):
+	case (words[0] == KindFeedback || words[0] == KindDigest || words[0] == KindNudge) && len(words) == 2 && (words[1] == "on" || words[1] == "off"):
 		return a.OptOut.Set(ctx, userID, words[0], words[1] == "off")
 	case (words[0] == "pause" || words[0] == "resume") && len(words) == 1:
 		return a.pause(ctx, userID, words[0] == "pause")
@@ -52,7 +52,7 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 
 const adminHelp = "`/repcoach " + AdminUsage + "`\n" +
 	"• `status`: how fresh the numbers are, whether scheduled DMs are going out, and your own DM settings\n" +
-	"• `feedback on|off`, `digest on|off`: start or stop your Friday feedback or Monday digest DM\n" +
+	"• `feedback on|off`, `digest on|off`, `nudges on|off`: start or stop your Friday feedback, Monday digest or training nudge DMs\n" +
 	"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)"
 
 func (a *Admin) status(ctx context.Context, userID string) (Message, error) {
@@ -73,9 +73,9 @@ func (a *Admin) status(ctx context.Context, userID string) (Message, error) {
 	if paused {
 		fmt.Fprintf(&b, "\n:double_vertical_bar: Scheduled DMs are *paused* (by <@%s>, %s). Sales ops can `/repcoach resume`.", kit.Escape(by), at.In(a.zone()).Format("Mon 2 Jan 15:04 MST"))
 	} else {
-		b.WriteString("\n:arrow_forward: Scheduled DMs are going out: weekly feedback on Friday afternoons and the team digest on Monday mornings, in each person's time zone.")
+		b.WriteString("\n:arrow_forward: Scheduled DMs are going out: weekly feedback on Friday afternoons, training nudges midweek and the team digest on Monday mornings, in each person's time zone.")
 	}
-	for _, kind := range []string{KindFeedback, KindDigest} {
+	for _, kind := range []string{KindFeedback, KindDigest, KindNudge} {
 		out, err := a.Control.OptedOut(ctx, userID, kind)
 		if err != nil {
 			return Message{}, err

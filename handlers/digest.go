@@ -30,6 +30,8 @@ type Digest struct {
 	Location *time.Location
 	// WeekStart is the first day of the team's week.
 	WeekStart time.Weekday
+	// Training, when set, gives the team's training progress.
+	Training TrainingStore
 }
 
 // Audience returns the Slack IDs of every linked manager.
@@ -66,7 +68,32 @@ func (d *Digest) For(ctx context.Context, userID string, due time.Time) (Message
 	if err != nil {
 		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
 	}
-	return DigestMessage(quarter, week, d.Location), nil
+	m := DigestMessage(quarter, week, d.Location)
+	if d.Training != nil {
+		p, err := d.training(ctx, quarter)
+		if err != nil {
+			return Message{}, fmt.Errorf("digest for %s: %w", id, err)
+		}
+		// Just above the closing note and button.
+		at := max(0, len(m.Blocks)-2)
+		line := kit.Section(fmt.Sprintf(":mortar_board: *Training this quarter:* %d of %s started the module for their focus, %d finished it.", p.Started, kit.Plural(max(quarter.Standing.TeamSize, len(quarter.Members)), "rep", "reps"), p.Done))
+		m.Blocks = append(m.Blocks[:at], append([]slack.Block{line}, m.Blocks[at:]...)...)
+	}
+	return m, nil
+}
+
+// training counts the team's reps who started and finished a nudge's
+// training this quarter.
+func (d *Digest) training(ctx context.Context, quarter insights.TeamReport) (TrainingProgress, error) {
+	ids := make([]insights.RepID, 0, len(quarter.Members))
+	for _, m := range quarter.Members {
+		ids = append(ids, m.Rep.ID)
+	}
+	users, err := linkedUsers(ctx, d.Users, ids)
+	if err != nil {
+		return TrainingProgress{}, err
+	}
+	return progress(ctx, d.Training, users, quarter.Period.Start)
 }
 
 // lastWeek returns the team's report for the week before due's week as the

@@ -13,6 +13,7 @@ import (
 const (
 	KindFeedback = "feedback"
 	KindDigest   = "digest"
+	KindNudge    = "nudges"
 )
 
 // Action IDs of the opt-out buttons; the kind follows after a colon.
@@ -31,7 +32,7 @@ type OptOut struct {
 	Prefs Preferences
 }
 
-var kindNames = map[string]string{KindFeedback: "weekly feedback", KindDigest: "Monday team digest"}
+var kindNames = map[string]string{KindFeedback: "weekly feedback", KindDigest: "Monday team digest", KindNudge: "training nudges"}
 
 // OptOutButton is the button a scheduled DM carries to stop it.
 func OptOutButton(kind string) *slack.ActionBlock {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Coaching thresholds: a metric is a focus when the rep is at least 15 %
@@ -214,4 +215,19 @@ func amount(x float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// The states of a rep's training nudge.
+const (
+	TrainingStarted = "started"
+	TrainingDone    = "done"
+	TrainingSnoozed = "snoozed"
+)
+
+// TrainingStatus is where a rep stands with one training module: started,
+// done, or snoozed until Until.
+type TrainingStatus struct {
+	State string    `json:"state"`
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until,omitzero"`
 }

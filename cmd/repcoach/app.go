@@ -42,6 +42,7 @@ type App struct {
 	home      *handlers.Home
 	admin     *handlers.Admin
 	recognize *handlers.Recognize
+	nudges    *handlers.Nudges
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
@@ -91,9 +92,10 @@ func (a *App) connect(api *slack.Client) error {
 	loc := a.cal.Zone()
 	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
-	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday()}
+	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday(), Training: a.store}
 	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
+	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -145,9 +146,49 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 			return nil
 		}
 	}
-	stopButton := func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+	startButton := func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
 		dm := slackfake.DMChannel(c.rep.ID)
 		msgs := fake.MessagesTo(dm)
+		if len(msgs) == 0 {
+			return fmt.Errorf("no nudge to click on")
+		}
+		nudge := msgs[len(msgs)-1]
+		var blocks []struct {
+			Elements []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"elements"`
+		}
+		_ = json.Unmarshal(nudge.Blocks, &blocks)
+		for _, b := range blocks {
+			for _, e := range b.Elements {
+				if e.ActionID != "nudge:start" {
+					continue
+				}
+				fmt.Fprintf(out, "%s clicks “Start” on the nudge.\n", c.rep.RealName)
+				in, err := fake.SendAction(ctx, c.rep.ID, slackfake.Action{ActionID: e.ActionID, BlockID: "nudge", Value: e.Value, Channel: dm, MessageTS: nudge.TS})
+				if err != nil {
+					return err
+				}
+				m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "response_url" && m.ResponseURL == in.ResponseURL })
+				if err != nil {
+					return fmt.Errorf("no answer to the button: %w", err)
+				}
+				printMessage(out, m, "replaces the nudge", c.names)
+				return nil
+			}
+		}
+		return fmt.Errorf("the nudge has no Start button")
+	}
+	stopButton := func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+		dm := slackfake.DMChannel(c.rep.ID)
+		var feedback []slackfake.Message
+		for _, m := range fake.MessagesTo(dm) {
+			if m.Method == "chat.postMessage" && strings.HasPrefix(m.Text, "Your week") {
+				feedback = append(feedback, m)
+			}
+		}
+		msgs := feedback
 		if len(msgs) == 0 {
 			return fmt.Errorf("no feedback DM to click on")
 		}
@@ -179,8 +220,10 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 		{"Sales ops look at everyone this month", command(c.ops, "/teamperformance", "all month")},
 		{"Sales ops recognise the rep in #general (their text is escaped: no @channel)", command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
 		{"Monday morning: the manager's digest", scheduled("manager-digest", c.manager, "Mon 08:00")},
+		{"Midweek: a training nudge aimed at the rep's weakest step", scheduled("training-nudge", c.rep, "Wed 10:00")},
+		{"The rep starts the training", startButton},
 		{"Friday afternoon: the rep's weekly feedback", scheduled("weekly-feedback", c.rep, "Fri 16:00")},
-		{"The rep turns the weekly DM off", stopButton},
+		{"The rep turns the weekly feedback DM off", stopButton},
 	}
 }
 

@@ -397,3 +397,39 @@ func TestRecognizeEndToEnd(t *testing.T) {
 		t.Fatalf("form award not posted: %v", err)
 	}
 }
+
+func TestDMButtonsEndToEnd(t *testing.T) {
+	h := startBot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	click := func(user, actionID, value string) slackfake.Message {
+		t.Helper()
+		in, err := h.fake.SendAction(ctx, user, slackfake.Action{ActionID: actionID, BlockID: "b", Value: value, MessageTS: "1700000000.000100"})
+		if err != nil || !in.Acked {
+			t.Fatalf("%s not acked: %v", actionID, err)
+		}
+		m, err := h.fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "response_url" && m.ResponseURL == in.ResponseURL })
+		if err != nil {
+			t.Fatalf("%s: no answer: %v\n%s", actionID, err, h.logs)
+		}
+		if !m.ReplaceOriginal {
+			t.Errorf("%s: answer does not replace the message", actionID)
+		}
+		return m
+	}
+	if m := click("U0ANA0001", "nudge:start", "prospecting"); !strings.Contains(m.Text, "Started *Prospecting to fill the pipeline*") {
+		t.Errorf("Start = %q", m.Text)
+	}
+	if m := click("U0ANA0001", "nudge:done", "prospecting"); !strings.Contains(m.Text, "Done: *Prospecting") {
+		t.Errorf("Done = %q", m.Text)
+	}
+	if m := click("U0ANA0001", "optout:nudges", "nudges"); !strings.Contains(m.Text, "won't get the training nudges") {
+		t.Errorf("Stop nudges = %q", m.Text)
+	}
+	if got := h.ask(t, "U0ANA0001", "/repcoach", ""); !strings.Contains(got, "training nudges: *off*") {
+		t.Errorf("status after stopping nudges = %q", got)
+	}
+	if m := click("U0ANA0001", "optin:nudges", "nudges"); !strings.Contains(m.Text, "on again") {
+		t.Errorf("Turn back on = %q", m.Text)
+	}
+}

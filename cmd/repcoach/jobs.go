@@ -29,6 +29,10 @@ func (a *App) jobs() ([]bot.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DIGEST_AT: %w", err)
 	}
+	nudgeAt, err := bot.ParseWeekly(a.cfg.NudgeAt)
+	if err != nil {
+		return nil, fmt.Errorf("NUDGE_AT: %w", err)
+	}
 	return []bot.Job{
 		{
 			Name:     "weekly-feedback",
@@ -39,6 +43,16 @@ func (a *App) jobs() ([]bot.Job, error) {
 				return a.feedback.For(ctx, userID)
 			}),
 			OptOutKind: handlers.KindFeedback,
+		},
+		{
+			Name:     "training-nudge",
+			Summary:  "the training module for each rep's weakest step, with Start, Done and Snooze",
+			At:       nudgeAt,
+			Audience: func(ctx context.Context) ([]string, error) { return a.feedback.Audience(ctx) },
+			Build: a.build(func(ctx context.Context, userID string, _ time.Time) (handlers.Message, error) {
+				return a.nudges.For(ctx, userID)
+			}),
+			OptOutKind: handlers.KindNudge,
 		},
 		{
 			Name:       "manager-digest",
@@ -131,7 +145,7 @@ func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error 
 // per person and week, as the scheduler would.
 func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, manager-digest")
+		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, training-nudge, manager-digest")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("job run", flag.ContinueOnError)
@@ -149,7 +163,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		name = fs.Arg(0)
 	}
 	if name == "" {
-		return errors.New("job run: name a job: weekly-feedback or manager-digest")
+		return errors.New("job run: name a job: weekly-feedback, training-nudge or manager-digest")
 	}
 	if err := cfg.validateSlack(); err != nil {
 		return err

@@ -46,6 +46,7 @@
 //	Pob:{<run>}:sealed                STRING  OutboxTTL          EnqueueOutbox (last)                EnqueueOutbox (makes re-enqueue a no-op)
 //	Poptout:<slackID>                 SET     none               SetOptOut                           OptedOut (kinds the user opted out of)
 //	Prec:<slackID>                    LIST    400 days           AddRecognition                      Recognitions (JSON, newest first, last 100)
+//	Ptrain:<slackID>                  HASH    none               SetTraining                         Trainings (module ID -> JSON status)
 //	Ppaused                           HASH    none               SetPaused                           Paused, PausedBy (by, at; absent when running)
 //	Plock:<name>                      STRING  lock ttl           TryLock                             TryLock, Unlock (owner)
 //

@@ -931,3 +931,22 @@ func TestRecognitions(t *testing.T) {
 		t.Errorf("recognitions of someone with none = %v, %v", none, err)
 	}
 }
+
+func TestTrainings(t *testing.T) {
+	s := OpenTest(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	if got, err := s.Trainings(ctx, "U1"); err != nil || len(got) != 0 {
+		t.Fatalf("Trainings of nobody = %v, %v", got, err)
+	}
+	if err := s.SetTraining(ctx, "U1", "prospecting", insights.TrainingStatus{State: insights.TrainingStarted, At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTraining(ctx, "U1", "prospecting", insights.TrainingStatus{State: insights.TrainingDone, At: at.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Trainings(ctx, "U1")
+	if err != nil || got["prospecting"].State != insights.TrainingDone || !got["prospecting"].At.Equal(at.Add(time.Hour)) {
+		t.Errorf("Trainings = %+v, %v; want prospecting done at the later time", got, err)
+	}
+}

@@ -1,0 +1,172 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+// TrainingStore keeps where each person stands with their training nudges.
+type TrainingStore interface {
+	SetTraining(ctx context.Context, slackID, id string, st insights.TrainingStatus) error
+	Trainings(ctx context.Context, slackID string) (map[string]insights.TrainingStatus, error)
+}
+
+// Nudges sends each rep, now and then, the training module aimed at their
+// weakest step, with Start, Done and Snooze buttons.
+type Nudges struct {
+	Reports RepReports
+	People  People
+	Status  TrainingStore
+	Now     func() time.Time
+}
+
+// Action IDs of the nudge buttons; the training module's ID is the value.
+const (
+	ActionNudgeStart  = "nudge:start"
+	ActionNudgeDone   = "nudge:done"
+	ActionNudgeSnooze = "nudge:snooze"
+)
+
+// snoozeFor is how long Snooze quiets a nudge.
+const snoozeFor = 14 * 24 * time.Hour
+
+// For builds the nudge for the rep with Slack ID userID: the module for the
+// focus of their quarter. It returns ErrNoMessage when they are not a rep,
+// nothing stands out, they finished that module, or they snoozed it.
+func (n *Nudges) For(ctx context.Context, userID string) (Message, error) {
+	rep, err := n.People.RepFor(ctx, userID)
+	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && isManager(rep)) {
+		return Message{}, ErrNoMessage
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	q, err := n.Reports.RepReport(ctx, rep, insights.PeriodQuarter)
+	if err != nil {
+		return Message{}, fmt.Errorf("nudge for %s: %w", rep, err)
+	}
+	t, ok := insights.Nudge(q)
+	if !ok {
+		return Message{}, ErrNoMessage
+	}
+	status, err := n.Status.Trainings(ctx, userID)
+	if err != nil {
+		return Message{}, err
+	}
+	switch st := status[t.ID]; {
+	case st.State == insights.TrainingDone:
+		return Message{}, ErrNoMessage
+	case st.State == insights.TrainingSnoozed && n.Now().Before(st.Until):
+		return Message{}, ErrNoMessage
+	case st.State == insights.TrainingStarted:
+		return NudgeMessage(t, q.Period, true), nil
+	}
+	return NudgeMessage(t, q.Period, false), nil
+}
+
+// NudgeMessage renders a training nudge: the module, why it was chosen (for
+// period), and the buttons; started says the rep already began it.
+func NudgeMessage(t insights.Training, p insights.Period, started bool) Message {
+	intro := ":bulb: *One idea for this week*"
+	if started {
+		intro = ":runner: *Still on your list*"
+	}
+	text := fmt.Sprintf("%s\n*%s*\n%s", intro, t.Title, t.Description)
+	if t.Why != "" {
+		text += fmt.Sprintf("\n_Why this one:_ your %s, %s.", t.Why, p.Label)
+	}
+	buttons := []slack.BlockElement{}
+	if !started {
+		buttons = append(buttons, kit.Button(ActionNudgeStart, "Start", t.ID, slack.StylePrimary))
+	}
+	buttons = append(buttons,
+		kit.Button(ActionNudgeDone, "Done", t.ID, ""),
+		kit.Button(ActionNudgeSnooze, "Snooze 2 weeks", t.ID, ""),
+		kit.Button(ActionOptOut+":"+KindNudge, "Stop nudges", KindNudge, ""),
+	)
+	return Message{
+		Text:   "One idea for this week: " + t.Title,
+		Blocks: []slack.Block{kit.Section(text), slack.NewActionBlock("nudge", buttons...)},
+	}
+}
+
+// Act records a click on a nudge button (action is one of the ActionNudge
+// IDs, id the module) and returns the message that replaces the nudge.
+func (n *Nudges) Act(ctx context.Context, userID, action, id string) (Message, error) {
+	t, ok := trainingByID(id)
+	if !ok {
+		return Message{}, fmt.Errorf("nudge button for unknown training %q", id)
+	}
+	now := n.Now()
+	st := insights.TrainingStatus{At: now}
+	var text string
+	switch action {
+	case ActionNudgeStart:
+		st.State = insights.TrainingStarted
+		text = fmt.Sprintf(":runner: Started *%s*. When you have worked through it, press Done.", t.Title)
+	case ActionNudgeDone:
+		st.State = insights.TrainingDone
+		text = fmt.Sprintf(":white_check_mark: Done: *%s*. Nice work; your manager sees it in their digest.", t.Title)
+	case ActionNudgeSnooze:
+		st.State, st.Until = insights.TrainingSnoozed, now.Add(snoozeFor)
+		text = fmt.Sprintf(":zzz: Snoozed *%s* until %s.", t.Title, st.Until.Format("Mon 2 Jan"))
+	default:
+		return Message{}, fmt.Errorf("unknown nudge action %q", action)
+	}
+	if err := n.Status.SetTraining(ctx, userID, id, st); err != nil {
+		return Message{}, err
+	}
+	m := Message{Text: text, Blocks: []slack.Block{kit.Section(text)}}
+	if st.State == insights.TrainingStarted {
+		m.Blocks = append(m.Blocks, slack.NewActionBlock("nudge", kit.Button(ActionNudgeDone, "Done", t.ID, slack.StylePrimary)))
+	}
+	return m, nil
+}
+
+func trainingByID(id string) (insights.Training, bool) {
+	for _, t := range insights.Trainings {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return insights.Training{}, false
+}
+
+// TrainingProgress counts, for the digest, how many of a team's reps have
+// started and finished training this quarter (acted on or after since).
+type TrainingProgress struct {
+	Started, Done int
+}
+
+// progress reads the training status of users (Slack IDs).
+func progress(ctx context.Context, store TrainingStore, users []string, since time.Time) (TrainingProgress, error) {
+	var p TrainingProgress
+	for _, u := range users {
+		status, err := store.Trainings(ctx, u)
+		if err != nil {
+			return p, err
+		}
+		started, done := false, false
+		for _, st := range status {
+			if st.At.Before(since) {
+				continue
+			}
+			started = started || st.State == insights.TrainingStarted || st.State == insights.TrainingDone
+			done = done || st.State == insights.TrainingDone
+		}
+		if started {
+			p.Started++
+		}
+		if done {
+			p.Done++
+		}
+	}
+	return p, nil
+}
