@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -155,25 +156,49 @@ func (d *Directory) location(tz string) *time.Location {
 // is read at most every five minutes (usergroups.users.list is Tier 2). A
 // workspace without that group has no ops.
 func (d *Directory) IsOps(ctx context.Context, userID string) (bool, error) {
+	set, err := d.opsSet(ctx)
+	return set[userID], err
+}
+
+// Ops returns the Slack IDs of the ops user group's members, sorted.
+func (d *Directory) Ops(ctx context.Context) ([]string, error) {
+	set, err := d.opsSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// opsSet returns the ops group's members, read at most every opsMaxAge;
+// when Slack fails to answer it keeps serving the last list it had.
+func (d *Directory) opsSet(ctx context.Context) (map[string]bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.ops != nil && time.Since(d.opsAsOf) < d.opsMaxAge {
-		return d.ops[userID], nil
+		return d.ops, nil
 	}
 	id, err := d.opsGroupID(ctx)
 	if err != nil || id == "" {
-		return false, err
+		return d.ops, err
 	}
 	members, err := d.api.GetUserGroupMembersContext(ctx, id)
 	if err != nil {
-		return false, fmt.Errorf("usergroups.users.list: %w", err)
+		if d.ops != nil {
+			return d.ops, nil
+		}
+		return nil, fmt.Errorf("usergroups.users.list: %w", err)
 	}
 	d.ops = make(map[string]bool, len(members))
 	for _, m := range members {
 		d.ops[m] = true
 	}
 	d.opsAsOf = time.Now()
-	return d.ops[userID], nil
+	return d.ops, nil
 }
 
 // opsGroupID finds the ops group's ID; d.mu is held.

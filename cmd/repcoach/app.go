@@ -43,6 +43,7 @@ type App struct {
 	admin     *handlers.Admin
 	recognize *handlers.Recognize
 	nudges    *handlers.Nudges
+	awards    *handlers.Awards
 }
 
 // newApp opens the store and reads the calendar and clock from cfg.
@@ -96,6 +97,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}
 	a.optOut = &handlers.OptOut{Prefs: a.store}
 	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now}
+	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Once: a.store, Roles: a.dir, Poster: api, Channel: a.cfg.AwardsChannel, Now: time.Now}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}

@@ -33,6 +33,8 @@ type Config struct {
 	StaleAfterDays  int           `envconfig:"REPCOACH_STALE_AFTER_DAYS" desc:"days without movement after which an open deal is stale (default: longer than 80 % of deals stay in its stage)"`
 	FeedbackAt      string        `envconfig:"FEEDBACK_AT" default:"Fri 16:00" desc:"when reps get their weekly feedback DM, in their own time zone"`
 	NudgeAt         string        `envconfig:"NUDGE_AT" default:"Wed 10:00" desc:"when reps get a training nudge for their weakest step, in their own time zone"`
+	AwardsAt        string        `envconfig:"AWARDS_AT" default:"Mon 09:00" desc:"when sales ops get the awards the data suggests, to approve with a button"`
+	AwardsChannel   string        `envconfig:"REPCOACH_AWARDS_CHANNEL" desc:"channel ID (C…) where approved awards are posted; empty turns award suggestions off"`
 	DigestAt        string        `envconfig:"DIGEST_AT" default:"Mon 08:00" desc:"when managers get their team digest DM, in their own time zone"`
 	WorkingDays     string        `envconfig:"REPCOACH_WORKING_DAYS" default:"Mon,Tue,Wed,Thu,Fri" desc:"days scheduled DMs may go out"`
 	Holidays        []string      `envconfig:"REPCOACH_HOLIDAYS" desc:"dates with no scheduled DMs, comma-separated YYYY-MM-DD"`

@@ -36,6 +36,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 
 	// The demo never touches a real Slack or Redis.
 	cfg.RedisURL, cfg.Import = "", nil
+	cfg.AwardsChannel = slackfake.DefaultChannel
 	if cfg.LogLevel == "info" {
 		log = newLogger(io.Discard, "error")
 	}
@@ -146,39 +147,37 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 			return nil
 		}
 	}
-	startButton := func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
-		dm := slackfake.DMChannel(c.rep.ID)
-		msgs := fake.MessagesTo(dm)
-		if len(msgs) == 0 {
-			return fmt.Errorf("no nudge to click on")
-		}
-		nudge := msgs[len(msgs)-1]
-		var blocks []struct {
-			Elements []struct {
-				ActionID string `json:"action_id"`
-				Value    string `json:"value"`
-			} `json:"elements"`
-		}
-		_ = json.Unmarshal(nudge.Blocks, &blocks)
-		for _, b := range blocks {
-			for _, e := range b.Elements {
-				if e.ActionID != "nudge:start" {
-					continue
-				}
-				fmt.Fprintf(out, "%s clicks “Start” on the nudge.\n", c.rep.RealName)
-				in, err := fake.SendAction(ctx, c.rep.ID, slackfake.Action{ActionID: e.ActionID, BlockID: "nudge", Value: e.Value, Channel: dm, MessageTS: nudge.TS})
-				if err != nil {
-					return err
-				}
-				m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "response_url" && m.ResponseURL == in.ResponseURL })
-				if err != nil {
-					return fmt.Errorf("no answer to the button: %w", err)
-				}
-				printMessage(out, m, "replaces the nudge", c.names)
-				return nil
+	// click presses the first button whose action ID is actionID on the
+	// last message in who's DM, and prints the answer.
+	click := func(who slackfake.User, actionID, what, audience string) func(context.Context, *slackfake.Server, io.Writer) error {
+		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+			dm := slackfake.DMChannel(who.ID)
+			msgs := fake.MessagesTo(dm)
+			if len(msgs) == 0 {
+				return fmt.Errorf("no message in %s's DM to click on", who.RealName)
 			}
+			last := msgs[len(msgs)-1]
+			value, ok := buttonValue(last.Blocks, actionID)
+			if !ok {
+				return fmt.Errorf("no %s button on %s's last DM", actionID, who.RealName)
+			}
+			fmt.Fprintf(out, "%s clicks “%s”.\n", who.RealName, what)
+			in, err := fake.SendAction(ctx, who.ID, slackfake.Action{ActionID: actionID, BlockID: "b", Value: value, Channel: dm, MessageTS: last.TS})
+			if err != nil {
+				return err
+			}
+			m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "response_url" && m.ResponseURL == in.ResponseURL })
+			if err != nil {
+				return fmt.Errorf("no answer to the button: %w", err)
+			}
+			printMessage(out, m, audience, c.names)
+			for _, p := range fake.MessagesTo(slackfake.DefaultChannel) {
+				if p.Method == "chat.postMessage" && p.At.After(m.At.Add(-time.Second)) {
+					printMessage(out, p, "posted in #general", c.names)
+				}
+			}
+			return nil
 		}
-		return fmt.Errorf("the nudge has no Start button")
 	}
 	stopButton := func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
 		dm := slackfake.DMChannel(c.rep.ID)
@@ -220,8 +219,10 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 		{"Sales ops look at everyone this month", command(c.ops, "/teamperformance", "all month")},
 		{"Sales ops recognise the rep in #general (their text is escaped: no @channel)", command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
 		{"Monday morning: the manager's digest", scheduled("manager-digest", c.manager, "Mon 08:00")},
+		{"Monday: sales ops get the awards the data suggests", scheduled("award-suggestions", c.ops, "Mon 09:00")},
+		{"Sales ops approve one", click(c.ops, "award:post", "Post it", "only "+c.ops.RealName+" sees this")},
 		{"Midweek: a training nudge aimed at the rep's weakest step", scheduled("training-nudge", c.rep, "Wed 10:00")},
-		{"The rep starts the training", startButton},
+		{"The rep starts the training", click(c.rep, "nudge:start", "Start", "replaces the nudge")},
 		{"Friday afternoon: the rep's weekly feedback", scheduled("weekly-feedback", c.rep, "Fri 16:00")},
 		{"The rep turns the weekly feedback DM off", stopButton},
 	}
@@ -275,7 +276,7 @@ func demoUsers(ds insights.Dataset) ([]slackfake.User, demoCast) {
 	cast.ops = slackfake.User{ID: "U0000OPS1", Name: "olivia.ops", RealName: "Olivia Okafor", Email: "olivia.okafor@example.com", TZ: "Europe/London"}
 	cast.stranger = slackfake.User{ID: "U0000NEW1", Name: "sam.new", RealName: "Sam Newhire", Email: "sam.newhire@example.com", TZ: "America/New_York"}
 	users = append(users, cast.ops, cast.stranger)
-	pairs := make([]string, 0, 2*len(users))
+	pairs := []string{"#" + slackfake.DefaultChannel, "#general"}
 	for _, u := range users {
 		pairs = append(pairs, "@"+u.ID, "@"+u.RealName)
 	}
@@ -293,4 +294,32 @@ func countManagers(ds insights.Dataset) int {
 		}
 	}
 	return len(m)
+}
+
+// buttonValue finds the value of the first button with actionID in blocks
+// (in actions blocks or as a section's accessory).
+func buttonValue(blocks json.RawMessage, actionID string) (string, bool) {
+	var list []struct {
+		Elements  []button `json:"elements"`
+		Accessory *button  `json:"accessory"`
+	}
+	if json.Unmarshal(blocks, &list) != nil {
+		return "", false
+	}
+	for _, b := range list {
+		if b.Accessory != nil && b.Accessory.ActionID == actionID {
+			return b.Accessory.Value, true
+		}
+		for _, e := range b.Elements {
+			if e.ActionID == actionID {
+				return e.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
+type button struct {
+	ActionID string `json:"action_id"`
+	Value    string `json:"value"`
 }

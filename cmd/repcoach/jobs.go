@@ -33,6 +33,10 @@ func (a *App) jobs() ([]bot.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("NUDGE_AT: %w", err)
 	}
+	awardsAt, err := bot.ParseWeekly(a.cfg.AwardsAt)
+	if err != nil {
+		return nil, fmt.Errorf("AWARDS_AT: %w", err)
+	}
 	return []bot.Job{
 		{
 			Name:     "weekly-feedback",
@@ -61,6 +65,15 @@ func (a *App) jobs() ([]bot.Job, error) {
 			Audience:   func(ctx context.Context) ([]string, error) { return a.digest.Audience(ctx) },
 			Build:      a.build(a.digest.For),
 			OptOutKind: handlers.KindDigest,
+		},
+		{
+			Name:     "award-suggestions",
+			Summary:  "the awards the CRM data suggests, for sales ops to post with a button",
+			At:       awardsAt,
+			Audience: func(ctx context.Context) ([]string, error) { return a.dir.Ops(ctx) },
+			Build: a.build(func(ctx context.Context, userID string, _ time.Time) (handlers.Message, error) {
+				return a.awards.For(ctx, userID)
+			}),
 		},
 	}, nil
 }
@@ -145,7 +158,7 @@ func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error 
 // per person and week, as the scheduler would.
 func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, training-nudge, manager-digest")
+		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, training-nudge, manager-digest, award-suggestions")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("job run", flag.ContinueOnError)
@@ -163,7 +176,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		name = fs.Arg(0)
 	}
 	if name == "" {
-		return errors.New("job run: name a job: weekly-feedback, training-nudge or manager-digest")
+		return errors.New("job run: name a job: weekly-feedback, training-nudge, manager-digest or award-suggestions")
 	}
 	if err := cfg.validateSlack(); err != nil {
 		return err

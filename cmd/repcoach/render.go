@@ -27,6 +27,9 @@ func render(w io.Writer, text string, blocks json.RawMessage) {
 			fmt.Fprintf(w, "  %s\n  %s\n", h, strings.Repeat("═", min(len([]rune(h)), 72)))
 		case "section":
 			if t := textOf(b["text"]); t != "" {
+				if acc, _ := b["accessory"].(map[string]any); acc != nil && acc["type"] == "button" {
+					t += "  [ " + textOf(acc["text"]) + " ]"
+				}
 				fmt.Fprintln(w, indent(plain(t)))
 			}
 			if fields, _ := b["fields"].([]any); len(fields) > 0 {
@@ -160,6 +163,7 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 
 var (
 	mrkdwnMention = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+	mrkdwnChannel = regexp.MustCompile(`<#([A-Z0-9]+)(?:\|[^>]*)?>`)
 	mrkdwnLink    = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
 )
 
@@ -168,6 +172,7 @@ var (
 // it, as plain characters), emoji codes stay as typed.
 func plain(s string) string {
 	s = mrkdwnMention.ReplaceAllString(s, "@$1")
+	s = mrkdwnChannel.ReplaceAllString(s, "#$1")
 	s = mrkdwnLink.ReplaceAllString(s, "$2")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }

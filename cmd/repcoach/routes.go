@@ -63,6 +63,9 @@ func (a *App) routes() bot.Routes {
 		Actions: []bot.Action{
 			{ID: handlers.ActionOptOut, Handle: a.optOutAction(true)},
 			{ID: handlers.ActionOptIn, Handle: a.optOutAction(false)},
+			{ID: handlers.ActionAwardPost, Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+				return reply(a.awards.Approve(ctx, r.UserID, r.Value))
+			}},
 			{ID: "nudge", Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 				rep, err := reply(a.nudges.Act(ctx, r.UserID, r.ActionID, r.Value))
 				rep.ReplaceOriginal = true

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+// Awards sends sales ops the awards the data suggests, each with a button
+// that posts it, approved, in the recognition channel.
+type Awards struct {
+	Teams  TeamReports
+	Users  SlackUsers
+	Store  RecognitionStore
+	Once   Once
+	Roles  Roles
+	Poster ChannelPoster
+	// Channel is where approved awards are posted; empty turns the
+	// suggestions off.
+	Channel string
+	Now     func() time.Time
+}
+
+// Once reports true only the first time it is asked about id (across
+// replicas), for ttl.
+type Once interface {
+	FirstDelivery(ctx context.Context, id string, ttl time.Duration) (bool, error)
+}
+
+// ActionAwardPost is the action ID of the button that posts an award.
+const ActionAwardPost = "award:post"
+
+// maxSuggestions bounds the awards one message suggests.
+const maxSuggestions = 10
+
+// suggestion is an award as carried in its button's value.
+type suggestion struct {
+	Rep    insights.RepID `json:"rep"`
+	Name   string         `json:"name"`
+	Kind   string         `json:"kind"`
+	Reason string         `json:"reason"`
+}
+
+// For builds the suggestions message for a member of sales ops: this
+// quarter's awards in every manager's team. It returns ErrNoMessage when
+// no channel is set or nothing deserves an award.
+func (a *Awards) For(ctx context.Context, _ string) (Message, error) {
+	if a.Channel == "" {
+		return Message{}, ErrNoMessage
+	}
+	keys, err := a.Teams.Teams(ctx)
+	if err != nil {
+		return Message{}, err
+	}
+	var sugg []suggestion
+	var period insights.Period
+	var asOf time.Time
+	for _, k := range keys {
+		if !insights.IsManagerTeam(k) || len(sugg) >= maxSuggestions {
+			continue
+		}
+		t, err := a.Teams.TeamReport(ctx, k, insights.PeriodQuarter)
+		if err != nil {
+			return Message{}, err
+		}
+		period, asOf = t.Period, t.AsOf
+		names := map[insights.RepID]string{}
+		for _, m := range t.Members {
+			names[m.Rep.ID] = m.Rep.Name
+		}
+		for _, aw := range t.Recognitions {
+			if len(sugg) < maxSuggestions {
+				sugg = append(sugg, suggestion{Rep: aw.Rep, Name: cmpOr(names[aw.Rep], string(aw.Rep)), Kind: aw.Kind, Reason: aw.Reason})
+			}
+		}
+	}
+	if len(sugg) == 0 {
+		return Message{}, ErrNoMessage
+	}
+	blocks := []slack.Block{
+		kit.Header("Awards to approve: " + period.Label),
+		kit.Context(fmt.Sprintf("What the CRM data shows this quarter, %s · each button posts the award in <#%s>", AsOf(asOf, nil), a.Channel)),
+	}
+	for _, s := range sugg {
+		k, _ := kindOf(s.Kind)
+		value, err := json.Marshal(s)
+		if err != nil {
+			return Message{}, err
+		}
+		sec := kit.Section(fmt.Sprintf("%s *%s* for %s\n%s", k.emoji, k.label, kit.Escape(s.Name), kit.Escape(s.Reason)))
+		sec.Accessory = slack.NewAccessory(kit.Button(ActionAwardPost, "Post it", string(value), slack.StylePrimary))
+		blocks = append(blocks, sec)
+	}
+	return Message{Text: fmt.Sprintf("%s to approve for %s", kit.Plural(len(sugg), "award", "awards"), period.Label), Blocks: blocks}, nil
+}
+
+// Approve posts the award a button carried (value) in the recognition
+// channel, on behalf of the member of sales ops who clicked, records it
+// for the rep's feedback, and returns the line that replaces the button.
+func (a *Awards) Approve(ctx context.Context, userID, value string) (Message, error) {
+	ops, err := a.Roles.IsOps(ctx, userID)
+	if err != nil {
+		return Message{}, fmt.Errorf("check ops membership: %w", err)
+	}
+	if !ops {
+		return Message{}, NotAllowed("sales ops")
+	}
+	var s suggestion
+	if err := json.Unmarshal([]byte(value), &s); err != nil {
+		return Message{}, fmt.Errorf("award button value: %w", err)
+	}
+	if _, ok := kindOf(s.Kind); !ok {
+		return Message{}, fmt.Errorf("award button: unknown kind %q", s.Kind)
+	}
+	to, err := a.Users.RepUser(ctx, s.Rep)
+	if errors.Is(err, insights.ErrUnknownRep) {
+		return Text(fmt.Sprintf(":warning: I can't post this one: %s is not matched to a Slack user. Add them to the mapping file, then try again.", kit.Escape(s.Name))), nil
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	// Everyone in sales ops gets the same buttons: only the first click posts.
+	first, err := a.Once.FirstDelivery(ctx, fmt.Sprintf("award|%s|%s|%s", s.Rep, s.Kind, s.Reason), 180*24*time.Hour)
+	if err != nil {
+		return Message{}, err
+	}
+	if !first {
+		return Text(fmt.Sprintf("This award for %s was already posted.", kit.Escape(s.Name))), nil
+	}
+	rec := insights.Recognition{To: to, From: userID, Kind: s.Kind, Reason: s.Reason, At: a.Now()}
+	if err := a.Store.AddRecognition(ctx, rec); err != nil {
+		return Message{}, err
+	}
+	post := RecognitionMessage(rec)
+	if _, _, err := a.Poster.PostMessageContext(ctx, a.Channel, slack.MsgOptionText(post.Text, false), slack.MsgOptionBlocks(post.Blocks...)); err != nil {
+		return Message{}, fmt.Errorf("post award in %s: %w", a.Channel, err)
+	}
+	return Text(fmt.Sprintf(":white_check_mark: Posted in <#%s>: %s", a.Channel, post.Text)), nil
+}
