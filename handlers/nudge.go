@@ -100,7 +100,7 @@ func NudgeMessage(t insights.Training, p insights.Period, started bool) Message 
 // Act records a click on a nudge button (action is one of the ActionNudge
 // IDs, id the module) and returns the message that replaces the nudge.
 func (n *Nudges) Act(ctx context.Context, userID, action, id string) (Message, error) {
-	t, ok := trainingByID(id)
+	t, ok := insights.TrainingByID(id)
 	if !ok {
 		return Message{}, fmt.Errorf("nudge button for unknown training %q", id)
 	}
@@ -128,15 +128,6 @@ func (n *Nudges) Act(ctx context.Context, userID, action, id string) (Message, e
 		m.Blocks = append(m.Blocks, slack.NewActionBlock("nudge", kit.Button(ActionNudgeDone, "Done", t.ID, slack.StylePrimary)))
 	}
 	return m, nil
-}
-
-func trainingByID(id string) (insights.Training, bool) {
-	for _, t := range insights.Trainings {
-		if t.ID == id {
-			return t, true
-		}
-	}
-	return insights.Training{}, false
 }
 
 // TrainingProgress counts, for the digest, how many of a team's reps have

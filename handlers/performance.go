@@ -317,7 +317,7 @@ func metricName(id string) string {
 // the metric definitions in insights.
 func PerformanceHelp() Message {
 	var b strings.Builder
-	for _, d := range insights.Definitions {
+	for _, d := range insights.Definitions() {
 		fmt.Fprintf(&b, "• *%s*: %s\n", d.Name, d.Formula)
 	}
 	blocks := []slack.Block{

@@ -158,9 +158,9 @@ type Training struct {
 	Why string `json:"why,omitempty"`
 }
 
-// Trainings are the modules RepCoach nudges towards, one per metric a rep
+// trainings are the modules RepCoach nudges towards, one per metric a rep
 // can improve directly.
-var Trainings = []Training{
+var trainings = []Training{
 	{ID: "qualification", Metric: MetricWinRate, Title: "Qualifying deals that close", Description: "Test budget, authority, need and timeline early, and walk away from deals that will not close."},
 	{ID: "deal-expansion", Metric: MetricAvgDealSize, Title: "Growing deal size", Description: "Discovery questions that uncover the bigger need, bundling, and selling on value rather than discount."},
 	{ID: "close-plans", Metric: MetricCycle, Title: "Mutual close plans", Description: "Agree the steps and dates to a signature with the buyer, and keep every deal's next step booked."},
@@ -170,13 +170,27 @@ var Trainings = []Training{
 	{ID: "activity-planning", Metric: MetricActivity, Title: "Planning a productive week", Description: "Time-block calls, emails and meetings so the pipeline gets touched every day."},
 }
 
+// Trainings returns every training module; the slice is the caller's.
+func Trainings() []Training { return slices.Clone(trainings) }
+
+// TrainingByID returns the training module with id, and whether there is
+// one.
+func TrainingByID(id string) (Training, bool) {
+	for _, t := range trainings {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Training{}, false
+}
+
 // Nudge returns the training module for r's focus metric, with Why set to
 // the evidence, and false when r has no focus or no module fits it.
 func Nudge(r RepReport) (Training, bool) {
 	if r.Focus == nil {
 		return Training{}, false
 	}
-	for _, t := range Trainings {
+	for _, t := range trainings {
 		if string(t.Metric) == r.Focus.Metric {
 			t.Why = r.Focus.Evidence
 			return t, true

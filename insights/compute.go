@@ -131,7 +131,7 @@ type engine struct {
 
 func newEngine(ds *Dataset, cal Calendar, now time.Time, opts Options) *engine {
 	if len(opts.Periods) == 0 {
-		opts.Periods = StandardPeriods
+		opts.Periods = standardPeriods
 	}
 	e := &engine{ds: ds, cal: cal, now: now.In(cal.Zone()), opts: opts}
 	e.indexReps()

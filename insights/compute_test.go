@@ -532,11 +532,11 @@ func TestEmptyDataset(t *testing.T) {
 func TestSnapshotShape(t *testing.T) {
 	s := computeFixture(t)
 	// 6 reps + ghost, 5 periods.
-	if got, want := len(s.Reps), 7*len(StandardPeriods); got != want {
+	if got, want := len(s.Reps), 7*len(StandardPeriods()); got != want {
 		t.Errorf("rep reports = %d, want %d", got, want)
 	}
 	// all, East, West, Max, Zoe for each period.
-	if got, want := len(s.Teams), 5*len(StandardPeriods); got != want {
+	if got, want := len(s.Teams), 5*len(StandardPeriods()); got != want {
 		t.Errorf("team reports = %d, want %d", got, want)
 	}
 	for _, r := range s.Reps {
@@ -582,13 +582,13 @@ func TestDefinitions(t *testing.T) {
 			t.Errorf("DefinitionOf(%s) = %+v, %v, want a named definition", id, d, ok)
 		}
 	}
-	if got, want := len(Definitions), len(ids); got != want {
-		t.Errorf("len(Definitions) = %d, want %d", got, want)
+	if got, want := len(Definitions()), len(ids); got != want {
+		t.Errorf("len(Definitions()) = %d, want %d", got, want)
 	}
 	if _, ok := DefinitionOf("nope"); ok {
 		t.Errorf("DefinitionOf(nope) ok, want not found")
 	}
-	for _, tr := range Trainings {
+	for _, tr := range Trainings() {
 		if _, ok := DefinitionOf(tr.Metric); !ok {
 			t.Errorf("training %s names unknown metric %s", tr.ID, tr.Metric)
 		}

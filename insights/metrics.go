@@ -2,6 +2,7 @@ package insights
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -39,9 +40,9 @@ type Definition struct {
 	HigherIsBetter bool `json:"higher_is_better"`
 }
 
-// Definitions lists every metric in the order help shows them. It is the
+// definitions lists every metric in the order help shows them. It is the
 // single source of their meaning; Compute implements exactly these.
-var Definitions = []Definition{
+var definitions = []Definition{
 	{MetricWonRevenue, "Won revenue", "total value of deals won (closed as won) in the period.", true},
 	{MetricAttainment, "Quota attainment", "won revenue ÷ quota for the period. Quotas come from the quota file, prorated by days; without one, RepCoach uses a default (a set yearly quota, or the team's median yearly won revenue), prorated, and says so.", true},
 	{MetricWinRate, "Win rate", "deals won ÷ deals closed (won + lost) in the period; open deals are left out.", true},
@@ -57,9 +58,13 @@ var Definitions = []Definition{
 	{MetricActivity, "Activity", "calls, emails and meetings logged in the CRM during the period.", true},
 }
 
+// Definitions returns every metric's definition, in the order help shows
+// them; the slice is the caller's.
+func Definitions() []Definition { return slices.Clone(definitions) }
+
 // DefinitionOf returns the definition of id and whether there is one.
 func DefinitionOf(id MetricID) (Definition, bool) {
-	for _, d := range Definitions {
+	for _, d := range definitions {
 		if d.ID == id {
 			return d, true
 		}
@@ -319,7 +324,7 @@ func (t *tally) merge(o *tally) {
 }
 
 // metrics turns a tally into the figures DESIGN.md defines; see Metrics and
-// Definitions. It sorts t's won amounts and cycles in place.
+// definitions. It sorts t's won amounts and cycles in place.
 func (t *tally) metrics(sp span) Metrics {
 	m := Metrics{
 		WonRevenue:       t.wonRevenue,

@@ -1,6 +1,9 @@
 package insights
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // PeriodKind names a calendar period relative to now.
 type PeriodKind string
@@ -15,8 +18,12 @@ const (
 	PeriodCustom     PeriodKind = "custom"
 )
 
-// StandardPeriods are the periods computed and cached after every import.
-var StandardPeriods = []PeriodKind{PeriodWeek, PeriodLastWeek, PeriodMonth, PeriodQuarter, PeriodYearToDate}
+// standardPeriods are the periods computed and cached after every import.
+var standardPeriods = []PeriodKind{PeriodWeek, PeriodLastWeek, PeriodMonth, PeriodQuarter, PeriodYearToDate}
+
+// StandardPeriods returns the periods computed and cached after every
+// import; the slice is the caller's.
+func StandardPeriods() []PeriodKind { return slices.Clone(standardPeriods) }
 
 // Calendar says how periods fall: the team's time zone, the first day of the
 // week and the first month of the fiscal year. The zero value means UTC,

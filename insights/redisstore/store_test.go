@@ -57,7 +57,7 @@ func repReport(id insights.RepID, kind insights.PeriodKind, asOf time.Time) insi
 // team report per period for TeamAll and for each team in teams.
 func snapshot(asOf time.Time, reps []insights.RepID, teams ...string) insights.Snapshot {
 	snap := insights.Snapshot{AsOf: asOf}
-	for _, k := range insights.StandardPeriods {
+	for _, k := range insights.StandardPeriods() {
 		for _, r := range reps {
 			snap.Reps = append(snap.Reps, repReport(r, k, asOf))
 		}
