@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -42,7 +43,14 @@ func (d *Digest) Audience(ctx context.Context) ([]string, error) {
 	}
 	var managers []insights.RepID
 	for _, k := range keys {
-		if isManager(insights.RepID(k)) {
+		if !isManager(insights.RepID(k)) {
+			continue
+		}
+		// A manager who also sells is linked as a rep, under their name.
+		_, name, _ := strings.Cut(k, ":")
+		if _, err := d.Users.RepUser(ctx, insights.RepID(k)); errors.Is(err, insights.ErrUnknownRep) {
+			managers = append(managers, insights.RepID(name))
+		} else {
 			managers = append(managers, insights.RepID(k))
 		}
 	}
@@ -53,12 +61,16 @@ func (d *Digest) Audience(ctx context.Context) ([]string, error) {
 // (in the manager's own time zone; zero means now). It returns ErrNoMessage
 // when the user manages no team.
 func (d *Digest) For(ctx context.Context, userID string, due time.Time) (Message, error) {
-	id, err := d.People.RepFor(ctx, userID)
-	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && !isManager(id)) {
+	rep, err := d.People.RepFor(ctx, userID)
+	if errors.Is(err, insights.ErrUnknownRep) {
 		return Message{}, ErrNoMessage
 	}
 	if err != nil {
 		return Message{}, err
+	}
+	id := insights.RepID(ownTeam(ctx, d.Reports, rep))
+	if id == "" {
+		return Message{}, ErrNoMessage
 	}
 	quarter, err := d.Reports.TeamReport(ctx, string(id), insights.PeriodQuarter)
 	if err != nil {

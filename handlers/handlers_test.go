@@ -377,3 +377,18 @@ func TestFeedbackShowsRecognitionsReceived(t *testing.T) {
 		}
 	}
 }
+
+func TestPlayerCoachSeesOwnTeam(t *testing.T) {
+	snap := snapshot(t)
+	manager := snap.Reps[0].Rep.Manager
+	// The manager also sells: linked as a rep whose ID is their name.
+	st := &snapStore{snap: snap, links: map[string]insights.RepID{"UCOACH": insights.RepID(manager)}}
+	team := &Team{Reports: st, People: st, Roles: st, Location: time.UTC}
+	m, err := team.Show(context.Background(), "UCOACH", "")
+	if err != nil {
+		t.Fatalf("a player-coach asking for their team: %v", err)
+	}
+	if !strings.Contains(m.Text, manager+"'s team") {
+		t.Errorf("player-coach got %q, want their own team", m.Text)
+	}
+}

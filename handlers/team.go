@@ -65,10 +65,7 @@ func (t *Team) teamFor(ctx context.Context, userID, name string) (string, error)
 	if err != nil && !errors.Is(err, insights.ErrUnknownRep) {
 		return "", err
 	}
-	own := ""
-	if isManager(id) {
-		own = string(id)
-	}
+	own := ownTeam(ctx, t.Reports, id)
 	// A manager asking for their own team needs no ops check, so a Slack
 	// hiccup reading the ops group never locks them out.
 	if own != "" && (name == "" || t.sameTeam(ctx, own, name)) {
@@ -89,6 +86,22 @@ func (t *Team) teamFor(ctx context.Context, userID, name string) (string, error)
 	return "", NotAllowed("managers and sales ops; `/myperformance` shows your own numbers")
 }
 
+// ownTeam returns the team key of the team id manages: id itself for a
+// manager, the team under a rep's name for a rep who also manages (a
+// player-coach), else "".
+func ownTeam(ctx context.Context, reports TeamReports, id insights.RepID) string {
+	switch {
+	case isManager(id):
+		return string(id)
+	case id == "":
+		return ""
+	}
+	if key, err := findTeam(ctx, reports, string(id)); err == nil && insights.IsManagerTeam(key) {
+		return key
+	}
+	return ""
+}
+
 func (t *Team) sameTeam(ctx context.Context, own, name string) bool {
 	key, err := t.findTeam(ctx, name)
 	return err == nil && key == own
@@ -97,10 +110,14 @@ func (t *Team) sameTeam(ctx context.Context, own, name string) bool {
 // findTeam resolves a typed team name (a manager, an office or "all") to a
 // team key, ignoring case.
 func (t *Team) findTeam(ctx context.Context, name string) (string, error) {
+	return findTeam(ctx, t.Reports, name)
+}
+
+func findTeam(ctx context.Context, reports TeamReports, name string) (string, error) {
 	if strings.EqualFold(name, "all") || strings.EqualFold(name, "everyone") {
 		return insights.TeamAll, nil
 	}
-	keys, err := t.Reports.Teams(ctx)
+	keys, err := reports.Teams(ctx)
 	if err != nil {
 		return "", fmt.Errorf("list teams: %w", err)
 	}
