@@ -150,7 +150,7 @@ func DigestMessage(quarter, lastWeek insights.TeamReport, loc *time.Location) Me
 	}
 	blocks = append(blocks, teamTable(quarter, true)...)
 	blocks = append(blocks, teamSignals(quarter)...)
-	if chart := weeklyChart(quarter.WeeklyWon, loc); chart != nil {
+	if chart := weeklyChart(quarter.WeeklyWon, quarter.AsOf, loc); chart != nil {
 		blocks = append(blocks, chart)
 	}
 	blocks = append(blocks, kit.Context("You get this every Monday morning in your time zone. `/teamperformance` shows it any time."), OptOutButton(KindDigest))
@@ -159,8 +159,9 @@ func DigestMessage(quarter, lastWeek insights.TeamReport, loc *time.Location) Me
 }
 
 // weeklyChart draws weekly won revenue as a bar chart, at most Slack's 20
-// points, or nil without data.
-func weeklyChart(weeks []insights.WeekAmount, loc *time.Location) slack.Block {
+// points, the week still running (as of asOf) marked "so far"; nil
+// without data.
+func weeklyChart(weeks []insights.WeekAmount, asOf time.Time, loc *time.Location) slack.Block {
 	if len(weeks) == 0 {
 		return nil
 	}
@@ -172,6 +173,9 @@ func weeklyChart(weeks []insights.WeekAmount, loc *time.Location) slack.Block {
 	pts := make([]slack.DataVisualizationDataPoint, 0, len(weeks))
 	for _, w := range weeks {
 		label := w.Start.In(loc).Format("2 Jan")
+		if w.Start.AddDate(0, 0, 7).After(asOf) {
+			label += " so far"
+		}
 		cats = append(cats, label)
 		pts = append(pts, slack.NewDataVisualizationDataPoint(label, float64(int64(w.Amount))))
 	}

@@ -174,7 +174,7 @@ func teamMessage(r insights.TeamReport, loc *time.Location, message bool) Messag
 	}
 	blocks = append(blocks, teamTable(r, message)...)
 	blocks = append(blocks, teamSignals(r)...)
-	if chart := weeklyChart(r.WeeklyWon, loc); chart != nil && message {
+	if chart := weeklyChart(r.WeeklyWon, r.AsOf, loc); chart != nil && message {
 		blocks = append(blocks, chart)
 	}
 	blocks = append(blocks, kit.Context("Attainment = won revenue ÷ quota; pace = share of the period gone. `/myperformance help` defines every figure."))
