@@ -41,20 +41,26 @@ func (d *Digest) Audience(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var managers []insights.RepID
+	var ids []string
 	for _, k := range keys {
 		if !isManager(insights.RepID(k)) {
 			continue
 		}
-		// A manager who also sells is linked as a rep, under their name.
-		_, name, _ := strings.Cut(k, ":")
-		if _, err := d.Users.RepUser(ctx, insights.RepID(k)); errors.Is(err, insights.ErrUnknownRep) {
-			managers = append(managers, insights.RepID(name))
-		} else {
-			managers = append(managers, insights.RepID(k))
+		uid, err := d.Users.RepUser(ctx, insights.RepID(k))
+		if errors.Is(err, insights.ErrUnknownRep) {
+			// A manager who also sells is linked as a rep, under their name.
+			_, name, _ := strings.Cut(k, ":")
+			uid, err = d.Users.RepUser(ctx, insights.RepID(name))
+		}
+		switch {
+		case errors.Is(err, insights.ErrUnknownRep):
+		case err != nil:
+			return nil, err
+		default:
+			ids = append(ids, uid)
 		}
 	}
-	return linkedUsers(ctx, d.Users, managers)
+	return ids, nil
 }
 
 // For builds the digest for the manager with Slack ID userID, due at due
@@ -68,23 +74,29 @@ func (d *Digest) For(ctx context.Context, userID string, due time.Time) (Message
 	if err != nil {
 		return Message{}, err
 	}
-	id := insights.RepID(ownTeam(ctx, d.Reports, rep))
-	if id == "" {
+	team := ownTeam(ctx, d.Reports, rep)
+	if team == "" {
 		return Message{}, ErrNoMessage
 	}
-	quarter, err := d.Reports.TeamReport(ctx, string(id), insights.PeriodQuarter)
+	return d.ForTeam(ctx, team, due)
+}
+
+// ForTeam builds the digest of the team with key team (insights.ManagerTeam),
+// due at due as For says.
+func (d *Digest) ForTeam(ctx context.Context, team string, due time.Time) (Message, error) {
+	quarter, err := d.Reports.TeamReport(ctx, team, insights.PeriodQuarter)
 	if err != nil {
-		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
+		return Message{}, fmt.Errorf("digest for %s: %w", team, err)
 	}
-	week, err := d.lastWeek(ctx, string(id), due)
+	week, err := d.lastWeek(ctx, team, due)
 	if err != nil {
-		return Message{}, fmt.Errorf("digest for %s: %w", id, err)
+		return Message{}, fmt.Errorf("digest for %s: %w", team, err)
 	}
 	m := DigestMessage(quarter, week, d.Location)
 	if d.Training != nil {
 		p, err := d.training(ctx, quarter)
 		if err != nil {
-			return Message{}, fmt.Errorf("digest for %s: %w", id, err)
+			return Message{}, fmt.Errorf("digest for %s: %w", team, err)
 		}
 		// Just above the closing note and button.
 		at := max(0, len(m.Blocks)-2)

@@ -65,6 +65,12 @@ func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	return f.ForRep(ctx, rep, userID)
+}
+
+// ForRep builds the feedback DM about rep, whose Slack ID is userID (empty
+// when they are not linked: then no recognitions are shown).
+func (f *Feedback) ForRep(ctx context.Context, rep insights.RepID, userID string) (Message, error) {
 	week, err := f.Reports.RepReport(ctx, rep, insights.PeriodWeek)
 	if err != nil {
 		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
@@ -78,7 +84,7 @@ func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
 		return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
 	}
 	var received []insights.Recognition
-	if f.Received != nil {
+	if f.Received != nil && userID != "" {
 		if received, err = f.Received.Recognitions(ctx, userID, quarter.Period.Start); err != nil {
 			return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
 		}

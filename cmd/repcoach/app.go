@@ -239,11 +239,19 @@ func (a *App) recompute(ctx context.Context) error {
 	return a.publishReports(ctx, ds)
 }
 
+// reps reads the stored CRM reps only, not the deals: identity matching
+// and name look-ups need nothing more, and a million deals are costly to
+// read. It returns insights.ErrNoData when nothing was imported.
+func (a *App) reps(ctx context.Context) ([]insights.Rep, error) {
+	ds, err := a.store.DatasetParts(ctx, redisstore.PartReps)
+	return ds.Reps, err
+}
+
 // link matches every CRM rep and manager to a Slack user.
 func (a *App) link(ctx context.Context) (handlers.LinkResult, error) {
-	ds, err := a.store.Dataset(ctx)
+	reps, err := a.reps(ctx)
 	if err != nil {
 		return handlers.LinkResult{}, err
 	}
-	return a.identity.Link(ctx, ds.Reps)
+	return a.identity.Link(ctx, reps)
 }

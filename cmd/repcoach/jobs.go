@@ -178,10 +178,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if name == "" {
 		return errors.New("job run: name a job: weekly-feedback, training-nudge, manager-digest or award-suggestions")
 	}
-	if err := cfg.validateSlack(); err != nil {
-		return err
-	}
-	app, err := newApp(ctx, cfg, log)
+	app, err := newSlackApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -239,16 +236,16 @@ func (a *App) slackUser(ctx context.Context, who string) (string, error) {
 // crmIdentity finds a CRM person by full name (case-insensitive): a rep's
 // RepID, or a manager's team key.
 func (a *App) crmIdentity(ctx context.Context, name string) (insights.RepID, error) {
-	ds, err := a.store.Dataset(ctx)
+	reps, err := a.reps(ctx)
 	if err != nil {
 		return "", err
 	}
-	for _, r := range ds.Reps {
+	for _, r := range reps {
 		if strings.EqualFold(r.Name, name) || strings.EqualFold(string(r.ID), name) {
 			return r.ID, nil
 		}
 	}
-	for _, r := range ds.Reps {
+	for _, r := range reps {
 		if strings.EqualFold(r.Manager, name) {
 			return insights.RepID(insights.ManagerTeam(r.Manager)), nil
 		}
@@ -287,43 +284,30 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	} else if id, err = app.crmIdentity(ctx, *user); err != nil {
 		return err
 	}
-	var m handlers.Message
+	// The handlers the scheduler uses, reading the store only: no Slack.
 	loc := app.cal.Zone()
+	var m handlers.Message
 	switch kind {
 	case "feedback":
 		if insights.IsManagerTeam(string(id)) {
 			return fmt.Errorf("%s is a manager; weekly feedback goes to reps (try `preview digest`)", *user)
 		}
-		week, err := app.store.RepReport(ctx, id, insights.PeriodWeek)
-		if err != nil {
+		uid, err := app.store.RepUser(ctx, id)
+		if err != nil && !errors.Is(err, insights.ErrUnknownRep) {
 			return err
 		}
-		quarter, err := app.store.RepReport(ctx, id, insights.PeriodQuarter)
-		if err != nil {
+		f := &handlers.Feedback{Reports: app.store, Teams: app.store, Received: app.store, Location: loc}
+		if m, err = f.ForRep(ctx, id, uid); err != nil {
 			return err
 		}
-		var awards []insights.Award
-		if team, err := app.store.TeamReport(ctx, insights.ManagerTeam(quarter.Rep.Manager), insights.PeriodQuarter); err == nil {
-			awards = handlers.RepAwards(team, id)
-		}
-		var received []insights.Recognition
-		if uid, err := app.store.RepUser(ctx, id); err == nil {
-			received, _ = app.store.Recognitions(ctx, uid, quarter.Period.Start)
-		}
-		m = handlers.FeedbackMessage(week, quarter, awards, received, loc)
 	case "digest":
 		if !insights.IsManagerTeam(string(id)) {
 			return fmt.Errorf("%s is a rep; the digest goes to managers (try `preview feedback`)", *user)
 		}
-		quarter, err := app.store.TeamReport(ctx, string(id), insights.PeriodQuarter)
-		if err != nil {
+		d := &handlers.Digest{Reports: app.store, Users: app.store, Training: app.store, Location: loc, WeekStart: app.cal.FirstWeekday()}
+		if m, err = d.ForTeam(ctx, string(id), time.Time{}); err != nil {
 			return err
 		}
-		week, err := app.store.TeamReport(ctx, string(id), insights.PeriodLastWeek)
-		if err != nil {
-			return err
-		}
-		m = handlers.DigestMessage(quarter, week, loc)
 	}
 	fmt.Fprintf(out, "Preview of the %s for %s:\n", kind, *user)
 	raw, err := blocksJSON(m)

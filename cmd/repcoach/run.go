@@ -23,15 +23,21 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, args []string) er
 	if len(args) > 0 {
 		return fmt.Errorf("run takes no arguments (configuration comes from the environment; see `repcoach help`)")
 	}
-	if err := cfg.validateSlack(); err != nil {
-		return err
-	}
-	app, err := newApp(ctx, cfg, log)
+	app, err := newSlackApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 	return app.serve(ctx)
+}
+
+// newSlackApp checks the Slack settings, then opens the App, for the
+// commands that talk to Slack.
+func newSlackApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if err := cfg.validateSlack(); err != nil {
+		return nil, err
+	}
+	return newApp(ctx, cfg, log)
 }
 
 // serve connects to Slack and answers until ctx ends: it imports
@@ -97,7 +103,7 @@ func (a *App) prepare(ctx context.Context) error {
 			a.log.Error("import at start failed; serving what Redis already has", "err", err)
 		}
 	} else if a.store.Embedded() {
-		if _, err := a.store.Dataset(ctx); errors.Is(err, insights.ErrNoData) {
+		if _, err := a.reps(ctx); errors.Is(err, insights.ErrNoData) {
 			a.log.Warn("no REDIS_URL and no REPCOACH_IMPORT: the embedded Redis starts empty and keeps nothing, so reps will be told no data is loaded. Set REPCOACH_IMPORT to CRM export paths, or REDIS_URL to a Redis that `repcoach import` fills.")
 		}
 	}
@@ -118,7 +124,7 @@ func (a *App) prepare(ctx context.Context) error {
 // importIfEmpty imports REPCOACH_IMPORT when the store has no data yet (the
 // embedded Redis starts empty).
 func (a *App) importIfEmpty(ctx context.Context) error {
-	if _, err := a.store.Dataset(ctx); !errors.Is(err, insights.ErrNoData) {
+	if _, err := a.reps(ctx); !errors.Is(err, insights.ErrNoData) {
 		return err
 	}
 	if len(a.cfg.Import) == 0 {
