@@ -26,8 +26,12 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	shiftTo := fs.String("shift-to", "", "move every date so the latest lands on this day (YYYY-MM-DD), to make a historical export current")
 	merge := fs.Bool("merge", false, "lay the rows over the stored ones by ID (incremental exports); by default each kind of data imported (deals, reps, quotas, …) replaces the stored one")
 	mapping := fs.String("map", "", "generic CSV column mapping: field=column,… (fields: id, name, owner, stage, status, amount, created, closed, moved, product, account, manager, team, email)")
+	encoding := fs.String("encoding", "", "text encoding: utf-8, windows-1254, iso-8859-9 or windows-1252 (default: detect, with a warning when a file is not UTF-8)")
+	delimiter := fs.String("delimiter", "", "field delimiter: , ; tab or | (default: detect from the header)")
+	decimal := fs.String("decimal", "", "decimal separator of amounts: comma (1.234,50) or point (1,234.50) (default: detect; a file whose numbers fit both is refused)")
+	dateFormat := fs.String("date-format", "", "numeric dates: dd.mm.yyyy (day first) or mm/dd/yyyy (month first) (default: detect; a file whose dates fit both is refused)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--merge] [--shift-to DATE] [--map field=column,…] PATH...")
+		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--merge] [--shift-to DATE] [--map field=column,…] [--encoding E] [--delimiter D] [--decimal comma|point] [--date-format F] PATH...")
 		fmt.Fprintln(stderr, "PATH is a CSV file or a folder of a profile's files (e.g. the Maven CRM folder).")
 		fs.PrintDefaults()
 	}
@@ -44,7 +48,17 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	}
 	show, done := progress(stderr)
 	defer done()
-	opts := importer.Options{Profile: *profile, Location: cal.Zone(), Progress: show}
+	opts := importer.Options{Profile: *profile, Location: cal.Zone(), Progress: show,
+		Encoding: *encoding, Decimal: *decimal, DateFormat: *dateFormat}
+	switch *delimiter {
+	case "":
+	case "tab", `\t`, "\t":
+		opts.Delimiter = '\t'
+	case ",", ";", "|":
+		opts.Delimiter = rune((*delimiter)[0])
+	default:
+		return fmt.Errorf("--delimiter %q: want , ; tab or |", *delimiter)
+	}
 	if *shiftTo != "" {
 		if opts.ShiftTo, err = time.ParseInLocation("2006-01-02", *shiftTo, cal.Zone()); err != nil {
 			return fmt.Errorf("--shift-to %q: want a date like 2026-11-26", *shiftTo)

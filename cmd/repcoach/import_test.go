@@ -171,3 +171,27 @@ func TestImportDryRunMaven(t *testing.T) {
 		}
 	}
 }
+
+// TestImportTurkishFlags drives `repcoach import --dry-run` over a Turkish
+// export whose dates fit both orders: refused until --date-format is given.
+func TestImportTurkishFlags(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "satislar.csv")
+	body := "id;owner;status;amount;closed\n1;Ayşe Yılmaz;won;1.234,50;05.11.2026\n2;Ayşe Yılmaz;lost;;03.04.2026\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"import", "--dry-run", path}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--date-format") || !strings.Contains(err.Error(), `column "closed"`) {
+		t.Fatalf("got %v, want the ambiguity error naming the column and --date-format", err)
+	}
+	stdout.Reset()
+	if err := run(context.Background(), []string{"import", "--dry-run", "--date-format", "dd.mm.yyyy", "--delimiter", ";", path}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 imported, 0 rejected", "(';', decimal comma, dd.mm.yyyy)", "Dates: 2026-04-03 to 2026-11-05"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary does not say %q:\n%s", want, stdout.String())
+		}
+	}
+}

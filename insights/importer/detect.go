@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 )
@@ -69,15 +71,24 @@ var profiles = []string{"generic", "maven", "salesforce", "hubspot", "quotas"}
 // source is a file to read and the kind it was found to be; kind is nil for
 // a file in a folder that was skipped.
 type source struct {
-	path string
-	kind *kind
-	note string
+	path   string
+	kind   *kind
+	note   string
+	format format
 }
 
 // classify reads the header of path and finds its kind. For a file in a
 // folder (inFolder) an unrecognised header is a skip, not an error.
 func (im *importer) classify(path string, inFolder bool) (*source, error) {
-	t, f, err := openFile(path)
+	fm, warnings, err := im.sniff(path)
+	if err != nil {
+		if inFolder && errors.Is(err, os.ErrNotExist) {
+			return &source{path: path, note: err.Error()}, nil
+		}
+		return nil, err
+	}
+	im.res.Warnings = append(im.res.Warnings, warnings...)
+	t, f, err := openFile(path, fm)
 	if err != nil {
 		if inFolder {
 			return &source{path: path, note: err.Error()}, nil
@@ -98,7 +109,7 @@ func (im *importer) classify(path string, inFolder bool) (*source, error) {
 			continue // a mapping means generic deals
 		}
 		if len(im.missing(k, t)) == 0 {
-			return &source{path: path, kind: k}, nil
+			return &source{path: path, kind: k, format: fm}, nil
 		}
 	}
 	// Name what is missing for the closest kind.
@@ -142,9 +153,14 @@ func (im *importer) read(src *source) error {
 		im.res.Files = append(im.res.Files, FileSummary{Path: src.path, Profile: "skipped", Kind: "ignored", Note: src.note})
 		return nil
 	}
-	fs := FileSummary{Path: src.path, Profile: src.kind.profile, Kind: src.kind.what}
+	fs := FileSummary{Path: src.path, Profile: src.kind.profile, Kind: src.kind.what,
+		Encoding: src.format.encoding, Delimiter: src.format.delim, Decimal: decimalName[src.format.decimal],
+		DateFormat: src.format.order.String()}
 	if src.kind.read != nil {
-		t, f, err := openFile(src.path)
+		// Dates are cached by their text, which reads differently per file.
+		im.cur = src.format
+		clear(im.dates)
+		t, f, err := openFile(src.path, src.format)
 		if err != nil {
 			return err
 		}
@@ -163,3 +179,5 @@ func (im *importer) read(src *source) error {
 func validProfile(p string) bool {
 	return p == "" || p == "auto" || slices.Contains(profiles, p)
 }
+
+var decimalName = map[byte]string{',': "comma", '.': "point"}

@@ -112,7 +112,7 @@ func (im *importer) genericDeals(t *table, fs *FileSummary) error {
 		if d.Stage == "" {
 			d.Stage = defaultStage[d.Status]
 		}
-		if d.Amount, d.AmountKnown, err = parseAmount(field(rec, cAmount)); err != nil {
+		if d.Amount, d.AmountKnown, err = im.amount(field(rec, cAmount)); err != nil {
 			return err
 		}
 		if d.Created, err = im.date(field(rec, cCreated)); err != nil {

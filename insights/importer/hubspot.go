@@ -71,7 +71,7 @@ func (im *importer) hubspotDeals(t *table, fs *FileSummary) error {
 		if d.Moved, err = im.date(field(rec, cMoved)); err != nil {
 			return fmt.Errorf("%s %v", t.header[cMoved], err)
 		}
-		if d.Amount, d.AmountKnown, err = parseAmount(field(rec, cAmount)); err != nil {
+		if d.Amount, d.AmountKnown, err = im.amount(field(rec, cAmount)); err != nil {
 			return fmt.Errorf("Amount: %v", err)
 		}
 		d.Name = strings.Clone(field(rec, cName))

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,25 @@ type Options struct {
 	// Progress, if not nil, is called with a file's path and the rows read
 	// so far every 10,000 rows and once when the file is done.
 	Progress func(file string, rows int)
+	// Encoding is the files' text encoding: utf-8, windows-1254, iso-8859-9
+	// or windows-1252 (see ParseEncoding). "" detects it per file: UTF-8
+	// when the file is valid UTF-8, else a guess recorded in
+	// Result.Warnings.
+	Encoding string
+	// Delimiter separates fields: ',', ';', tab or '|'. 0 detects it per
+	// file from the header line.
+	Delimiter rune
+	// Decimal is the decimal separator of amounts: "comma" (1.234,50) or
+	// "point" (1,234.50). "" detects it per file from the numbers; Import
+	// returns an error naming a column and a line when they fit both (only
+	// 1.234-like values in a file not separated by commas) or disagree.
+	Decimal string
+	// DateFormat says how numeric dates such as 05/11/2026 are read:
+	// "dd.mm.yyyy" (day first) or "mm/dd/yyyy" (month first); see
+	// ParseDateFormat. "" detects it per file: a date with a day over 12
+	// decides, and Import returns an error naming a column and a line when
+	// every such date fits both orders. ISO dates (2026-11-05) need nothing.
+	DateFormat string
 	// WonStages and LostStages name extra stages that mean won or lost
 	// (matched ignoring case, spaces, '-' and '_'), for CRMs whose closed
 	// stages are not called "Won"/"Closed Won" and "Lost"/"Closed Lost".
@@ -78,6 +98,13 @@ type FileSummary struct {
 	Read, Imported, Rejected int
 	// Note says why a file was skipped, where it was.
 	Note string
+	// Encoding, Delimiter, Decimal ("comma" or "point") and DateFormat
+	// ("dd.mm.yyyy", "mm/dd/yyyy" or "" when the file has no numeric dates)
+	// say how the file was read.
+	Encoding   string
+	Delimiter  rune
+	Decimal    string
+	DateFormat string
 }
 
 // RowError is a row that was skipped.
@@ -99,6 +126,9 @@ type Result struct {
 	Files   []FileSummary
 	// Errors lists skipped rows in the order met, at most MaxErrors of them.
 	Errors []RowError
+	// Warnings are things a person should check, such as a guessed
+	// encoding.
+	Warnings []string
 	// Reps counts Dataset.Reps; Managers counts their distinct managers.
 	Reps, Managers int
 	// First and Last are the earliest and latest events in the data: deal
@@ -226,8 +256,8 @@ func (r Result) Summary() string {
 			fmt.Fprintf(&b, "  %s: %s, not needed\n", f.Path, f.Profile)
 			continue
 		}
-		fmt.Fprintf(&b, "  %s: %s %s, %s read, %s imported, %s rejected\n",
-			f.Path, f.Profile, f.Kind, thousands(f.Read), thousands(f.Imported), thousands(f.Rejected))
+		fmt.Fprintf(&b, "  %s: %s %s, %s read, %s imported, %s rejected%s\n",
+			f.Path, f.Profile, f.Kind, thousands(f.Read), thousands(f.Imported), thousands(f.Rejected), f.readAs())
 	}
 	var won, lost, open int
 	for _, d := range r.Dataset.Deals {
@@ -246,6 +276,9 @@ func (r Result) Summary() string {
 	fmt.Fprintf(&b, "Reps: %s under %s managers.\n", thousands(r.Reps), thousands(r.Managers))
 	if !r.First.IsZero() {
 		fmt.Fprintf(&b, "Dates: %s to %s.\n", r.First.Format(time.DateOnly), r.Last.Format(time.DateOnly))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "Warning: %s\n", w)
 	}
 	if len(r.Errors) > 0 {
 		const show = 5
@@ -281,3 +314,25 @@ func thousands(n int) string {
 
 // errNotCSV is wrapped by the error for a file that is not CSV text.
 var errNotCSV = errors.New("not a CSV file")
+
+// readAs describes a file's format where it differs from a US export:
+// " (windows-1254, ';', decimal comma, dd.mm.yyyy)".
+func (f FileSummary) readAs() string {
+	var parts []string
+	if f.Encoding != "" && f.Encoding != "utf-8" {
+		parts = append(parts, f.Encoding)
+	}
+	if f.Delimiter != 0 && f.Delimiter != ',' {
+		parts = append(parts, strconv.QuoteRune(f.Delimiter))
+	}
+	if f.Decimal == "comma" {
+		parts = append(parts, "decimal comma")
+	}
+	if f.DateFormat != "" {
+		parts = append(parts, f.DateFormat)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}

@@ -73,7 +73,7 @@ func (im *importer) mavenPipeline(t *table, fs *FileSummary) error {
 		if !d.Created.IsZero() && d.Closed.Before(d.Created) && !d.Closed.IsZero() {
 			return errors.New("close_date is before engage_date")
 		}
-		if d.Amount, d.AmountKnown, err = parseAmount(field(rec, cValue)); err != nil {
+		if d.Amount, d.AmountKnown, err = im.amount(field(rec, cValue)); err != nil {
 			return fmt.Errorf("close_value: %v", err)
 		}
 		d.Product = im.canonicalProduct(field(rec, cProduct))
@@ -116,7 +116,7 @@ func (im *importer) mavenProducts(t *table, fs *FileSummary) error {
 		if name == "" {
 			return errors.New("product is blank")
 		}
-		price, known, err := parseAmount(field(rec, cPrice))
+		price, known, err := im.amount(field(rec, cPrice))
 		if err != nil {
 			return fmt.Errorf("sales_price: %v", err)
 		}

@@ -15,6 +15,8 @@ import (
 // for de-duplication and the caches that keep memory flat on big files.
 type importer struct {
 	opts Options
+	fmt  format // as Options ask; sniff fills in the rest per file
+	cur  format // of the file being read
 	loc  *time.Location
 	res  Result
 	ds   *insights.Dataset
@@ -50,8 +52,13 @@ func newImporter(opts Options) (*importer, error) {
 			return nil, fmt.Errorf("unknown mapping field %q (want one of %s)", f, strings.Join(genericFields, ", "))
 		}
 	}
+	fm, err := newFormat(opts)
+	if err != nil {
+		return nil, err
+	}
 	im := &importer{
 		opts:     opts,
+		fmt:      fm,
 		loc:      opts.Location,
 		deals:    map[string]int{},
 		acts:     map[string]int{},
@@ -170,7 +177,7 @@ func parseAmount(s string) (v float64, known bool, err error) {
 	if strings.HasPrefix(t, "-") {
 		neg, t = true, t[1:]
 	}
-	for _, cur := range []string{"$", "€", "£", "USD", "EUR", "GBP"} {
+	for _, cur := range currencyMarks {
 		t = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(t, cur), cur))
 	}
 	if strings.HasPrefix(t, "-") {
@@ -240,7 +247,10 @@ func (im *importer) date(s string) (time.Time, error) {
 	if t, ok := im.dates[s]; ok {
 		return t, nil
 	}
-	t, err := parseTime(s, im.loc)
+	t, numeric, err := numericDateIn(s, im.cur.order, im.loc)
+	if !numeric {
+		t, err = parseTime(s, im.loc)
+	}
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -56,7 +56,7 @@ func (im *importer) quotaRows(t *table, fs *FileSummary) error {
 			}
 		}
 		var err error
-		amount, known, err := parseAmount(field(rec, cAmount))
+		amount, known, err := im.amount(field(rec, cAmount))
 		if err != nil {
 			return err
 		}

@@ -19,10 +19,11 @@ type table struct {
 	cols   map[string]int // normalised header name -> index
 }
 
-// openTable reads the header of the CSV text in r. It strips a UTF-8 byte
-// order mark and rejects binary or UTF-16 data.
-func openTable(path string, r io.Reader) (*table, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+// openTable reads the header of the CSV text in r, decoded from f's
+// encoding and split at f's delimiter (',' when zero). It strips a UTF-8
+// byte order mark and rejects binary or UTF-16 data.
+func openTable(path string, r io.Reader, f format) (*table, error) {
+	br := bufio.NewReaderSize(decoder(r, f.encoding), 64<<10)
 	head, _ := br.Peek(512)
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
@@ -35,6 +36,9 @@ func openTable(path string, r io.Reader) (*table, error) {
 		return nil, fmt.Errorf("%s: %w: binary data", path, errNotCSV)
 	}
 	cr := csv.NewReader(br)
+	if f.delim != 0 {
+		cr.Comma = f.delim
+	}
 	cr.FieldsPerRecord = -1 // row length is checked against the header, per row
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -55,13 +59,14 @@ func openTable(path string, r io.Reader) (*table, error) {
 	return t, nil
 }
 
-// openFile opens path as a table; the caller closes the returned file.
-func openFile(path string) (*table, *os.File, error) {
+// openFile opens path as a table in format f; the caller closes the
+// returned file.
+func openFile(path string, fm format) (*table, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := openTable(path, f)
+	t, err := openTable(path, f, fm)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
