@@ -222,7 +222,7 @@ func TestStaleUsesStageUsualTime(t *testing.T) {
 		entered := day(2017, 11, 1)
 		deals = append(deals, Deal{ID: "h" + string(rune('0'+i)), Owner: "ana", Status: StatusWon, Stage: "Won", Amount: 1, AmountKnown: true,
 			Created: entered, Closed: entered.AddDate(0, 0, i),
-			History: []StageChange{{"Qualification", entered}, {"Won", entered.AddDate(0, 0, i)}}})
+			History: []StageChange{{Stage: "Qualification", At: entered}, {Stage: "Won", At: entered.AddDate(0, 0, i)}}})
 	}
 	deals = append(deals,
 		Deal{ID: "idle5", Owner: "ana", Status: StatusOpen, Stage: "Qualification", Created: day(2017, 12, 1), Moved: day(2017, 12, 27)},
@@ -564,7 +564,7 @@ func TestStageOrder(t *testing.T) {
 		{Status: StatusOpen, Stage: "Prospecting"},
 		{Status: StatusOpen, Stage: "Custom late", Created: day(2017, 1, 1)},
 		{Status: StatusOpen, Stage: "Custom early", Created: day(2017, 12, 1)},
-		{Status: StatusWon, Stage: "Closed Won", History: []StageChange{{"Qualification", day(2017, 1, 1)}, {"Closed Won", day(2017, 2, 1)}}},
+		{Status: StatusWon, Stage: "Closed Won", History: []StageChange{{Stage: "Qualification", At: day(2017, 1, 1)}, {Stage: "Closed Won", At: day(2017, 2, 1)}}},
 	}
 	got := StageOrder(deals, endOf2017)
 	want := []string{"Prospecting", "Qualification", "Engaging", "Negotiation/Review", "Custom early", "Custom late"}

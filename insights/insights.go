@@ -57,14 +57,49 @@ type Deal struct {
 	Product string    `json:"product,omitempty"`
 	Account string    `json:"account,omitempty"`
 	// History lists the stages the deal entered, oldest first, where the CRM
-	// export has it.
+	// export has it. A closed deal's history may end with its closing stage
+	// at Closed. Point-in-time figures read the deal's stage (and, where an
+	// entry records them, amount, probability and expected close) at any
+	// moment from it; see DealAt.
 	History []StageChange `json:"history,omitempty"`
+	// Probability is the CRM's chance, 0–1, that the deal is won, as the CRM
+	// sets it for the deal's current stage (Salesforce Probability ÷ 100,
+	// HubSpot deal stage probability). Meaningful only when HasProbability;
+	// when false, forecasts weight the deal by trailing win rates instead.
+	Probability    float64 `json:"probability,omitempty"`
+	HasProbability bool    `json:"has_probability,omitempty"`
+	// ForecastCategory is the CRM's forecast category for the deal
+	// (ForecastCommit, ForecastBestCase, ForecastPipeline, ForecastOmitted,
+	// ForecastClosed), "" when the CRM has none.
+	ForecastCategory string `json:"forecast_category,omitempty"`
 }
 
-// StageChange records a deal entering a stage.
+// The forecast categories a CRM may put a deal in (Salesforce
+// ForecastCategoryName, HubSpot forecast category), folded to these.
+const (
+	ForecastCommit   = "commit"
+	ForecastBestCase = "best_case"
+	ForecastPipeline = "pipeline"
+	ForecastOmitted  = "omitted"
+	ForecastClosed   = "closed"
+)
+
+// StageChange records a deal entering a stage at At. Where the CRM's
+// history has them (Salesforce OpportunityHistory does), it also records
+// what the deal looked like from At on: its amount, probability (0–1) and
+// expected close date; the Known/Has flags say which are set. Point-in-time
+// figures use the latest entry before a moment (see DealAt); an entry
+// without an amount leaves the amount as the last entry that had one.
 type StageChange struct {
-	Stage string    `json:"stage"`
-	At    time.Time `json:"at"`
+	Stage          string    `json:"stage"`
+	At             time.Time `json:"at"`
+	Amount         float64   `json:"amount,omitempty"`
+	AmountKnown    bool      `json:"amount_known,omitempty"`
+	Probability    float64   `json:"probability,omitempty"`
+	HasProbability bool      `json:"has_probability,omitempty"`
+	// CloseDate is the expected close date the CRM showed from At on; zero
+	// if the entry does not say.
+	CloseDate time.Time `json:"close_date,omitzero"`
 }
 
 // ActivityKind is the kind of a sales activity.

@@ -20,9 +20,21 @@ var hubspotStages = map[string]string{
 	"closedlost":            "Closed Lost",
 }
 
+// hubspotProbability is the win probability of each stage of HubSpot's
+// default sales pipeline, used when the export has no probability column.
+var hubspotProbability = map[string]float64{
+	"appointmentscheduled":  0.2,
+	"qualifiedtobuy":        0.4,
+	"presentationscheduled": 0.6,
+	"decisionmakerboughtin": 0.8,
+	"contractsent":          0.9,
+}
+
 // hubspotDeals reads a HubSpot deals export: Deal ID (or Record ID), Deal
 // Name, Deal Stage, Amount, Close Date, Create Date, Deal owner and,
-// where present, Last Modified Date and Associated Company. The owner's
+// where present, Last Modified Date, Associated Company, Deal probability
+// (else the default pipeline's probability of the stage) and Forecast
+// category. The owner's
 // name is the rep ID; "Ana Diaz (ana@x.com)" also gives the rep's email.
 func (im *importer) hubspotDeals(t *table, fs *FileSummary) error {
 	var (
@@ -35,6 +47,8 @@ func (im *importer) hubspotDeals(t *table, fs *FileSummary) error {
 		cOwner   = t.col("deal owner")
 		cMoved   = t.col("last modified date", "last activity date")
 		cAccount = t.col("associated company", "company name", "associated company (primary)")
+		cProb    = t.col("deal probability", "deal stage probability", "probability", "hs_deal_stage_probability")
+		cFcat    = t.col("forecast category", "hs_manual_forecast_category")
 	)
 	return im.rows(t, fs, func(rec []string) error {
 		im.presize(fs.Read, t.r.InputOffset())
@@ -74,6 +88,13 @@ func (im *importer) hubspotDeals(t *table, fs *FileSummary) error {
 		if d.Amount, d.AmountKnown, err = im.amount(field(rec, cAmount)); err != nil {
 			return fmt.Errorf("Amount: %v", err)
 		}
+		if d.Probability, d.HasProbability, err = parseProbability(field(rec, cProb), false); err != nil {
+			return fmt.Errorf("Deal probability: %v", err)
+		}
+		if p, ok := hubspotProbability[stageKey(d.Stage)]; ok && !d.HasProbability && d.Status == insights.StatusOpen {
+			d.Probability, d.HasProbability = p, true
+		}
+		d.ForecastCategory = forecastCategory(field(rec, cFcat))
 		d.Name = strings.Clone(field(rec, cName))
 		d.Account = im.intern(field(rec, cAccount))
 		im.addDeal(d)

@@ -319,3 +319,44 @@ func digits(s string) (int, bool) {
 	}
 	return n, true
 }
+
+// parseProbability reads a win probability: "40" or "40%" as a percentage
+// when percent is true (Salesforce Probability), else "0.4" as a fraction,
+// a value above 1 being read as a percentage (HubSpot exports either). Blank
+// is unknown (known false); a value outside 0–100 % is an error.
+func parseProbability(s string, percent bool) (p float64, known bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false, nil
+	}
+	t := strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	v, ok := plainNumber(t)
+	if !ok {
+		return 0, false, fmt.Errorf("probability %q is not a number", s)
+	}
+	if percent || t != s || v > 1 {
+		v /= 100
+	}
+	if v < 0 || v > 1 {
+		return 0, false, fmt.Errorf("probability %q is not between 0 and 100 %%", s)
+	}
+	return v, true, nil
+}
+
+// forecastCategory folds a CRM forecast category ("Best Case", "BestCase",
+// "commit", "Omitted") to an insights.Forecast… constant, "" if unknown.
+func forecastCategory(s string) string {
+	switch stageKey(s) {
+	case "commit":
+		return insights.ForecastCommit
+	case "bestcase", "best":
+		return insights.ForecastBestCase
+	case "pipeline":
+		return insights.ForecastPipeline
+	case "omitted", "omit":
+		return insights.ForecastOmitted
+	case "closed", "closedwon":
+		return insights.ForecastClosed
+	}
+	return ""
+}

@@ -46,6 +46,8 @@ func TestImportSalesforce(t *testing.T) {
 		Moved:   created,
 		Product: "Merchant Services",
 		Account: "Patterson-Hansen",
+		// Probability 10 and ForecastCategoryName Pipeline in the export.
+		Probability: 0.1, HasProbability: true, ForecastCategory: insights.ForecastPipeline,
 	}
 	if !d.Created.Equal(created) || !d.Closed.Equal(want.Closed) || !d.Moved.Equal(created) {
 		t.Errorf("dates: got created %v closed %v moved %v, want %v %v %v", d.Created, d.Closed, d.Moved, created, want.Closed, created)
@@ -158,7 +160,8 @@ func TestImportHubSpot(t *testing.T) {
 			Amount: 900, AmountKnown: true, Closed: time.Date(2024, 1, 25, 0, 0, 0, 0, team),
 			Created: time.Date(2024, 1, 3, 0, 0, 0, 0, team)},
 		{ID: "13", Name: "Gamma", Owner: "Bo Li", Stage: "Appointment Scheduled", Status: insights.StatusOpen,
-			Closed: time.Date(2024, 3, 1, 0, 0, 0, 0, team), Created: time.Date(2024, 1, 4, 0, 0, 0, 0, team), Account: "Gamma Inc"},
+			Closed: time.Date(2024, 3, 1, 0, 0, 0, 0, team), Created: time.Date(2024, 1, 4, 0, 0, 0, 0, team), Account: "Gamma Inc",
+			Probability: 0.2, HasProbability: true},
 	}
 	if !reflect.DeepEqual(res.Dataset.Deals, want) {
 		t.Errorf("deals:\ngot  %+v\nwant %+v", res.Dataset.Deals, want)
@@ -168,6 +171,52 @@ func TestImportHubSpot(t *testing.T) {
 	}
 	if len(res.Errors) != 2 || res.Errors[0].Line != 5 || res.Errors[1].Line != 6 || !strings.Contains(res.Errors[1].Reason, "owner is blank") {
 		t.Errorf("errors: got %v, want lines 5 (bad date) and 6 (no owner)", res.Errors)
+	}
+}
+
+// TestImportProbability reads the CRM's win probability and forecast
+// category: Salesforce's Probability is a percentage, HubSpot's a fraction
+// (or a percentage above 1); a blank is unknown.
+func TestImportProbability(t *testing.T) {
+	sf := "Id,StageName,Amount,Probability,CloseDate,IsClosed,IsWon,OwnerId,CreatedDate,ForecastCategoryName\n" +
+		"006A,Negotiation,100,75,2024-03-01,,,005X,2024-01-01,Commit\n" +
+		"006B,Qualification,100,,2024-03-01,,,005X,2024-01-01,Best Case\n" +
+		"006C,Closed Won,100,100,2024-02-01,1,1,005X,2024-01-01,Closed\n"
+	hs := "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Deal owner,Deal probability,Forecast category\n" +
+		"21,A,contractsent,10,2024-03-01,2024-01-01,Ana,0.5,Commit\n" +
+		"22,B,qualifiedtobuy,10,2024-03-01,2024-01-01,Ana,,\n" +
+		"23,C,Custom stage,10,2024-03-01,2024-01-01,Ana,35,\n"
+	res, err := Import([]string{writeFile(t, "Opportunity.csv", sf), writeFile(t, "hubspot-deals.csv", hs)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	for _, tc := range []struct {
+		id       string
+		p        float64
+		has      bool
+		category string
+	}{
+		{"006A", 0.75, true, insights.ForecastCommit},
+		{"006B", 0, false, insights.ForecastBestCase},
+		{"006C", 1, true, insights.ForecastClosed},
+		{"21", 0.5, true, insights.ForecastCommit},
+		{"22", 0.4, true, ""}, // HubSpot's default probability of the stage
+		{"23", 0.35, true, ""},
+	} {
+		d := findDeal(res.Dataset.Deals, tc.id)
+		if math.Abs(d.Probability-tc.p) > 1e-9 || d.HasProbability != tc.has || d.ForecastCategory != tc.category {
+			t.Errorf("deal %s: got probability %v (known %v), category %q; want %v (%v), %q", tc.id, d.Probability, d.HasProbability, d.ForecastCategory, tc.p, tc.has, tc.category)
+		}
+	}
+	res, err = Import([]string{writeFile(t, "Opportunity.csv", strings.Replace(sf, ",75,", ",175,", 1))}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Reason, "Probability") {
+		t.Errorf("probability 175: got errors %v, want one naming Probability", res.Errors)
 	}
 }
 

@@ -27,6 +27,8 @@ func (im *importer) sfOpportunities(t *table, fs *FileSummary) error {
 		cCreated  = t.col("createddate")
 		cMoved    = t.col("laststagechangedate", "lastmodifieddate")
 		cProduct  = t.col("product__c", "product")
+		cProb     = t.col("probability")
+		cForecast = t.col("forecastcategoryname", "forecastcategory")
 	)
 	return im.rows(t, fs, func(rec []string) error {
 		im.presize(fs.Read, t.r.InputOffset())
@@ -66,6 +68,10 @@ func (im *importer) sfOpportunities(t *table, fs *FileSummary) error {
 		if d.Amount, d.AmountKnown, err = im.amount(field(rec, cAmount)); err != nil {
 			return fmt.Errorf("Amount: %v", err)
 		}
+		if d.Probability, d.HasProbability, err = parseProbability(field(rec, cProb), true); err != nil {
+			return fmt.Errorf("Probability: %v", err)
+		}
+		d.ForecastCategory = forecastCategory(field(rec, cForecast))
 		d.Name = strings.Clone(field(rec, cName))
 		d.Product = im.intern(field(rec, cProduct))
 		if acc := field(rec, cAccount); acc != "" {
