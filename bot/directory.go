@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,24 +16,26 @@ import (
 // waits out 429 answers rather than failing.
 type Directory struct {
 	api *slack.Client
-	// Group is the handle of the user group whose members are sales ops.
-	Group string
+	// Roles says who is sales ops.
+	Roles Roles
 	// Zones caches users' time zones across restarts and replicas; nil
 	// asks Slack every time.
 	Zones ZoneCache
 	// DefaultZone stands in for a user whose profile has no time zone.
 	DefaultZone *time.Location
 
-	mu        sync.Mutex
-	groupID   string
-	ops       map[string]bool
-	opsAsOf   time.Time
-	opsMaxAge time.Duration
+	mu             sync.Mutex
+	groupID        string
+	groupMissingAt time.Time
+	ops            map[string]bool
+	opsAsOf        time.Time
+	opsMaxAge      time.Duration
 }
 
-// NewDirectory returns a directory reading through api.
-func NewDirectory(api *slack.Client, opsGroup string) *Directory {
-	return &Directory{api: api, Group: opsGroup, opsMaxAge: 5 * time.Minute}
+// NewDirectory returns a directory reading through api, with roles saying
+// who is sales ops.
+func NewDirectory(api *slack.Client, roles Roles) *Directory {
+	return &Directory{api: api, Roles: roles, opsMaxAge: 5 * time.Minute}
 }
 
 // Members returns every active human member of the workspace, following
@@ -152,26 +155,72 @@ func (d *Directory) location(tz string) *time.Location {
 	return time.UTC
 }
 
-// IsOps reports whether userID belongs to the ops user group. Membership
-// is read at most every five minutes (usergroups.users.list is Tier 2). A
-// workspace without that group has no ops.
+// Roles says who is sales ops: the members of one Slack user group, named
+// by its handle ("sales-ops" or "@sales-ops") or its ID ("S0123ABCD"), and
+// the user IDs listed in Users. A group's display name never counts: any
+// member can create a group and give it any name.
+type Roles struct {
+	Group string
+	Users []string
+}
+
+// IsOps reports whether userID is sales ops: listed in Roles.Users or a
+// member of the ops group. The group's ID is looked up once; its members
+// are read at most every five minutes (usergroups.users.list is Tier 2),
+// and a failed read keeps the last list. This is the one ops check every
+// command, button and form uses.
 func (d *Directory) IsOps(ctx context.Context, userID string) (bool, error) {
+	if slices.Contains(d.Roles.Users, userID) {
+		return true, nil
+	}
 	set, err := d.opsSet(ctx)
 	return set[userID], err
 }
 
-// Ops returns the Slack IDs of the ops user group's members, sorted.
+// Ops returns the Slack IDs of sales ops, sorted: Roles.Users and the ops
+// group's members.
 func (d *Directory) Ops(ctx context.Context) ([]string, error) {
 	set, err := d.opsSet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(set))
+	ids := slices.Clone(d.Roles.Users)
 	for id := range set {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return slices.Compact(ids), nil
+}
+
+// CheckRoles looks up the ops group at start. It returns a warning that
+// says what to do when nobody can be sales ops (no group found by that
+// handle or ID, or an empty one, and no Roles.Users) or when the group is
+// missing, and an error only when Slack cannot be asked.
+func (d *Directory) CheckRoles(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	group := strings.TrimPrefix(d.Roles.Group, "@")
+	switch {
+	case group == "" && len(d.Roles.Users) == 0:
+		return "no sales ops configured: nobody can /recognize, see every team or pause DMs. Set REPCOACH_OPS_GROUP to a user group's handle or ID, or REPCOACH_OPS_USERS to Slack user IDs.", nil
+	case group == "":
+		return "", nil
+	}
+	id, err := d.opsGroupID(ctx)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return fmt.Sprintf("no Slack user group has the handle or ID %q (REPCOACH_OPS_GROUP); display names never count. Create a user group with handle %s and add your sales-ops people, or set REPCOACH_OPS_GROUP to an existing group's handle or ID, or list people in REPCOACH_OPS_USERS.", group, group), nil
+	}
+	members, err := d.api.GetUserGroupMembersContext(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("usergroups.users.list: %w", err)
+	}
+	if len(members) == 0 && len(d.Roles.Users) == 0 {
+		return fmt.Sprintf("the user group @%s (REPCOACH_OPS_GROUP) has no members, so nobody is sales ops: add your sales-ops people to it, or list them in REPCOACH_OPS_USERS.", group), nil
+	}
+	return "", nil
 }
 
 // opsSet returns the ops group's members, read at most every opsMaxAge;
@@ -179,12 +228,19 @@ func (d *Directory) Ops(ctx context.Context) ([]string, error) {
 func (d *Directory) opsSet(ctx context.Context) (map[string]bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.ops != nil && time.Since(d.opsAsOf) < d.opsMaxAge {
+	if !d.opsAsOf.IsZero() && time.Since(d.opsAsOf) < d.opsMaxAge {
 		return d.ops, nil
 	}
 	id, err := d.opsGroupID(ctx)
-	if err != nil || id == "" {
-		return d.ops, err
+	if err != nil {
+		if d.ops != nil {
+			return d.ops, nil
+		}
+		return nil, err
+	}
+	if id == "" {
+		d.ops, d.opsAsOf = map[string]bool{}, time.Now()
+		return d.ops, nil
 	}
 	members, err := d.api.GetUserGroupMembersContext(ctx, id)
 	if err != nil {
@@ -201,19 +257,28 @@ func (d *Directory) opsSet(ctx context.Context) (map[string]bool, error) {
 	return d.ops, nil
 }
 
-// opsGroupID finds the ops group's ID; d.mu is held.
+// opsGroupID finds the ops group's ID by exact handle or ID, never by
+// name; d.mu is held. A group found is remembered for good (a group's ID
+// never changes); a group not found is looked for again after opsMaxAge, so
+// creating it later needs no restart.
 func (d *Directory) opsGroupID(ctx context.Context) (string, error) {
-	if d.groupID != "" || d.Group == "" {
+	group := strings.TrimPrefix(d.Roles.Group, "@")
+	if d.groupID != "" || group == "" {
 		return d.groupID, nil
+	}
+	if !d.groupMissingAt.IsZero() && time.Since(d.groupMissingAt) < d.opsMaxAge {
+		return "", nil
 	}
 	groups, err := d.api.GetUserGroupsContext(ctx)
 	if err != nil {
 		return "", fmt.Errorf("usergroups.list: %w", err)
 	}
 	for _, g := range groups {
-		if g.Handle == d.Group || g.Name == d.Group {
+		if g.ID == group || g.Handle == group {
 			d.groupID = g.ID
+			return g.ID, nil
 		}
 	}
-	return d.groupID, nil
+	d.groupMissingAt = time.Now()
+	return "", nil
 }

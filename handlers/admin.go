@@ -90,12 +90,8 @@ func (a *Admin) status(ctx context.Context, userID string) (Message, error) {
 }
 
 func (a *Admin) pause(ctx context.Context, userID string, pause bool) (Message, error) {
-	ops, err := a.Roles.IsOps(ctx, userID)
-	if err != nil {
-		return Message{}, fmt.Errorf("check ops membership: %w", err)
-	}
-	if !ops {
-		return Message{}, NotAllowed("sales ops")
+	if err := RequireOps(ctx, a.Roles, userID); err != nil {
+		return Message{}, err
 	}
 	if err := a.Control.SetPaused(ctx, pause, userID); err != nil {
 		return Message{}, err

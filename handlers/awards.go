@@ -105,12 +105,8 @@ func (a *Awards) For(ctx context.Context, _ string) (Message, error) {
 // channel, on behalf of the member of sales ops who clicked, records it
 // for the rep's feedback, and returns the line that replaces the button.
 func (a *Awards) Approve(ctx context.Context, userID, value string) (Message, error) {
-	ops, err := a.Roles.IsOps(ctx, userID)
-	if err != nil {
-		return Message{}, fmt.Errorf("check ops membership: %w", err)
-	}
-	if !ops {
-		return Message{}, NotAllowed("sales ops")
+	if err := RequireOps(ctx, a.Roles, userID); err != nil {
+		return Message{}, err
 	}
 	var s suggestion
 	if err := json.Unmarshal([]byte(value), &s); err != nil {

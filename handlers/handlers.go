@@ -7,7 +7,9 @@
 package handlers
 
 import (
+	"context"
 	"errors"
+	"fmt"
 
 	"github.com/slack-go/slack"
 
@@ -49,4 +51,23 @@ func notAllowedWho(err error) string {
 		return na.who
 	}
 	return "people with access"
+}
+
+// Roles says who is sales ops.
+type Roles interface {
+	IsOps(ctx context.Context, slackUserID string) (bool, error)
+}
+
+// RequireOps is the one sales-ops check every command, button and form
+// uses: it returns nil when userID is sales ops, an ErrNotAllowed naming
+// sales ops when not, and a wrapped error when roles cannot tell.
+func RequireOps(ctx context.Context, roles Roles, userID string) error {
+	ops, err := roles.IsOps(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("check ops membership: %w", err)
+	}
+	if !ops {
+		return NotAllowed("sales ops")
+	}
+	return nil
 }

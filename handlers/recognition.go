@@ -75,6 +75,13 @@ const maxReason = 500
 // <@U123ABC> or <@U123ABC|name>.
 var mention = regexp.MustCompile(`^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$`)
 
+// userID matches a Slack user ID and nothing else: a form's user value must
+// be exactly one before it goes into a mention.
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// IsUserID reports whether s is exactly a well-formed Slack user ID.
+func IsUserID(s string) bool { return userID.MatchString(s) }
+
 // ErrBadRecognition is wrapped by ParseRecognize's errors; their text says
 // what to type instead.
 var ErrBadRecognition = errors.New("bad recognition")
@@ -109,7 +116,7 @@ func ParseRecognize(text string) (user, kind, reason string, err error) {
 // Command handles /recognize typed by userID in channelID. Bare, it opens
 // the form (triggerID); otherwise it posts the award in the channel.
 func (r *Recognize) Command(ctx context.Context, userID, channelID, triggerID, text string) (Message, error) {
-	if err := r.mustBeOps(ctx, userID); err != nil {
+	if err := RequireOps(ctx, r.Roles, userID); err != nil {
 		return Message{}, err
 	}
 	if strings.TrimSpace(text) == "" {
@@ -138,13 +145,13 @@ func (r *Recognize) Command(ctx context.Context, userID, channelID, triggerID, t
 // errors by block ID to show in the form), records the award and posts it
 // in the channel the form was opened from.
 func (r *Recognize) Submit(ctx context.Context, userID string, values map[string]map[string]string, channelID string) (map[string]string, error) {
-	if err := r.mustBeOps(ctx, userID); err != nil {
+	if err := RequireOps(ctx, r.Roles, userID); err != nil {
 		return nil, err
 	}
 	to, kind := values["who"]["user"], values["kind"]["kind"]
 	reason := strings.TrimSpace(values["why"]["reason"])
 	problems := map[string]string{}
-	if mention.FindString("<@"+to+">") == "" {
+	if !IsUserID(to) {
 		problems["who"] = "Choose the person to recognise."
 	}
 	if _, ok := kindOf(kind); !ok {
@@ -165,17 +172,6 @@ func (r *Recognize) Submit(ctx context.Context, userID string, values map[string
 		return nil, fmt.Errorf("post recognition in %s: %w", channelID, err)
 	}
 	return nil, nil
-}
-
-func (r *Recognize) mustBeOps(ctx context.Context, userID string) error {
-	ops, err := r.Roles.IsOps(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("check ops membership: %w", err)
-	}
-	if !ops {
-		return NotAllowed("sales ops")
-	}
-	return nil
 }
 
 // RecognitionMessage is the public post of a recognition. The reason is

@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
@@ -67,3 +71,60 @@ func TestRecognizeModalFitsSlack(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// fakeRoles is sales ops by a fixed set of Slack IDs.
+type fakeRoles map[string]bool
+
+func (f fakeRoles) IsOps(_ context.Context, id string) (bool, error) { return f[id], nil }
+
+type recordedPoster struct{ posts []string }
+
+func (p *recordedPoster) PostMessageContext(_ context.Context, channelID string, _ ...slack.MsgOption) (string, string, error) {
+	p.posts = append(p.posts, channelID)
+	return channelID, "1.0", nil
+}
+
+type memRecognitions struct{ recs []insights.Recognition }
+
+func (m *memRecognitions) AddRecognition(_ context.Context, r insights.Recognition) error {
+	m.recs = append(m.recs, r)
+	return nil
+}
+
+func (m *memRecognitions) Recognitions(context.Context, string, time.Time) ([]insights.Recognition, error) {
+	return m.recs, nil
+}
+
+// Finding 8: the form accepted a user value with text appended; only a
+// well-formed user ID may pass.
+func TestRecognizeFormAcceptsOnlyAUserID(t *testing.T) {
+	for _, tt := range []struct {
+		user string
+		ok   bool
+	}{
+		{"U0ANA0001", true},
+		{"W0ANA0001", true},
+		{"U123<!channel>", false},
+		{"U123|<!channel", false},
+		{"U123|x", false},
+		{"U123> <!here", false},
+		{"U123 ", false},
+		{"u0ana0001", false},
+		{"C0CHANNEL", false},
+		{"", false},
+	} {
+		t.Run(tt.user, func(t *testing.T) {
+			store, poster := &memRecognitions{}, &recordedPoster{}
+			r := &Recognize{Store: store, Roles: fakeRoles{"U0OPS": true}, Poster: poster, Now: func() time.Time { return asOf }}
+			problems, err := r.Submit(context.Background(), "U0OPS", map[string]map[string]string{
+				"who": {"user": tt.user}, "kind": {"kind": "shout-out"}, "why": {"reason": "Great quarter"},
+			}, "C0GENERAL")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.ok != (problems["who"] == "") || tt.ok != (len(poster.posts) == 1) || tt.ok != (len(store.recs) == 1) {
+				t.Errorf("Submit(who=%q): problems %v, %d posts, %d stored; want accepted=%v", tt.user, problems, len(poster.posts), len(store.recs), tt.ok)
+			}
+		})
+	}
+}

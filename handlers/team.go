@@ -20,11 +20,6 @@ type TeamReports interface {
 	Teams(ctx context.Context) ([]string, error)
 }
 
-// Roles says who is sales ops.
-type Roles interface {
-	IsOps(ctx context.Context, slackUserID string) (bool, error)
-}
-
 // Team answers /teamperformance and builds the manager digest. A manager
 // sees their own team only; ops see any team, an office, or everyone; reps
 // are told it is for managers.

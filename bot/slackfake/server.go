@@ -39,13 +39,21 @@ var ErrNoConnection = errors.New("slackfake: no socket mode connection")
 
 // Config configures a Server. The zero value is a usable default workspace.
 type Config struct {
-	Users            []User              // workspace members (default: DefaultUsers())
-	UserGroups       map[string][]string // handle -> member IDs (default: DefaultUserGroups())
-	AppToken         string              // accepted app-level token (default "xapp-1-fake")
-	BotToken         string              // accepted bot token (default "xoxb-fake")
-	AckTimeout       time.Duration       // Socket Mode ack deadline (default 3s)
-	EventRetryDelays []time.Duration     // waits before each redelivery (default {0, 1m, 5m}); at most 3 are used
-	PingInterval     time.Duration       // WebSocket ping period (default 5s, at most 10s)
+	Users      []User              // workspace members (default: DefaultUsers())
+	UserGroups map[string][]string // handle -> member IDs (default: DefaultUserGroups())
+	AppToken   string              // accepted app-level token (default "xapp-1-fake")
+	BotToken   string              // accepted bot token (default "xoxb-fake")
+	// BotScopes are the scopes the bot token was granted (default: AllBotScopes()). A call
+	// whose method needs a scope the token lacks fails with missing_scope, users.list and
+	// users.info leave out emails without users:read.email, and chat.postMessage in a
+	// public channel the bot is not in fails with not_in_channel without chat:write.public.
+	BotScopes []string
+	// RevokedTokens are tokens that look right but were revoked: calls with them fail with
+	// token_revoked, as after an uninstall.
+	RevokedTokens    []string
+	AckTimeout       time.Duration   // Socket Mode ack deadline (default 3s)
+	EventRetryDelays []time.Duration // waits before each redelivery (default {0, 1m, 5m}); at most 3 are used
+	PingInterval     time.Duration   // WebSocket ping period (default 5s, at most 10s)
 	// Limits overrides calls per minute per Web API method: absent or 0 keeps the tier default,
 	// negative means unlimited. For chat.postMessage a positive value adds a workspace-wide cap
 	// and a negative one also lifts the per-channel rate (for benchmarks).
@@ -89,6 +97,8 @@ type Server struct {
 	homes     map[string]string
 	limits    limiter
 	faults    faults
+	// uninstalled: every token is revoked (Uninstall).
+	uninstalled bool
 }
 
 // New starts a fake Slack listening on 127.0.0.1 on a free port. Close releases it.
@@ -144,6 +154,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.BotToken == "" {
 		c.BotToken = "xoxb-fake"
+	}
+	if c.BotScopes == nil {
+		c.BotScopes = AllBotScopes()
 	}
 	if c.AckTimeout <= 0 {
 		c.AckTimeout = 3 * time.Second

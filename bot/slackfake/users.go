@@ -12,11 +12,17 @@ type User struct {
 	ID       string
 	Name     string // handle, e.g. "ana.souza"
 	RealName string
-	Email    string
-	TZ       string // IANA name, e.g. "America/Los_Angeles"; empty means UTC
-	TZOffset int    // seconds east of UTC; when 0, computed from TZ at Config.Now on each answer
-	IsBot    bool
-	Deleted  bool
+	// DisplayName is the profile's display name, which the member edits at
+	// will (default: Name).
+	DisplayName string
+	Email       string
+	TZ          string // IANA name, e.g. "America/Los_Angeles"; empty means UTC
+	TZOffset    int    // seconds east of UTC; when 0, computed from TZ at Config.Now on each answer
+	IsBot       bool
+	Deleted     bool
+	// Restricted is a multi-channel guest, UltraRestricted a single-channel
+	// guest (is_restricted / is_ultra_restricted).
+	Restricted, UltraRestricted bool
 }
 
 // DefaultUsers returns the seeded workspace of 32 members: the RepCoach bot (BotUserID), Slackbot
@@ -99,8 +105,8 @@ type directory struct {
 }
 
 type userGroup struct {
-	ID, Handle string
-	Members    []string
+	ID, Handle, Name string
+	Members          []string
 }
 
 func newDirectory(users []User, groups map[string][]string) directory {
@@ -112,7 +118,7 @@ func newDirectory(users []User, groups map[string][]string) directory {
 	}
 	sort.Strings(handles)
 	for _, h := range handles {
-		d.groups = append(d.groups, userGroup{ID: UserGroupID(h), Handle: h, Members: append([]string(nil), groups[h]...)})
+		d.groups = append(d.groups, userGroup{ID: UserGroupID(h), Handle: h, Name: h, Members: append([]string(nil), groups[h]...)})
 	}
 	return d
 }
@@ -154,6 +160,24 @@ func (d *directory) group(id string) (userGroup, bool) {
 		}
 	}
 	return userGroup{}, false
+}
+
+// AddUserGroup creates a user group with this handle and display name (any
+// member may create one in a real workspace, and names need not be unique),
+// listed after the existing groups, and returns its ID. An existing group
+// with the handle is replaced.
+func (s *Server) AddUserGroup(handle, name string, members ...string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := userGroup{ID: UserGroupID(handle), Handle: handle, Name: name, Members: append([]string(nil), members...)}
+	for i := range s.dir.groups {
+		if s.dir.groups[i].Handle == handle {
+			s.dir.groups[i] = g
+			return g.ID
+		}
+	}
+	s.dir.groups = append(s.dir.groups, g)
+	return g.ID
 }
 
 // AddUsers adds users to the workspace, replacing any with the same ID.
@@ -225,4 +249,14 @@ func tzLabel(tz string, now time.Time) string {
 	}
 	abbr, _ := t.Zone()
 	return abbr
+}
+
+// Uninstall revokes every token, as uninstalling the app from the
+// workspace does: later calls fail with token_revoked. Send the
+// app_uninstalled and tokens_revoked events with SendEvent.
+func (s *Server) Uninstall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uninstalled = true
+	s.notifyLocked()
 }

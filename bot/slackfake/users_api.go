@@ -20,23 +20,27 @@ func (s *Server) userJSON(u User) obj {
 		offset = tzOffset(tz, now)
 	}
 	first, last, _ := strings.Cut(u.RealName, " ")
+	display := u.DisplayName
+	if display == "" {
+		display = u.Name
+	}
 	profile := obj{
 		"real_name": u.RealName, "real_name_normalized": normalize(u.RealName),
-		"display_name": u.Name, "display_name_normalized": normalize(u.Name),
+		"display_name": display, "display_name_normalized": normalize(display),
 		"first_name": first, "last_name": last, "team": TeamID,
 		"avatar_hash": "g" + strings.ToLower(u.ID[1:min(len(u.ID), 12)]),
 		"image_24":    "https://secure.gravatar.com/avatar/" + u.ID + ".jpg?s=24",
 		"image_48":    "https://secure.gravatar.com/avatar/" + u.ID + ".jpg?s=48",
 		"image_72":    "https://secure.gravatar.com/avatar/" + u.ID + ".jpg?s=72",
 	}
-	if u.Email != "" && !u.IsBot {
+	if u.Email != "" && !u.IsBot && s.hasScope("users:read.email") {
 		profile["email"] = u.Email
 	}
 	o := obj{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "deleted": u.Deleted, "color": "9f69e7",
 		"real_name": u.RealName, "tz": tz, "tz_label": tzLabel(tz, now), "tz_offset": offset,
 		"profile": profile, "is_admin": false, "is_owner": false, "is_primary_owner": false,
-		"is_restricted": false, "is_ultra_restricted": false, "is_bot": u.IsBot, "is_app_user": false,
+		"is_restricted": u.Restricted || u.UltraRestricted, "is_ultra_restricted": u.UltraRestricted, "is_bot": u.IsBot, "is_app_user": false,
 		"updated": now.Unix(), "is_email_confirmed": u.Email != "", "who_can_share_contact_card": "EVERYONE",
 	}
 	if u.IsBot && u.ID == BotUserID {
@@ -139,7 +143,7 @@ func (s *Server) usergroupsList(req *apiRequest) (obj, *apiError) {
 		members := s.activeMembers(g)
 		o := obj{
 			"id": g.ID, "team_id": TeamID, "is_usergroup": true, "is_subteam": true,
-			"name": g.Handle, "description": "", "handle": g.Handle, "is_external": false,
+			"name": g.Name, "description": "", "handle": g.Handle, "is_external": false,
 			"date_create": created, "date_update": created, "date_delete": 0, "auto_type": nil,
 			"created_by": "U02OPSLEAD", "updated_by": "U02OPSLEAD", "deleted_by": nil,
 			"prefs": obj{"channels": []string{}, "groups": []string{}},

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,9 +88,12 @@ func parseAPIRequest(r *http.Request) (*apiRequest, error) {
 
 // apiError is a Web API failure: {"ok":false,"error":code}, or HTTP 429 when retry is set.
 type apiError struct {
-	code     string
-	retry    time.Duration
-	messages []string // response_metadata.messages, as Slack gives for invalid_blocks
+	code string
+	// needed and provided are missing_scope's fields: the scope the call
+	// needs and the token's scopes, comma-separated.
+	needed, provided string
+	retry            time.Duration
+	messages         []string // response_metadata.messages, as Slack gives for invalid_blocks
 }
 
 func (e *apiError) Error() string { return e.code }
@@ -169,6 +173,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	if !wantApp {
+		if e := s.missingScope(method, req); e != nil {
+			writeError(w, e)
+			return
+		}
+		if method == "auth.test" {
+			// Slack returns the token's scopes in this header on every call.
+			w.Header().Set("X-OAuth-Scopes", strings.Join(s.cfg.BotScopes, ","))
+		}
+	}
 	if ok, retry := s.limits.allow(method, s.cfg.Now()); !ok {
 		writeError(w, &apiError{code: "ratelimited", retry: retry})
 		return
@@ -186,6 +200,9 @@ func (s *Server) checkToken(token string, wantApp bool) *apiError {
 	want, other := s.cfg.BotToken, s.cfg.AppToken
 	if wantApp {
 		want, other = other, want
+	}
+	if slices.Contains(s.cfg.RevokedTokens, token) || (s.uninstalled && token != "") {
+		return fail("token_revoked")
 	}
 	switch token {
 	case "":
@@ -209,6 +226,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	body := obj{"ok": false, "error": e.code}
 	if len(e.messages) > 0 {
 		body["response_metadata"] = obj{"messages": e.messages}
+	}
+	if e.code == "missing_scope" {
+		body["needed"], body["provided"] = e.needed, e.provided
 	}
 	status := http.StatusOK
 	if e.retry > 0 {

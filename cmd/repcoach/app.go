@@ -76,7 +76,7 @@ func (a *App) Close() error { return a.store.Close() }
 
 // connect wires the handlers that need Slack to api.
 func (a *App) connect(api *slack.Client) error {
-	a.dir = bot.NewDirectory(api, a.cfg.OpsGroup)
+	a.dir = bot.NewDirectory(api, a.cfg.roles())
 	a.dir.Zones, a.dir.DefaultZone = a.store, a.cal.Zone()
 	mapping := map[string]string{}
 	if a.cfg.UserMap != "" {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
 
+	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/insights"
 )
 
@@ -24,7 +26,8 @@ type Config struct {
 	TimeZone        string        `envconfig:"REPCOACH_TZ" default:"UTC" desc:"the team's time zone (IANA name) for periods and dates"`
 	WeekStart       string        `envconfig:"REPCOACH_WEEK_START" default:"Monday" desc:"first day of the week"`
 	FiscalYearStart int           `envconfig:"REPCOACH_FISCAL_YEAR_START" default:"1" desc:"first month of the fiscal year (1-12)"`
-	OpsGroup        string        `envconfig:"REPCOACH_OPS_GROUP" default:"sales-ops" desc:"handle of the Slack user group whose members are sales ops"`
+	OpsGroup        string        `envconfig:"REPCOACH_OPS_GROUP" default:"sales-ops" desc:"handle (sales-ops) or ID (S…) of the Slack user group whose members are sales ops; a group's display name never counts"`
+	OpsUsers        []string      `envconfig:"REPCOACH_OPS_USERS" desc:"Slack user IDs (U…, comma-separated) who are sales ops, alongside or instead of the group"`
 	Import          []string      `envconfig:"REPCOACH_IMPORT" desc:"CRM export files or folders to import at start and on schedule (comma-separated)"`
 	ImportProfile   string        `envconfig:"REPCOACH_IMPORT_PROFILE" desc:"importer profile: auto (default), maven, salesforce, hubspot, generic"`
 	ImportEvery     time.Duration `envconfig:"REPCOACH_IMPORT_EVERY" default:"24h" desc:"how often to re-import REPCOACH_IMPORT"`
@@ -55,6 +58,20 @@ func loadConfig() (Config, error) {
 	return c, nil
 }
 
+// slackUserID matches a Slack user ID.
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// roles returns who is sales ops, as configured.
+func (c Config) roles() bot.Roles {
+	r := bot.Roles{Group: strings.TrimSpace(c.OpsGroup)}
+	for _, id := range c.OpsUsers {
+		if id = strings.TrimSpace(id); id != "" {
+			r.Users = append(r.Users, id)
+		}
+	}
+	return r
+}
+
 // validateSlack checks what `run` needs to reach Slack. Messages name the
 // variable and never echo a token.
 func (c Config) validateSlack() error {
@@ -71,8 +88,13 @@ func (c Config) validateSlack() error {
 	case !strings.HasPrefix(c.BotToken, "xoxb-"):
 		errs = append(errs, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token)"))
 	}
+	for _, id := range c.OpsUsers {
+		if !slackUserID.MatchString(strings.TrimSpace(id)) {
+			errs = append(errs, fmt.Errorf("REPCOACH_OPS_USERS: %q is not a Slack user ID (like U0123ABCD; find it in the person's profile under More → Copy member ID)", id))
+		}
+	}
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.HasSuffix(c.APIURL, "/") {
-		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must be an http(s) URL ending in /", c.APIURL))
+		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must be an http(s) URL ending in /", bot.RedactURL(c.APIURL)))
 	}
 	return errors.Join(errs...)
 }

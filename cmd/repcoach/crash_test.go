@@ -70,7 +70,7 @@ func newFanoutWorld(t *testing.T, reps int) *fanoutWorld {
 		w.users = append(w.users, u)
 		w.reps[u.ID] = true
 	}
-	fake, err := slackfake.New(slackfake.Config{Users: w.users, Limits: map[string]int{"users.list": -1, "conversations.open": -1, "conversations.history": -1}})
+	fake, err := slackfake.New(slackfake.Config{Users: w.users, BotScopes: manifest().OAuthConfig.Scopes.Bot, Limits: map[string]int{"users.list": -1, "conversations.open": -1, "conversations.history": -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 		}
 	}
 	users, _ := demoUsers(ds)
-	fake, err := slackfake.New(slackfake.Config{Users: users})
+	fake, err := slackfake.New(slackfake.Config{Users: users, BotScopes: manifest().OAuthConfig.Scopes.Bot})
 	if err != nil {
 		b.Fatal(err)
 	}

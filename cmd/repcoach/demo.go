@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	now := app.now()
 	ds := sample.Demo(now, app.cal.Zone())
 	users, cast := demoUsers(ds)
-	fake, err := slackfake.New(slackfake.Config{Users: users, UserGroups: map[string][]string{"sales-ops": {cast.ops.ID}}})
+	fake, err := slackfake.New(slackfake.Config{Users: users, UserGroups: map[string][]string{"sales-ops": {cast.ops.ID}}, BotScopes: manifest().OAuthConfig.Scopes.Bot})
 	if err != nil {
 		return fmt.Errorf("start fake Slack: %w", err)
 	}

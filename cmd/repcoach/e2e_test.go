@@ -66,7 +66,17 @@ type harness struct {
 	stop func()
 }
 
-func startBot(t *testing.T) *harness {
+func startBot(t *testing.T) *harness { return startBotWith(t, botOptions{}) }
+
+// botOptions changes the harness's defaults: the fake workspace and
+// environment variables (applied after the defaults; "" empties one;
+// "{api}" stands for the fake's API URL, "{hostport}" for its address).
+type botOptions struct {
+	fake func(*slackfake.Config)
+	env  map[string]string
+}
+
+func startBotWith(t *testing.T, opt botOptions) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"reps.csv": fixtureReps, "deals.csv": fixtureDeals, "quotas.csv": fixtureQuotas} {
@@ -74,11 +84,16 @@ func startBot(t *testing.T) *harness {
 			t.Fatal(err)
 		}
 	}
-	fake, err := slackfake.New(slackfake.Config{
+	fcfg := slackfake.Config{
 		Users:      fixtureUsers,
 		UserGroups: map[string][]string{"sales-ops": {"U0OPS0001"}},
 		AckTimeout: 3 * time.Second,
-	})
+		BotScopes:  manifest().OAuthConfig.Scopes.Bot, // installed from the manifest
+	}
+	if opt.fake != nil {
+		opt.fake(&fcfg)
+	}
+	fake, err := slackfake.New(fcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +112,21 @@ func startBot(t *testing.T) *harness {
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		t.Cleanup(func() { deleteKeys(t, url, prefix) })
 	}
+	for k, v := range opt.env {
+		v = strings.ReplaceAll(v, "{api}", fake.APIURL())
+		v = strings.ReplaceAll(v, "{hostport}", strings.TrimSuffix(strings.TrimPrefix(fake.APIURL(), "http://"), "/api/"))
+		t.Setenv(k, v)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run"}, logs, logs) }()
 	h := &harness{fake: fake, logs: logs}
-	h.stop = func() {
+	var stop func()
+	var once sync.Once
+	h.stop = func() { once.Do(stop) }
+	stop = func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -308,7 +331,8 @@ func deleteKeys(t *testing.T, url, prefix string) {
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A shared Redis under load may hold many other keys: allow a minute.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	for iter.Next(ctx) {

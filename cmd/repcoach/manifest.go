@@ -8,9 +8,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// manifest returns the Slack app manifest: Socket Mode, the bot scopes
-// SLACK.md lists, app_home_opened, and the slash commands from the route
-// table.
+// manifest returns the Slack app manifest: Socket Mode, the bot scopes the
+// code's calls need (TestManifestScopesDerivedFromCode checks them against
+// the code), and the slash commands from the route table.
 func manifest() slack.Manifest {
 	var cmds []slack.ManifestSlashCommand
 	for _, c := range new(App).routes().Commands {
@@ -34,7 +34,7 @@ func manifest() slack.Manifest {
 			SlashCommands: cmds,
 		},
 		OAuthConfig: slack.OAuthConfig{Scopes: slack.OAuthScopes{Bot: []string{
-			"chat:write", "chat:write.public", "commands", "users:read", "users:read.email", "im:write", "usergroups:read", "files:write",
+			"chat:write", "chat:write.public", "commands", "users:read", "users:read.email", "im:write", "im:history", "usergroups:read",
 		}}},
 	}
 }

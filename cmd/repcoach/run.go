@@ -54,7 +54,7 @@ func (a *App) serve(ctx context.Context) error {
 // start builds the bot and scheduler, wires the handlers to Slack, imports
 // and links: everything before the first envelope.
 func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
-	a.log.Info("starting RepCoach", "redis", a.cfg.redisTarget(), "slack_api", a.cfg.APIURL, "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
+	a.log.Info("starting RepCoach", "redis", a.cfg.redisTarget(), "slack_api", bot.RedactURL(a.cfg.APIURL), "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
 	b := a.newBot()
 	if err := a.connect(b.API()); err != nil {
 		return nil, nil, err
@@ -62,6 +62,11 @@ func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
 	sched, err := a.scheduler(b, false)
 	if err != nil {
 		return nil, nil, err
+	}
+	if warn, err := a.dir.CheckRoles(ctx); err != nil {
+		a.log.Warn("could not look up the sales-ops user group", "err", err)
+	} else if warn != "" {
+		a.log.Warn(warn)
 	}
 	if err := a.prepare(ctx); err != nil {
 		return nil, nil, err
