@@ -282,3 +282,13 @@ func (d *Directory) opsGroupID(ctx context.Context) (string, error) {
 	d.groupMissingAt = time.Now()
 	return "", nil
 }
+
+// Locale returns a user's Slack language ("tr-TR", "en-US") from users.info
+// (slack-go asks with include_locale=true); "" when Slack gives none.
+func (d *Directory) Locale(ctx context.Context, userID string) (string, error) {
+	u, err := d.User(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	return u.Locale, nil
+}

@@ -26,10 +26,12 @@ type Admin struct {
 	OptOut   *OptOut
 	Roles    Roles
 	Location *time.Location
+	// Locales keeps each person's language (/repcoach language tr|en).
+	Locales *Locales
 }
 
 // AdminUsage is the argument summary of /repcoach.
-const AdminUsage = "[status | feedback on|off | digest on|off | nudges on|off | pause | resume | help]"
+const AdminUsage = "[status | language tr|en | feedback on|off | digest on|off | nudges on|off | pause | resume | help]"
 
 // Handle runs one /repcoach subcommand for the Slack user asking.
 func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error) {
@@ -44,6 +46,8 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 		return a.OptOut.Set(ctx, userID, words[0], words[1] == "off")
 	case (words[0] == "pause" || words[0] == "resume") && len(words) == 1:
 		return a.pause(ctx, userID, words[0] == "pause")
+	case (words[0] == "language" || words[0] == "dil") && a.Locales != nil:
+		return a.Locales.languageCommand(ctx, userID, words[1:])
 	case words[0] == "help":
 		return Text(adminHelp), nil
 	}
@@ -52,6 +56,7 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 
 const adminHelp = "`/repcoach " + AdminUsage + "`\n" +
 	"• `status`: how fresh the numbers are, whether scheduled DMs are going out, and your own DM settings\n" +
+	"• `language tr|en`: write to me in Turkish or English (by default your Slack language)\n" +
 	"• `feedback on|off`, `digest on|off`, `nudges on|off`: start or stop your Friday feedback, Monday digest or training nudge DMs\n" +
 	"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)"
 

@@ -46,6 +46,10 @@ type Deal struct {
 	Amount float64 `json:"amount"`
 	// AmountKnown is false when the CRM left the amount blank.
 	AmountKnown bool `json:"amount_known"`
+	// Currency is the ISO 4217 code of Amount where the CRM names one per
+	// deal (Salesforce CurrencyIsoCode, HubSpot Deal Currency Code); empty
+	// means the workspace's currency. ConvertCurrency empties it.
+	Currency string `json:"currency,omitempty"`
 	// Created is when the deal was created or first engaged; zero if unknown.
 	Created time.Time `json:"created,omitzero"`
 	// Closed is the close date: actual for won and lost deals, expected for

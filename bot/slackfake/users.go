@@ -23,6 +23,7 @@ type User struct {
 	// Restricted is a multi-channel guest, UltraRestricted a single-channel
 	// guest (is_restricted / is_ultra_restricted).
 	Restricted, UltraRestricted bool
+	Locale                      string // Slack language, e.g. "tr-TR"; users.info and users.list say "en-US" when empty
 }
 
 // DefaultUsers returns the seeded workspace of 32 members: the RepCoach bot (BotUserID), Slackbot

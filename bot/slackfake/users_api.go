@@ -9,7 +9,9 @@ import (
 )
 
 // userJSON is a user as users.info, users.list and users.lookupByEmail return it.
-func (s *Server) userJSON(u User) obj {
+// With include_locale=true (users.info and users.list; slack-go always sends
+// it) the user carries "locale", as in Slack: "en-US" unless set.
+func (s *Server) userJSON(u User, req *apiRequest) obj {
 	now := s.cfg.Now()
 	tz := u.TZ
 	if tz == "" {
@@ -42,6 +44,12 @@ func (s *Server) userJSON(u User) obj {
 		"profile": profile, "is_admin": false, "is_owner": false, "is_primary_owner": false,
 		"is_restricted": u.Restricted || u.UltraRestricted, "is_ultra_restricted": u.UltraRestricted, "is_bot": u.IsBot, "is_app_user": false,
 		"updated": now.Unix(), "is_email_confirmed": u.Email != "", "who_can_share_contact_card": "EVERYONE",
+	}
+	if req != nil && req.str("include_locale") == "true" {
+		o["locale"] = u.Locale
+		if u.Locale == "" {
+			o["locale"] = "en-US"
+		}
 	}
 	if u.IsBot && u.ID == BotUserID {
 		profile["bot_id"] = BotID
@@ -80,7 +88,7 @@ func (s *Server) usersInfo(req *apiRequest) (obj, *apiError) {
 	if !ok {
 		return nil, fail("user_not_found")
 	}
-	return obj{"user": s.userJSON(u)}, nil
+	return obj{"user": s.userJSON(u, req)}, nil
 }
 
 // usersList pages the workspace's members (deleted ones and bots included, as Slack does) by
@@ -107,7 +115,7 @@ func (s *Server) usersList(req *apiRequest) (obj, *apiError) {
 			next = base64.StdEncoding.EncodeToString([]byte("user:" + s.dir.users[i].ID))
 			break
 		}
-		members = append(members, s.userJSON(s.dir.users[i]))
+		members = append(members, s.userJSON(s.dir.users[i], req))
 	}
 	return obj{"members": members, "cache_ts": s.cfg.Now().Unix(), "response_metadata": obj{"next_cursor": next}}, nil
 }
@@ -122,7 +130,7 @@ func (s *Server) usersLookupByEmail(req *apiRequest) (obj, *apiError) {
 	if !ok {
 		return nil, fail("users_not_found")
 	}
-	return obj{"user": s.userJSON(u)}, nil
+	return obj{"user": s.userJSON(u, nil)}, nil
 }
 
 // activeMembers returns the group's members who are not deactivated.

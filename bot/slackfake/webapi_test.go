@@ -619,3 +619,34 @@ func TestWaitMessage(t *testing.T) {
 		t.Errorf("WaitMessage without a match = %v, want DeadlineExceeded", err)
 	}
 }
+
+// TestUserLocale: users.info and users.list carry "locale" when asked with
+// include_locale=true, as Slack's do (slack-go always asks).
+func TestUserLocale(t *testing.T) {
+	s := newServer(t, slackfake.Config{Now: newClock().Now})
+	s.AddUsers(slackfake.User{ID: "U77TURKEY1", Name: "ayse.yilmaz", RealName: "Ayşe Yılmaz", TZ: "Europe/Istanbul", Locale: "tr-TR"})
+	ctx := testContext(t, 5*time.Second)
+	c := api(s)
+	for id, want := range map[string]string{"U77TURKEY1": "tr-TR", "U11REPWST1": "en-US"} {
+		u, err := c.GetUserInfoContext(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Locale != want {
+			t.Errorf("users.info %s locale = %q, want %q", id, u.Locale, want)
+		}
+	}
+	u, err := c.GetUserInfoContext(ctx, "U77TURKEY1", slack.GetUserInfoOptionIncludeLocale(false))
+	if err != nil || u.Locale != "" {
+		t.Errorf("users.info without include_locale: locale %q, %v; want none", u.Locale, err)
+	}
+	users, err := c.GetUsersContext(ctx, slack.GetUsersOptionIncludeLocale(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.ID == "U77TURKEY1" && u.Locale != "tr-TR" {
+			t.Errorf("users.list locale = %q", u.Locale)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"time"
@@ -41,6 +42,7 @@ type App struct {
 	optOut    *handlers.OptOut
 	home      *handlers.Home
 	admin     *handlers.Admin
+	locales   *handlers.Locales
 	recognize *handlers.Recognize
 	nudges    *handlers.Nudges
 	awards    *handlers.Awards
@@ -90,6 +92,11 @@ func (a *App) connect(api *slack.Client) error {
 		}
 	}
 	a.identity = &handlers.Identity{Links: a.store, Members: a.dir, Mapping: mapping}
+	lang, cur, err := a.cfg.locale()
+	if err != nil {
+		return err
+	}
+	a.locales = &handlers.Locales{Store: a.store, Slack: a.dir, Default: lang, Currency: cur, Log: a.log}
 	loc := a.cal.Zone()
 	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
@@ -99,7 +106,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now}
 	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Once: a.store, Roles: a.dir, Poster: api, Channel: a.cfg.AwardsChannel, Now: time.Now}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
-	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc}
+	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc, Locales: a.locales}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}
 	return nil
 }
@@ -121,7 +128,22 @@ func (a *App) load(ctx context.Context, paths []string, opts importer.Options, m
 	if err != nil {
 		return res, "", err
 	}
+	_, cur, err := a.cfg.locale()
+	if err != nil {
+		return res, "", err
+	}
+	rates, err := a.cfg.rates()
+	if err != nil {
+		return res, "", err
+	}
+	converted, err := insights.ConvertCurrency(&res.Dataset, cur, rates)
+	if err != nil {
+		return res, "", err
+	}
 	summary := res.Summary()
+	for _, code := range slices.Sorted(maps.Keys(converted)) {
+		summary += fmt.Sprintf("Converted %d deals from %s to %s at %g.\n", converted[code], code, cur, rates[code])
+	}
 	ds := res.Dataset
 	res.Dataset = insights.Dataset{}
 	need := redisstore.AllParts

@@ -3,12 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"golang.org/x/text/language"
+
+	"github.com/repcoach/repcoach/handlers/i18n"
 
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/insights"
@@ -26,6 +31,9 @@ type Config struct {
 	TimeZone        string        `envconfig:"REPCOACH_TZ" default:"UTC" desc:"the team's time zone (IANA name) for periods and dates"`
 	WeekStart       string        `envconfig:"REPCOACH_WEEK_START" default:"Monday" desc:"first day of the week"`
 	FiscalYearStart int           `envconfig:"REPCOACH_FISCAL_YEAR_START" default:"1" desc:"first month of the fiscal year (1-12)"`
+	Language        string        `envconfig:"REPCOACH_LANGUAGE" default:"en" desc:"language for people whose Slack language RepCoach does not speak and who chose none: en or tr (each person can /repcoach language tr|en)"`
+	Currency        string        `envconfig:"REPCOACH_CURRENCY" default:"USD" desc:"ISO 4217 currency of amounts (USD, EUR, TRY, …); deals in another currency (Salesforce CurrencyIsoCode, HubSpot Deal Currency Code, a generic currency column) are converted with REPCOACH_FX_RATES"`
+	FXRates         string        `envconfig:"REPCOACH_FX_RATES" desc:"conversion rates into REPCOACH_CURRENCY, e.g. EUR=1.08,TRY=0.029 (one unit of each = that many REPCOACH_CURRENCY); an import with a currency that has no rate is refused, never added up as if it were the same money"`
 	OpsGroup        string        `envconfig:"REPCOACH_OPS_GROUP" default:"sales-ops" desc:"handle (sales-ops) or ID (S…) of the Slack user group whose members are sales ops; a group's display name never counts"`
 	OpsUsers        []string      `envconfig:"REPCOACH_OPS_USERS" desc:"Slack user IDs (U…, comma-separated) who are sales ops, alongside or instead of the group"`
 	Import          []string      `envconfig:"REPCOACH_IMPORT" desc:"CRM export files or folders to import at start and on schedule (comma-separated)"`
@@ -97,6 +105,40 @@ func (c Config) validateSlack() error {
 		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must be an http(s) URL ending in /", bot.RedactURL(c.APIURL)))
 	}
 	return errors.Join(errs...)
+}
+
+// locale returns the workspace's default language and currency.
+func (c Config) locale() (language.Tag, string, error) {
+	tag, ok := i18n.Parse(c.Language)
+	if !ok {
+		return tag, "", fmt.Errorf("REPCOACH_LANGUAGE %q: want en or tr", c.Language)
+	}
+	cur, err := i18n.ParseCurrency(c.Currency)
+	if err != nil {
+		return tag, "", fmt.Errorf("REPCOACH_CURRENCY: %w", err)
+	}
+	return tag, cur, nil
+}
+
+// rates parses REPCOACH_FX_RATES: CODE=rate pairs separated by commas.
+func (c Config) rates() (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, pair := range strings.Split(c.FXRates, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		code, rate, ok := strings.Cut(pair, "=")
+		cur, err := i18n.ParseCurrency(code)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("REPCOACH_FX_RATES %q: want CODE=rate pairs such as EUR=1.08,TRY=0.029", pair)
+		}
+		r, err := strconv.ParseFloat(strings.TrimSpace(rate), 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) {
+			return nil, fmt.Errorf("REPCOACH_FX_RATES %q: the rate must be a positive number", pair)
+		}
+		out[cur] = r
+	}
+	return out, nil
 }
 
 // calendar returns the team calendar the config describes.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,7 +83,22 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, res.Summary())
+		_, cur, err := cfg.locale()
+		if err != nil {
+			return err
+		}
+		rates, err := cfg.rates()
+		if err != nil {
+			return err
+		}
+		converted, err := insights.ConvertCurrency(&res.Dataset, cur, rates)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, res.Summary())
+		for _, code := range slices.Sorted(maps.Keys(converted)) {
+			fmt.Fprintf(stdout, "Converted %d deals from %s to %s at %g.\n", converted[code], code, cur, rates[code])
+		}
 		fmt.Fprintln(stdout, "Dry run: nothing was stored.")
 		return nil
 	}

@@ -195,3 +195,30 @@ func TestImportTurkishFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestImportMixedCurrencies: deals in several currencies are never added up
+// as one: refused without rates, converted with them.
+func TestImportMixedCurrencies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deals.csv")
+	body := "id,owner,status,amount,currency,closed\n1,Ana,won,1000,USD,2026-11-05\n2,Ana,won,1000,EUR,2026-11-06\n3,Ana,won,100000,TRY,2026-11-07\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("REPCOACH_CURRENCY", "USD")
+	t.Setenv("REPCOACH_FX_RATES", "EUR=1.08")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"import", "--dry-run", path}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "TRY (1 deals)") {
+		t.Fatalf("got %v, want a refusal naming TRY", err)
+	}
+	t.Setenv("REPCOACH_FX_RATES", "EUR=1.08,TRY=0.029")
+	stdout.Reset()
+	if err := run(context.Background(), []string{"import", "--dry-run", path}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Converted 1 deals from EUR to USD at 1.08.", "Converted 1 deals from TRY to USD at 0.029."} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary does not say %q:\n%s", want, stdout.String())
+		}
+	}
+}

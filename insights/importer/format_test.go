@@ -484,3 +484,30 @@ func TestAmountDecimalComma(t *testing.T) {
 		}
 	}
 }
+
+// TestDealCurrency reads each deal's currency where the CRM names it.
+func TestDealCurrency(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"Opportunity.csv": "Id,StageName,CloseDate,OwnerId,Amount,CurrencyIsoCode\n006A,Closed Won,2026-11-05,005X,1000,eur\n006B,Closed Won,2026-11-05,005X,1000,\n",
+		"hubspot.csv":     "Deal ID,Deal Stage,Deal owner,Amount,Close Date,Deal Currency Code\n11,closedwon,Ana,500,2026-11-05,TRY\n",
+		"generic.csv":     "id,owner,status,amount,closed,currency\nG1,Ana,won,10,2026-11-05,USD\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Import([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range res.Dataset.Deals {
+		got[d.ID] = d.Currency
+	}
+	want := map[string]string{"006A": "EUR", "006B": "", "11": "TRY", "G1": "USD"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("currencies: got %v, want %v", got, want)
+	}
+}

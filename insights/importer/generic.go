@@ -10,25 +10,26 @@ import (
 )
 
 // genericFields are the fields a generic deals file may map.
-var genericFields = []string{"id", "name", "owner", "stage", "status", "amount", "created", "closed", "moved", "product", "account", "manager", "team", "email"}
+var genericFields = []string{"id", "name", "owner", "stage", "status", "amount", "created", "closed", "moved", "product", "account", "manager", "team", "email", "currency"}
 
 // genericAliases are the column names tried, in order, for an unmapped
 // field (after the field's own name).
 var genericAliases = map[string][]string{
-	"id":      {"id", "deal_id", "deal id", "opportunity_id", "opportunity id"},
-	"name":    {"name", "deal_name", "deal name", "opportunity_name"},
-	"owner":   {"owner", "owner_id", "rep", "rep_id", "sales_agent", "deal_owner", "deal owner"},
-	"stage":   {"stage", "deal_stage", "deal stage"},
-	"status":  {"status", "deal_status"},
-	"amount":  {"amount", "value", "close_value", "deal_value"},
-	"created": {"created", "created_date", "create_date", "created_at", "engage_date"},
-	"closed":  {"closed", "close_date", "closed_date", "expected_close"},
-	"moved":   {"moved", "last_modified", "modified", "updated", "updated_at", "last_activity"},
-	"product": {"product"},
-	"account": {"account", "company", "account_name"},
-	"manager": {"manager", "owner_manager"},
-	"team":    {"team", "office", "regional_office"},
-	"email":   {"email", "owner_email", "rep_email"},
+	"id":       {"id", "deal_id", "deal id", "opportunity_id", "opportunity id"},
+	"name":     {"name", "deal_name", "deal name", "opportunity_name"},
+	"owner":    {"owner", "owner_id", "rep", "rep_id", "sales_agent", "deal_owner", "deal owner"},
+	"stage":    {"stage", "deal_stage", "deal stage"},
+	"status":   {"status", "deal_status"},
+	"amount":   {"amount", "value", "close_value", "deal_value"},
+	"created":  {"created", "created_date", "create_date", "created_at", "engage_date"},
+	"closed":   {"closed", "close_date", "closed_date", "expected_close"},
+	"moved":    {"moved", "last_modified", "modified", "updated", "updated_at", "last_activity"},
+	"product":  {"product"},
+	"account":  {"account", "company", "account_name"},
+	"manager":  {"manager", "owner_manager"},
+	"team":     {"team", "office", "regional_office"},
+	"email":    {"email", "owner_email", "rep_email"},
+	"currency": {"currency", "currency_code", "deal_currency_code", "currencyisocode"},
 }
 
 func isGenericField(f string) bool { return slices.Contains(genericFields, f) }
@@ -82,6 +83,7 @@ func (im *importer) genericDeals(t *table, fs *FileSummary) error {
 		cAmount, cCreated, cClosed, cMoved  = c["amount"], c["created"], c["closed"], c["moved"]
 		cProduct, cAccount                  = c["product"], c["account"]
 		cManager, cTeam, cEmail             = c["manager"], c["team"], c["email"]
+		cCurrency                           = c["currency"]
 		repInfo                             = cManager >= 0 || cTeam >= 0 || cEmail >= 0
 	)
 	return im.rows(t, fs, func(rec []string) error {
@@ -128,6 +130,7 @@ func (im *importer) genericDeals(t *table, fs *FileSummary) error {
 			return fmt.Errorf("%s %v", t.header[cMoved], err)
 		}
 		d.Name = strings.Clone(field(rec, cName))
+		d.Currency = im.intern(strings.ToUpper(field(rec, cCurrency)))
 		d.Product = im.intern(field(rec, cProduct))
 		d.Account = im.intern(field(rec, cAccount))
 		if repInfo {

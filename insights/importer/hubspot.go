@@ -49,6 +49,7 @@ func (im *importer) hubspotDeals(t *table, fs *FileSummary) error {
 		cAccount = t.col("associated company", "company name", "associated company (primary)")
 		cProb    = t.col("deal probability", "deal stage probability", "probability", "hs_deal_stage_probability")
 		cFcat    = t.col("forecast category", "hs_manual_forecast_category")
+		cCur     = t.col("deal currency code", "deal_currency_code", "currency")
 	)
 	return im.rows(t, fs, func(rec []string) error {
 		im.presize(fs.Read, t.r.InputOffset())
@@ -96,6 +97,7 @@ func (im *importer) hubspotDeals(t *table, fs *FileSummary) error {
 		}
 		d.ForecastCategory = forecastCategory(field(rec, cFcat))
 		d.Name = strings.Clone(field(rec, cName))
+		d.Currency = im.intern(strings.ToUpper(field(rec, cCur)))
 		d.Account = im.intern(field(rec, cAccount))
 		im.addDeal(d)
 		return nil

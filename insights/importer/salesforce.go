@@ -29,6 +29,7 @@ func (im *importer) sfOpportunities(t *table, fs *FileSummary) error {
 		cProduct  = t.col("product__c", "product")
 		cProb     = t.col("probability")
 		cForecast = t.col("forecastcategoryname", "forecastcategory")
+		cCurrency = t.col("currencyisocode")
 	)
 	return im.rows(t, fs, func(rec []string) error {
 		im.presize(fs.Read, t.r.InputOffset())
@@ -73,6 +74,7 @@ func (im *importer) sfOpportunities(t *table, fs *FileSummary) error {
 		}
 		d.ForecastCategory = forecastCategory(field(rec, cForecast))
 		d.Name = strings.Clone(field(rec, cName))
+		d.Currency = im.intern(strings.ToUpper(field(rec, cCurrency)))
 		d.Product = im.intern(field(rec, cProduct))
 		if acc := field(rec, cAccount); acc != "" {
 			if name, ok := im.accounts[acc]; ok {

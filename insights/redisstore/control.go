@@ -2,8 +2,11 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // SetOptOut records whether Slack user slackID opted out of messages of kind
@@ -97,4 +100,26 @@ func (s *Store) Unlock(ctx context.Context, name, owner string) error {
 		return fmt.Errorf("unlock %s for %s: %w", name, owner, ErrNotOwner)
 	}
 	return nil
+}
+
+// SetLanguage records the language ("en", "tr") Slack user slackID chose
+// with /repcoach language. Choices never expire.
+func (s *Store) SetLanguage(ctx context.Context, slackID, code string) error {
+	if err := s.rdb.HSet(ctx, s.key("lang"), slackID, code).Err(); err != nil {
+		return fmt.Errorf("set language of %s to %s: %w", slackID, code, err)
+	}
+	return nil
+}
+
+// Language returns the language Slack user slackID chose; ok is false when
+// they chose none.
+func (s *Store) Language(ctx context.Context, slackID string) (code string, ok bool, err error) {
+	code, err = s.rdb.HGet(ctx, s.key("lang"), slackID).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read language of %s: %w", slackID, err)
+	}
+	return code, true, nil
 }

@@ -47,6 +47,7 @@
 //	Poptout:<slackID>                 SET     none               SetOptOut                           OptedOut (kinds the user opted out of)
 //	Prec:<slackID>                    LIST    400 days           AddRecognition                      Recognitions (JSON, newest first, last 100)
 //	Ptrain:<slackID>                  HASH    none               SetTraining                         Trainings (module ID -> JSON status)
+//	Plang                             HASH    none               SetLanguage                         Language (Slack user ID -> "en" or "tr", chosen with /repcoach language)
 //	Ppaused                           HASH    none               SetPaused                           Paused, PausedBy (by, at; absent when running)
 //	Plock:<name>                      STRING  lock ttl           TryLock                             TryLock, Unlock (owner)
 //

@@ -950,3 +950,20 @@ func TestTrainings(t *testing.T) {
 		t.Errorf("Trainings = %+v, %v; want prospecting done at the later time", got, err)
 	}
 }
+
+func TestLanguageChoice(t *testing.T) {
+	s := OpenTest(t)
+	ctx := t.Context()
+	if code, ok, err := s.Language(ctx, "U1"); ok || code != "" || err != nil {
+		t.Errorf("Language by default = %q, %v, %v; want none", code, ok, err)
+	}
+	if err := s.SetLanguage(ctx, "U1", "tr"); err != nil {
+		t.Fatal(err)
+	}
+	if code, ok, _ := s.Language(ctx, "U1"); !ok || code != "tr" {
+		t.Errorf("Language after choosing tr = %q, %v", code, ok)
+	}
+	if _, ok, _ := s.Language(ctx, "U2"); ok {
+		t.Errorf("U1's choice applied to U2")
+	}
+}
