@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -30,23 +32,56 @@ type Performance struct {
 	People  People
 	// Location is the team's time zone, for "as of" times.
 	Location *time.Location
+	// Locales picks each reader's language and currency; nil is English
+	// and dollars.
+	Locales *Locales
 }
 
 // PerformanceUsage is the argument summary of /myperformance.
 const PerformanceUsage = "[week | last week | month | quarter | ytd | help]"
 
+// periodWords maps the Turkish arguments of /myperformance to the English
+// ones insights.ParsePeriod reads. Keys are lower case, with and without
+// Turkish letters, since people type both.
+var periodWords = map[string]string{
+	"hafta": "week", "bu hafta": "week",
+	"geçen hafta": "last week", "gecen hafta": "last week",
+	"ay": "month", "bu ay": "month",
+	"çeyrek": "quarter", "ceyrek": "quarter", "bu çeyrek": "quarter", "bu ceyrek": "quarter",
+	"yıl": "ytd", "yil": "ytd", "bu yıl": "ytd", "bu yil": "ytd", "yılbaşından beri": "ytd",
+	"yardım": "help", "yardim": "help",
+}
+
+// periodArg reads a /myperformance argument in English or Turkish and
+// returns it in English ("help" for help).
+func periodArg(text string) string {
+	arg := strings.Join(strings.Fields(strings.ToLower(strings.TrimSpace(text))), " ")
+	arg = strings.ReplaceAll(arg, "i̇", "i") // ToLower("İ") keeps a combining dot
+	if en, ok := periodWords[arg]; ok {
+		return en
+	}
+	if arg == "?" {
+		return "help"
+	}
+	return arg
+}
+
 // Mine builds the /myperformance answer for the Slack user asking, for the
-// period named in text (the quarter when empty). A bad period gets the
-// usage; a user who is not a rep gets a friendly explanation
-// (insights.ErrUnknownRep through Explain).
+// period named in text in English or Turkish (the quarter when empty), in
+// the user's language. A bad period gets the usage; a user who is not a
+// rep gets a friendly explanation (insights.ErrUnknownRep through Explain).
 func (p *Performance) Mine(ctx context.Context, userID, text string) (Message, error) {
-	arg := strings.ToLower(strings.TrimSpace(text))
-	if arg == "help" || arg == "?" {
-		return PerformanceHelp(), nil
+	pr := p.Locales.DefaultPrinter()
+	if p.Locales != nil {
+		pr = p.Locales.Printer(ctx, userID)
+	}
+	arg := periodArg(text)
+	if arg == "help" {
+		return PerformanceHelpIn(pr), nil
 	}
 	kind, err := insights.ParsePeriod(arg)
 	if err != nil {
-		return Text(fmt.Sprintf("I don't know the period “%s”. Try `/myperformance %s`.", kit.Escape(kit.Truncate(text, 40)), PerformanceUsage)), nil
+		return Text(pr.T("perf.badperiod", kit.Escape(kit.Truncate(text, 40)), usageIn(pr))), nil
 	}
 	rep, err := p.People.RepFor(ctx, userID)
 	if err != nil {
@@ -56,141 +91,206 @@ func (p *Performance) Mine(ctx context.Context, userID, text string) (Message, e
 	if err != nil {
 		return Message{}, fmt.Errorf("report for %s (%s): %w", rep, kind, err)
 	}
-	return RepMessage(r, p.Location), nil
+	return RepMessageIn(pr, r, p.Location), nil
 }
 
-// RepMessage renders a rep's report as the rep sees it.
+// usageIn is /myperformance's argument summary in p's language.
+func usageIn(p *i18n.Printer) string {
+	if p.Lang() == i18n.Turkish {
+		return "[hafta | geçen hafta | ay | çeyrek | yıl | yardım]"
+	}
+	return PerformanceUsage
+}
+
+// english renders the messages of features not yet given a reader's
+// language.
+var english = i18n.New(i18n.English, "USD")
+
+// RepMessage renders a rep's report as the rep sees it, in English.
 func RepMessage(r insights.RepReport, loc *time.Location) Message {
+	return RepMessageIn(english, r, loc)
+}
+
+// RepMessageIn renders a rep's report as the rep sees it, in p's language
+// and currency.
+func RepMessageIn(p *i18n.Printer, r insights.RepReport, loc *time.Location) Message {
 	m, prev, s := r.Metrics, r.Previous, r.Standing
 	name := kit.Escape(r.Rep.Name)
+	label := periodLabel(p, r.Period)
 	blocks := []slack.Block{
-		kit.Header("Your numbers: " + r.Period.Label),
-		kit.Context(fmt.Sprintf("%s · %s · only you can see this", Span(r.Period, loc), AsOf(r.AsOf, loc))),
+		kit.Header(p.T("perf.header", label)),
+		kit.Context(p.T("perf.context", spanIn(p, r.Period, loc), asOfIn(p, r.AsOf, loc))),
 	}
-	blocks = append(blocks, kit.Section(attainmentLine(m)))
+	blocks = append(blocks, kit.Section(attainmentLine(p, m)))
 
 	// A period that has ended is shown as it stood at its end; a running
 	// one is compared with the same point of the period before.
 	ended := !r.AsOf.Before(r.Period.End.Add(-time.Second))
-	pipelineWhen := "now"
+	pipelineWhen := p.T("perf.pipeline.now")
 	if ended {
-		pipelineWhen = "at period end"
+		pipelineWhen = p.T("perf.pipeline.end")
 	}
 	// A week is too short for coverage and forecast to mean much: a deal
 	// or two swings them wildly.
 	weekly := r.Period.Kind == insights.PeriodWeek || r.Period.Kind == insights.PeriodLastWeek
-	cov := coverage(m)
+	cov := coverage(p, m)
 	if weekly {
 		cov = ""
 	}
 	fields := []string{
-		fmt.Sprintf("*Won revenue*\n%s (%s)", kit.Money(m.WonRevenue), trend(m.WonRevenue, prev.WonRevenue, previousName(r.Period), !ended)),
-		fmt.Sprintf("*Win rate*\n%s · team median %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Percent(s.MedianWinRate)),
-		fmt.Sprintf("*Average deal*\n%s · team median %s", dealSize(m), kit.Money(s.MedianDealSize)),
-		fmt.Sprintf("*Sales cycle*\n%s · team median %s", days(m.MedianCycleDays, m.HasCycle), days(s.MedianCycleDays, s.MedianCycleDays > 0)),
-		fmt.Sprintf("*Open pipeline (%s)*\n%s in %s%s", pipelineWhen, kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"), cov),
+		p.T("perf.won", p.Money(m.WonRevenue), trend(p, m.WonRevenue, prev.WonRevenue, previousName(p, r.Period), !ended)),
+		p.T("perf.winrate", ratioIn(p, m.WinRate, m.HasWinRate, p.T("perf.wonlost", m.Won, m.Lost)), p.Percent(s.MedianWinRate)),
+		p.T("perf.avgdeal", dealSize(p, m), p.Money(s.MedianDealSize)),
+		p.T("perf.cycle", days(p, m.MedianCycleDays, m.HasCycle), days(p, s.MedianCycleDays, s.MedianCycleDays > 0)),
+		p.T("perf.pipeline", pipelineWhen, p.Money(m.Pipeline), p.T("n.deals", m.OpenDeals), cov),
 	}
 	if !ended && !weekly {
-		fields = append(fields, fmt.Sprintf("*Forecast*\n%s%s", kit.Money(m.Forecast), forecastVsQuota(m)))
+		fields = append(fields, p.T("perf.forecast", p.Money(m.Forecast), forecastVsQuota(p, m)))
 	}
 	// A rank among people who all won nothing says nothing.
 	if s.TeamSize > 1 && s.Rank > 0 && m.WonRevenue > 0 {
-		fields = append(fields, fmt.Sprintf("*Rank on won revenue*\n%d of %d in %s · team median %s", s.Rank, s.TeamSize, kit.Escape(teamName(s.Team)), kit.Money(s.MedianWonRevenue)))
+		fields = append(fields, p.T("perf.rank", s.Rank, s.TeamSize, kit.Escape(teamNameIn(p, s.Team)), p.Money(s.MedianWonRevenue)))
 	}
 	if n := activityTotal(m); n > 0 {
-		fields = append(fields, fmt.Sprintf("*Activities*\n%s", activityLine(m)))
+		fields = append(fields, p.T("perf.activities", activityLine(p, m)))
 	}
 	blocks = append(blocks, kit.Fields(fields...))
 
 	if len(r.Strengths) > 0 {
-		blocks = append(blocks, kit.Section(findings(":muscle: *What you do best*", r.Strengths)))
+		blocks = append(blocks, kit.Section(findingsIn(p, p.T("perf.strengths"), r.Strengths)))
 	}
 	if r.Focus != nil {
-		blocks = append(blocks, focusSection("One thing to work on", r.Focus))
+		blocks = append(blocks, focusSectionIn(p, p.T("perf.focus"), r.Focus, r))
 	}
 	if len(r.StaleDeals) > 0 {
-		blocks = append(blocks, staleSection(":hourglass: *Deals waiting on you*", r.StaleDeals, m.StaleDeals, 3))
+		blocks = append(blocks, staleSectionIn(p, p.T("perf.stale"), r.StaleDeals, m.StaleDeals, 3))
 	}
-	blocks = append(blocks, kit.Context("`/myperformance week`, `month`, `quarter` or `ytd` for other periods · `/myperformance help` explains each figure"))
+	blocks = append(blocks, kit.Context(p.T("perf.footer")))
 
-	text := fmt.Sprintf("%s, %s: won %s", name, r.Period.Label, kit.Money(m.WonRevenue))
+	text := p.T("perf.text", name, label, p.Money(m.WonRevenue))
 	if m.HasAttainment {
-		text += fmt.Sprintf(", %s of quota", kit.Percent(m.Attainment))
+		text += p.T("perf.text.quota", p.Percent(m.Attainment))
 	}
 	return Message{Text: text, Blocks: blocks}
+}
+
+// periodLabel names a period in p's language: "Q4 2026 (Oct–Dec)" /
+// "2026 4. çeyrek (Ekim–Aralık)".
+func periodLabel(p *i18n.Printer, per insights.Period) string {
+	if p.Lang() != i18n.Turkish {
+		return per.Label
+	}
+	switch per.Kind {
+	case insights.PeriodWeek, insights.PeriodLastWeek:
+		return p.T("period.week", p.ShortDate(per.Start), fmt.Sprint(per.Start.Year()))
+	case insights.PeriodMonth:
+		return p.T("period.month", p.Month(per.Start.Month()), fmt.Sprint(per.Start.Year()))
+	case insights.PeriodQuarter:
+		var q int
+		var year string
+		head, _, _ := strings.Cut(per.Label, " (")
+		if _, err := fmt.Sscanf(head, "Q%d %s", &q, &year); err != nil {
+			return per.Label
+		}
+		last := per.End.AddDate(0, -1, 0)
+		return p.T("period.quarter", year, q, p.Month(per.Start.Month()), p.Month(last.Month()))
+	case insights.PeriodYearToDate:
+		return p.T("period.ytd", strings.TrimSuffix(per.Label, " to date"))
+	}
+	return per.Label
 }
 
 // trend compares won revenue with the previous period's: "▲ 12% vs last
 // quarter at this point ($8,300)"; atThisPoint says the previous figure is
 // as it stood at the same point of that period.
-func trend(cur, prev float64, prevName string, atThisPoint bool) string {
+func trend(p *i18n.Printer, cur, prev float64, prevName string, atThisPoint bool) string {
 	when := prevName
 	if atThisPoint {
-		when += " at this point"
+		when = p.T("perf.atthispoint", prevName)
 	}
 	switch {
 	case prev == 0 && cur == 0:
-		return "nothing won " + when + " either"
+		return p.T("perf.nothingwon.either", when)
 	case prev == 0:
-		return "nothing won " + when
+		return p.T("perf.nothingwon", when)
 	}
-	return fmt.Sprintf("%s vs %s (%s)", kit.Change(cur, prev), when, kit.Money(prev))
+	return p.T("perf.trend", change(p, cur, prev), when, p.Money(prev))
+}
+
+// change formats the relative change from prev to cur: "▲ 12%", "▼ 5%",
+// "no change", or "new" when prev is zero and cur is not.
+func change(p *i18n.Printer, cur, prev float64) string {
+	switch {
+	case prev == 0 && cur == 0:
+		return p.T("change.none")
+	case prev == 0:
+		return p.T("change.new")
+	}
+	d := (cur - prev) / math.Abs(prev)
+	switch {
+	case math.Abs(d) < 0.005:
+		return p.T("change.none")
+	case d > 0:
+		return "▲ " + p.Percent(d)
+	default:
+		return "▼ " + p.Percent(-d)
+	}
 }
 
 // dealSize shows the average and median won deal, or says there was none.
-func dealSize(m insights.Metrics) string {
+func dealSize(p *i18n.Printer, m insights.Metrics) string {
 	if m.Won == 0 {
-		return "n/a (no deals won)"
+		return p.T("perf.nodealswon")
 	}
-	return fmt.Sprintf("%s (median %s)", kit.Money(m.AvgDealSize), kit.Money(m.MedianDealSize))
+	return p.T("perf.dealsize", p.Money(m.AvgDealSize), p.Money(m.MedianDealSize))
 }
 
-func attainmentLine(m insights.Metrics) string {
+func attainmentLine(p *i18n.Printer, m insights.Metrics) string {
 	if !m.HasAttainment {
-		return fmt.Sprintf("*Quota:* none set for this period · won *%s*", kit.Money(m.WonRevenue))
+		return p.T("perf.noquota", p.Money(m.WonRevenue))
 	}
-	return fmt.Sprintf("*Quota attainment* `%s` *%s*\nWon %s of %s quota%s", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota), quotaNote(m))
+	return p.T("perf.attainment", kit.Bar(m.Attainment), p.Percent(m.Attainment), p.Money(m.WonRevenue), p.Money(m.Quota), quotaNoteIn(p, m))
 }
 
 // quotaNote says when a quota is RepCoach's default rather than one loaded
 // from a quota file.
-func quotaNote(m insights.Metrics) string {
+func quotaNoteIn(p *i18n.Printer, m insights.Metrics) string {
 	if m.QuotaSource == insights.QuotaDefault {
-		return " _(a default quota, as none is loaded for you)_"
+		return p.T("perf.defaultquota")
 	}
 	return ""
 }
 
-func coverage(m insights.Metrics) string {
+func coverage(p *i18n.Printer, m insights.Metrics) string {
 	if !m.HasCoverage {
 		return ""
 	}
-	s := fmt.Sprintf("\ncovers %.1f× the quota still to win", m.Coverage)
+	s := p.T("perf.coverage", p.Decimal(m.Coverage))
 	if m.NeededCoverage > 0 {
-		s += fmt.Sprintf(" (you need %.1f× at your win rate)", m.NeededCoverage)
+		s += p.T("perf.coverage.need", p.Decimal(m.NeededCoverage))
 	}
 	return s
 }
 
-func forecastVsQuota(m insights.Metrics) string {
+func forecastVsQuota(p *i18n.Printer, m insights.Metrics) string {
 	if m.Quota <= 0 {
-		return " (won so far plus pipeline weighted by your win rate)"
+		return p.T("perf.forecast.noquota")
 	}
-	return fmt.Sprintf(" = %s of quota\nwon so far plus pipeline weighted by your win rate", kit.Percent(m.Forecast/m.Quota))
+	return p.T("perf.forecast.quota", p.Percent(m.Forecast/m.Quota))
 }
 
-func ratio(v float64, ok bool, detail string) string {
+func ratioIn(p *i18n.Printer, v float64, ok bool, detail string) string {
 	if !ok {
-		return "n/a (no closed deals)"
+		return p.T("perf.noclosed")
 	}
-	return fmt.Sprintf("%s (%s)", kit.Percent(v), detail)
+	return fmt.Sprintf("%s (%s)", p.Percent(v), detail)
 }
 
-func days(v float64, ok bool) string {
+func days(p *i18n.Printer, v float64, ok bool) string {
 	if !ok {
-		return "n/a"
+		return p.T("na")
 	}
-	return fmt.Sprintf("%.0f days", v)
+	return p.T("n.days", int(math.Round(v)))
 }
 
 func activityTotal(m insights.Metrics) int {
@@ -201,41 +301,43 @@ func activityTotal(m insights.Metrics) int {
 	return n
 }
 
-func activityLine(m insights.Metrics) string {
+func activityLine(p *i18n.Printer, m insights.Metrics) string {
 	var parts []string
 	for _, k := range []insights.ActivityKind{insights.ActivityCall, insights.ActivityEmail, insights.ActivityMeeting, insights.ActivityOther} {
 		if n := m.Activities[k]; n > 0 {
-			parts = append(parts, kit.Plural(n, string(k), string(k)+"s"))
+			parts = append(parts, p.T("n."+string(k), n))
 		}
 	}
 	return strings.Join(parts, ", ")
 }
 
-func previousName(p insights.Period) string {
-	switch p.Kind {
+func previousName(p *i18n.Printer, per insights.Period) string {
+	switch per.Kind {
 	case insights.PeriodWeek:
-		return "last week"
+		return p.T("prev.week")
 	case insights.PeriodLastWeek:
-		return "the week before"
+		return p.T("prev.lastweek")
 	case insights.PeriodMonth:
-		return "last month"
+		return p.T("prev.month")
 	case insights.PeriodQuarter:
-		return "last quarter"
+		return p.T("prev.quarter")
 	case insights.PeriodYearToDate:
-		return "last year"
+		return p.T("prev.year")
 	}
-	return "previous period"
+	return p.T("prev.period")
 }
 
-func teamName(key string) string {
+func teamName(key string) string { return teamNameIn(english, key) }
+
+func teamNameIn(p *i18n.Printer, key string) string {
 	if i := strings.IndexByte(key, ':'); i >= 0 {
 		if insights.IsManagerTeam(key) {
-			return key[i+1:] + "'s team"
+			return p.T("team.of", key[i+1:])
 		}
 		return key[i+1:]
 	}
 	if key == insights.TeamAll {
-		return "the whole sales team"
+		return p.T("team.all")
 	}
 	return key
 }
@@ -255,14 +357,16 @@ func dealName(d insights.DealRef) string {
 
 // dealValue shows a deal's amount, marking a list price standing in for a
 // blank one.
-func dealValue(d insights.DealRef) string {
+func dealValue(d insights.DealRef) string { return dealValueIn(english, d) }
+
+func dealValueIn(p *i18n.Printer, d insights.DealRef) string {
 	if d.ListPrice {
 		if d.Amount == 0 {
-			return "no amount"
+			return p.T("deal.noamount")
 		}
-		return kit.Money(d.Amount) + " at list price"
+		return p.T("deal.listprice", p.Money(d.Amount))
 	}
-	return kit.Money(d.Amount)
+	return p.Money(d.Amount)
 }
 
 // focusSection shows the one metric to work on, its evidence and a tip.
@@ -274,16 +378,35 @@ func focusSection(title string, f *insights.Finding) slack.Block {
 	return kit.Section(text)
 }
 
+// focusSectionIn is focusSection in p's language, the evidence and tip
+// written from the finding's figures and r.
+func focusSectionIn(p *i18n.Printer, title string, f *insights.Finding, r insights.RepReport) slack.Block {
+	if p.Lang() == i18n.English {
+		return focusSection(title, f)
+	}
+	text := p.T("focus.title", title, strings.ToLower(metricNameIn(p, f.Metric)), capitalize(evidence(p, *f)))
+	if f.Tip != "" {
+		if t := tip(p, f.Metric, r); t != "" {
+			text += p.T("focus.tip", t)
+		}
+	}
+	return kit.Section(text)
+}
+
 // staleSection lists up to n of a rep's stale deals by name, saying how
 // many there are in all (total).
 func staleSection(title string, deals []insights.DealRef, total, n int) slack.Block {
+	return staleSectionIn(english, title, deals, total, n)
+}
+
+func staleSectionIn(p *i18n.Printer, title string, deals []insights.DealRef, total, n int) slack.Block {
 	var b strings.Builder
 	b.WriteString(title)
 	if shown := min(n, len(deals)); total > shown {
-		fmt.Fprintf(&b, " (the %d stalest of %d)", shown, total)
+		b.WriteString(p.T("stale.of", shown, total))
 	}
 	for _, d := range deals[:min(n, len(deals))] {
-		fmt.Fprintf(&b, "\n• %s: %s, %s, no movement for %d days", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
+		b.WriteString(p.T("stale.line", kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValueIn(p, d), p.T("n.days", d.IdleDays)))
 	}
 	return kit.Section(b.String())
 }
@@ -298,6 +421,57 @@ func findings(title string, fs []insights.Finding) string {
 	return b.String()
 }
 
+func findingsIn(p *i18n.Printer, title string, fs []insights.Finding) string {
+	if p.Lang() == i18n.English {
+		return findings(title, fs)
+	}
+	var b strings.Builder
+	b.WriteString(title)
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n• %s", capitalize(evidence(p, f)))
+	}
+	return b.String()
+}
+
+// evidence writes a finding's comparison in p's language.
+func evidence(p *i18n.Printer, f insights.Finding) string {
+	switch insights.MetricID(f.Metric) {
+	case insights.MetricAttainment, insights.MetricWinRate, insights.MetricStale:
+		return p.T("evidence."+f.Metric, p.Percent(f.Rep), p.Percent(f.Team))
+	case insights.MetricAvgDealSize:
+		return p.T("evidence."+f.Metric, p.Money(f.Rep), p.Money(f.Team))
+	case insights.MetricCycle:
+		return p.T("evidence."+f.Metric, p.T("n.days", int(math.Round(f.Rep))), p.T("n.days", int(math.Round(f.Team))))
+	case insights.MetricCoverage:
+		return p.T("evidence."+f.Metric, p.Decimal(f.Rep), p.Decimal(f.Team))
+	case insights.MetricActivity:
+		return p.T("evidence."+f.Metric, p.T("n.activities", int(math.Round(f.Rep))), p.Number(f.Team))
+	}
+	return f.Evidence
+}
+
+// tip is the concrete advice for a weak metric in p's language, with r's
+// figures, as insights writes it in English.
+func tip(p *i18n.Printer, metric string, r insights.RepReport) string {
+	m := r.Metrics
+	switch insights.MetricID(metric) {
+	case insights.MetricAttainment:
+		return p.T("tip.attainment", p.Money(m.Quota-m.WonRevenue), periodLabel(p, r.Period))
+	case insights.MetricCoverage:
+		if gap := m.NeededCoverage*(m.Quota-m.WonRevenue) - m.Pipeline; m.NeededCoverage > 0 && gap > 0 {
+			return p.T("tip.coverage.gap", p.Decimal(m.NeededCoverage), p.Money(gap))
+		}
+		return p.T("tip.coverage")
+	case insights.MetricStale:
+		return p.T("tip.stale", m.StaleDeals)
+	case insights.MetricActivity:
+		return p.T("tip.activity", p.Number(r.Standing.MedianActivities))
+	case insights.MetricWinRate, insights.MetricAvgDealSize, insights.MetricCycle:
+		return p.T("tip." + metric)
+	}
+	return ""
+}
+
 func capitalize(s string) string {
 	if s == "" {
 		return s
@@ -306,47 +480,69 @@ func capitalize(s string) string {
 	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
-func metricName(id string) string {
+func metricName(id string) string { return metricNameIn(english, id) }
+
+// metricNameIn names a metric in p's language: English from the
+// definitions in insights, Turkish from the catalog.
+func metricNameIn(p *i18n.Printer, id string) string {
+	if p.Lang() != i18n.English {
+		return p.T("metric." + id + ".name")
+	}
 	if d, ok := insights.DefinitionOf(insights.MetricID(id)); ok {
 		return d.Name
 	}
 	return id
 }
 
-// PerformanceHelp explains /myperformance and every figure, generated from
-// the metric definitions in insights.
-func PerformanceHelp() Message {
+// metricFormulaIn defines a metric in p's language.
+func metricFormulaIn(p *i18n.Printer, d insights.Definition) string {
+	if p.Lang() != i18n.English {
+		return p.T("metric." + string(d.ID) + ".formula")
+	}
+	return d.Formula
+}
+
+// PerformanceHelp explains /myperformance and every figure in English.
+func PerformanceHelp() Message { return PerformanceHelpIn(english) }
+
+// PerformanceHelpIn explains /myperformance and every figure in p's
+// language, from the metric definitions in insights.
+func PerformanceHelpIn(p *i18n.Printer) Message {
 	var b strings.Builder
 	for _, d := range insights.Definitions() {
-		fmt.Fprintf(&b, "• *%s*: %s\n", d.Name, d.Formula)
+		fmt.Fprintf(&b, "• *%s*: %s\n", metricNameIn(p, string(d.ID)), metricFormulaIn(p, d))
 	}
 	blocks := []slack.Block{
-		kit.Header("How /myperformance works"),
-		kit.Section("`/myperformance " + PerformanceUsage + "`\nShows your own numbers, privately, for this week, last week, this month, this quarter (the default) or the year to date. Periods are whole calendar periods in the team's time zone; each answer says which period and as of when."),
+		kit.Header(p.T("help.header")),
+		kit.Section("`/myperformance " + usageIn(p) + "`\n" + p.T("help.intro")),
 		kit.Section(b.String()),
-		kit.Context("Numbers come from the CRM export your sales-ops team loads. Something looks wrong? Check the deal in the CRM first, then ask #sales-ops."),
+		kit.Context(p.T("help.footer")),
 	}
-	return Message{Text: "How /myperformance works and what each figure means", Blocks: blocks}
+	return Message{Text: p.T("help.text"), Blocks: blocks}
 }
 
 // Span says which days a period covers, in loc: "1 Oct – 31 Dec 2017".
-func Span(p insights.Period, loc *time.Location) string {
+func Span(per insights.Period, loc *time.Location) string { return spanIn(english, per, loc) }
+
+func spanIn(p *i18n.Printer, per insights.Period, loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	start, end := p.Start.In(loc), p.End.In(loc).Add(-time.Nanosecond)
+	start, end := per.Start.In(loc), per.End.In(loc).Add(-time.Nanosecond)
 	if start.Year() == end.Year() {
-		return start.Format("2 Jan") + " – " + end.Format("2 Jan 2006")
+		return p.ShortDate(start) + " – " + p.ShortDate(end) + " " + fmt.Sprint(end.Year())
 	}
-	return start.Format("2 Jan 2006") + " – " + end.Format("2 Jan 2006")
+	return p.ShortDate(start) + " " + fmt.Sprint(start.Year()) + " – " + p.ShortDate(end) + " " + fmt.Sprint(end.Year())
 }
 
 // AsOf says when figures were true, in loc: "as of Sun 31 Dec 2017, 23:59 UTC".
-func AsOf(t time.Time, loc *time.Location) string {
+func AsOf(t time.Time, loc *time.Location) string { return asOfIn(english, t, loc) }
+
+func asOfIn(p *i18n.Printer, t time.Time, loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return "as of " + t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+	return p.T("asof", p.DateTime(t, loc))
 }
 
 // Explain turns domain errors into the friendly text a user sees; it
@@ -364,3 +560,7 @@ func Explain(err error) (string, bool) {
 	}
 	return "", false
 }
+
+func quotaNote(m insights.Metrics) string { return quotaNoteIn(english, m) }
+
+func ratio(v float64, ok bool, detail string) string { return ratioIn(english, v, ok, detail) }

@@ -98,7 +98,7 @@ func (a *App) connect(api *slack.Client) error {
 	}
 	a.locales = &handlers.Locales{Store: a.store, Slack: a.dir, Default: lang, Currency: cur, Log: a.log}
 	loc := a.cal.Zone()
-	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc}
+	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc, Locales: a.locales}
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
 	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday(), Training: a.store}
 	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc}

@@ -87,3 +87,21 @@ func TestUnknownSubcommand(t *testing.T) {
 		t.Errorf("run(fly) = %v, output %q; want usage", err, out.String())
 	}
 }
+
+// TestDemoTurkish plays `repcoach demo --lang tr`: the rep's Slack locale is
+// tr-TR, so /myperformance answers in Turkish with Turkish arguments and
+// money in lira.
+func TestDemoTurkish(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"demo", "--lang", "tr"}, &out, &errOut); err != nil {
+		t.Fatalf("demo --lang tr: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"types: /myperformance hafta", "Rakamlarınız: ", "4. çeyrek", "Kazanılan gelir", "₺", "/myperformance nasıl çalışır", "Size *Türkçe* yazıyorum (Slack dilinizden)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the Turkish demo does not show %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "Your numbers:") {
+		t.Errorf("the Turkish demo shows /myperformance in English")
+	}
+}

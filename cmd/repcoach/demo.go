@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/sample"
 )
@@ -28,8 +30,25 @@ type demoCast struct {
 // loopback, a generated sample team, the real bot connected over Socket
 // Mode, and a scripted tour that prints each message.
 func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("demo takes no arguments")
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(out)
+	lang := fs.String("lang", "en", "language of the tour: en or tr (Turkish: every demo user's Slack locale is tr-TR and money is in TRY)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("demo takes no arguments but --lang")
+	}
+	tag, ok := i18n.Parse(*lang)
+	if !ok {
+		return fmt.Errorf("--lang %q: want en or tr", *lang)
+	}
+	turkish := tag == i18n.Turkish
+	if turkish {
+		cfg.Language = "tr"
+		if cfg.Currency == "USD" {
+			cfg.Currency = "TRY"
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -49,6 +68,11 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	now := app.now()
 	ds := sample.Demo(now, app.cal.Zone())
 	users, cast := demoUsers(ds)
+	if turkish {
+		for i := range users {
+			users[i].Locale = "tr-TR"
+		}
+	}
 	fake, err := slackfake.New(slackfake.Config{Users: users, UserGroups: map[string][]string{"sales-ops": {cast.ops.ID}}, BotScopes: manifest().OAuthConfig.Scopes.Bot})
 	if err != nil {
 		return fmt.Errorf("start fake Slack: %w", err)
@@ -76,7 +100,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 		return fmt.Errorf("bot did not connect to the fake Slack: %w", err)
 	}
 
-	tour := demoTour(cast, sched)
+	tour := demoTour(cast, sched, turkish)
 	for i, step := range tour {
 		fmt.Fprintf(out, "─── %d/%d  %s\n", i+1, len(tour), step.title)
 		if err := step.run(ctx, fake, out); err != nil {
@@ -97,7 +121,15 @@ type demoStep struct {
 	run   func(ctx context.Context, fake *slackfake.Server, out io.Writer) error
 }
 
-func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
+// demoTour is the scripted tour; turkish plays it for a Turkish team (the
+// rep's commands in Turkish, steps titled in Turkish).
+func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
+	say := func(en, tr string) string {
+		if turkish {
+			return tr
+		}
+		return en
+	}
 	command := func(who slackfake.User, cmd, text string) func(context.Context, *slackfake.Server, io.Writer) error {
 		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
 			line := strings.TrimSpace(cmd + " " + text)
@@ -208,24 +240,29 @@ func demoTour(c demoCast, sched *bot.Scheduler) []demoStep {
 		fmt.Fprintf(out, "The next feedback run skips %s (skipped: %d, sent: %d).\n", c.rep.RealName, rep.Skipped, rep.Sent)
 		return nil
 	}
-	return []demoStep{
-		{"A rep checks their quarter", command(c.rep, "/myperformance", "")},
-		{"The same rep looks at this week", command(c.rep, "/myperformance", "week")},
-		{"Asking for help explains every figure", command(c.rep, "/myperformance", "help")},
-		{"A typo gets the usage, not an error", command(c.rep, "/myperformance", "fortnight")},
-		{"Someone who is not in the CRM gets a friendly answer", command(c.stranger, "/myperformance", "")},
-		{"A manager looks at their team", command(c.manager, "/teamperformance", "")},
-		{"A rep asking for the team is told it is for managers", command(c.rep, "/teamperformance", "")},
-		{"Sales ops look at everyone this month", command(c.ops, "/teamperformance", "all month")},
-		{"Sales ops recognise the rep in #general (their text is escaped: no @channel)", command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
-		{"Monday morning: the manager's digest", scheduled("manager-digest", c.manager, "Mon 08:00")},
-		{"Monday: sales ops get the awards the data suggests", scheduled("award-suggestions", c.ops, "Mon 09:00")},
-		{"Sales ops approve one", click(c.ops, "award:post", "Post it", "only "+c.ops.RealName+" sees this")},
-		{"Midweek: a training nudge aimed at the rep's weakest step", scheduled("training-nudge", c.rep, "Wed 10:00")},
-		{"The rep starts the training", click(c.rep, "nudge:start", "Start", "replaces the nudge")},
-		{"Friday afternoon: the rep's weekly feedback", scheduled("weekly-feedback", c.rep, "Fri 16:00")},
-		{"The rep turns the weekly feedback DM off", stopButton},
+	steps := []demoStep{
+		{say("A rep checks their quarter", "Bir temsilci bu çeyreğe bakar"), command(c.rep, "/myperformance", "")},
+		{say("The same rep looks at this week", "Aynı temsilci bu haftaya bakar"), command(c.rep, "/myperformance", say("week", "hafta"))},
+		{say("Asking for help explains every figure", "Yardım istemek her rakamı açıklar"), command(c.rep, "/myperformance", say("help", "yardım"))},
+		{say("A typo gets the usage, not an error", "Yazım hatası hata değil, kullanım bilgisi getirir"), command(c.rep, "/myperformance", say("fortnight", "iki hafta"))},
 	}
+	if turkish {
+		steps = append(steps, demoStep{"Temsilci, RepCoach'un Slack dilinden seçtiği dili görür", command(c.rep, "/repcoach", "language")})
+	}
+	return append(steps, []demoStep{
+		{say("Someone who is not in the CRM gets a friendly answer", "CRM'de olmayan biri nazik bir yanıt alır"), command(c.stranger, "/myperformance", "")},
+		{say("A manager looks at their team", "Bir yönetici ekibine bakar"), command(c.manager, "/teamperformance", "")},
+		{say("A rep asking for the team is told it is for managers", "Ekibi soran temsilciye bunun yöneticilere açık olduğu söylenir"), command(c.rep, "/teamperformance", "")},
+		{say("Sales ops look at everyone this month", "Satış operasyonları bu ay herkese bakar"), command(c.ops, "/teamperformance", "all month")},
+		{say("Sales ops recognise the rep in #general (their text is escaped: no @channel)", "Satış operasyonları temsilciyi #general kanalında takdir eder (metin kaçışlanır: @channel yok)"), command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
+		{say("Monday morning: the manager's digest", "Pazartesi sabahı: yöneticinin haftalık özeti"), scheduled("manager-digest", c.manager, "Mon 08:00")},
+		{say("Monday: sales ops get the awards the data suggests", "Pazartesi: satış operasyonlarına verinin önerdiği ödüller gelir"), scheduled("award-suggestions", c.ops, "Mon 09:00")},
+		{say("Sales ops approve one", "Satış operasyonları birini onaylar"), click(c.ops, "award:post", "Post it", "only "+c.ops.RealName+" sees this")},
+		{say("Midweek: a training nudge aimed at the rep's weakest step", "Hafta ortası: temsilcinin en zayıf adımına yönelik eğitim hatırlatması"), scheduled("training-nudge", c.rep, "Wed 10:00")},
+		{say("The rep starts the training", "Temsilci eğitime başlar"), click(c.rep, "nudge:start", "Start", "replaces the nudge")},
+		{say("Friday afternoon: the rep's weekly feedback", "Cuma öğleden sonra: temsilcinin haftalık geri bildirimi"), scheduled("weekly-feedback", c.rep, "Fri 16:00")},
+		{say("The rep turns the weekly feedback DM off", "Temsilci haftalık geri bildirim mesajlarını kapatır"), stopButton},
+	}...)
 }
 
 func printMessage(out io.Writer, m slackfake.Message, audience string, names *strings.Replacer) {

@@ -76,7 +76,7 @@ var cat = build()
 
 func build() *catalog.Builder {
 	b := catalog.NewBuilder(catalog.Fallback(English))
-	for key, e := range messages {
+	for key, e := range all() {
 		if e.en != nil {
 			if err := b.Set(English, key, e.en); err != nil {
 				panic("i18n: " + key + ": " + err.Error())
@@ -93,8 +93,8 @@ func build() *catalog.Builder {
 
 // Keys lists every message key in the catalog, sorted.
 func Keys() []string {
-	keys := make([]string, 0, len(messages))
-	for k := range messages {
+	keys := []string{}
+	for k := range all() {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
@@ -103,7 +103,7 @@ func Keys() []string {
 
 // Has reports whether the catalog holds key in language lang.
 func Has(lang language.Tag, key string) bool {
-	e, ok := messages[key]
+	e, ok := all()[key]
 	if !ok {
 		return false
 	}
@@ -111,4 +111,18 @@ func Has(lang language.Tag, key string) bool {
 		return e.tr != nil
 	}
 	return e.en != nil
+}
+
+// all merges the catalog's parts; a key in two parts panics.
+func all() map[string]entry {
+	out := map[string]entry{}
+	for _, part := range []map[string]entry{messages, performanceMessages} {
+		for k, e := range part {
+			if _, dup := out[k]; dup {
+				panic("i18n: duplicate message " + k)
+			}
+			out[k] = e
+		}
+	}
+	return out
 }

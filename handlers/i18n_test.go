@@ -1,0 +1,280 @@
+package handlers
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/handlers/i18n"
+	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/insights"
+)
+
+var turkish = i18n.New(i18n.Turkish, "TRY")
+
+// rendered flattens a message to the text a reader sees, block by block,
+// for golden files a person can review.
+func rendered(m Message) string {
+	var b strings.Builder
+	b.WriteString("[notification] " + m.Text + "\n")
+	for _, bl := range m.Blocks {
+		switch x := bl.(type) {
+		case *slack.HeaderBlock:
+			b.WriteString("# " + x.Text.Text + "\n")
+		case *slack.SectionBlock:
+			if x.Text != nil {
+				b.WriteString(x.Text.Text + "\n")
+			}
+			for _, f := range x.Fields {
+				b.WriteString("| " + strings.ReplaceAll(f.Text, "\n", "\n|   ") + "\n")
+			}
+		case *slack.ContextBlock:
+			for _, e := range x.ContextElements.Elements {
+				if t, ok := e.(*slack.TextBlockObject); ok {
+					b.WriteString("~ " + t.Text + "\n")
+				}
+			}
+		case *slack.ActionBlock:
+			for _, e := range x.Elements.ElementSet {
+				if btn, ok := e.(*slack.ButtonBlockElement); ok {
+					b.WriteString("[" + btn.Text.Text + "] ")
+				}
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// goldenText compares the rendered text of m with testdata/name.txt, and m
+// itself with name.golden.
+func goldenText(t *testing.T, name string, m Message) {
+	t.Helper()
+	golden(t, name, m)
+	got := rendered(m)
+	path := filepath.Join("testdata", name+".txt")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./handlers -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (go test ./handlers -update rewrites it); got:\n%s", name, path, got)
+	}
+}
+
+// TestGoldenMessagesBothLanguages pins every translated message kind in
+// English and Turkish, as Block Kit JSON and as rendered text.
+func TestGoldenMessagesBothLanguages(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[len(snap.Reps)/2].Rep.ID
+	english := i18n.New(i18n.English, "USD")
+	for _, lang := range []struct {
+		suffix string
+		p      *i18n.Printer
+	}{{"en", english}, {"tr", turkish}} {
+		for _, kind := range []insights.PeriodKind{insights.PeriodQuarter, insights.PeriodWeek, insights.PeriodLastWeek, insights.PeriodMonth, insights.PeriodYearToDate} {
+			r, err := snap.Rep(rep, kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goldenText(t, "i18n/rep_"+string(kind)+"."+lang.suffix, RepMessageIn(lang.p, r, time.UTC))
+		}
+		goldenText(t, "i18n/help."+lang.suffix, PerformanceHelpIn(lang.p))
+		for _, text := range []string{"language", "language tr", "language de"} {
+			l := &Locales{Store: memLanguages{}, Default: lang.p.Lang(), Currency: lang.p.Currency()}
+			m, err := (&Admin{Locales: l}).Handle(context.Background(), "U1", text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goldenText(t, "i18n/"+strings.ReplaceAll(text, " ", "_")+"."+lang.suffix, m)
+		}
+		m, _ := (&Performance{Locales: &Locales{Default: lang.p.Lang(), Currency: lang.p.Currency()}}).Mine(context.Background(), "U1", "next year")
+		goldenText(t, "i18n/bad_period."+lang.suffix, m)
+	}
+}
+
+// englishWords would show an untranslated string in a Turkish message.
+// CRM data (stage, product and account names) is English in the sample, so
+// the words are ones RepCoach itself writes.
+// Boundaries are letters in any script (\b would split "için" at ç).
+var englishWords = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(the|your|you|won|lost|deals?|median|quarter|week|month|quota|pipeline|forecast|of|vs|days?|team|at|in|no|as of)(?:[^\p{L}]|$)`)
+
+// TestTurkishMessagesComplete renders every rep's report for every period
+// in Turkish: each must pass Slack's Block Kit limits (Turkish runs
+// longer), hold no printf error or raw catalog key, and no English word
+// RepCoach writes.
+func TestTurkishMessagesComplete(t *testing.T) {
+	snap := snapshot(t)
+	checked := 0
+	for _, r := range snap.Reps {
+		// CRM text (deal, stage, product and account names) is English in
+		// the sample data; the check is for what RepCoach writes.
+		r.StaleDeals = append([]insights.DealRef(nil), r.StaleDeals...)
+		for i := range r.StaleDeals {
+			d := &r.StaleDeals[i]
+			d.Name, d.Stage, d.Product, d.Account = "Anlaşma", "Aşama", "Ürün", "Müşteri"
+		}
+		m := RepMessageIn(turkish, r, time.UTC)
+		check(t, r.Rep.Name+" "+string(r.Period.Kind), m)
+		checked++
+	}
+	check(t, "help", PerformanceHelpIn(turkish))
+	if checked < 100 {
+		t.Fatalf("checked %d messages, want every rep and period", checked)
+	}
+}
+
+func check(t *testing.T, name string, m Message) {
+	t.Helper()
+	if err := kit.CheckMessage(m.Text, m.Blocks); err != nil {
+		t.Errorf("%s breaks Slack's limits in Turkish: %v", name, err)
+	}
+	text := rendered(m)
+	if strings.Contains(text, "%!") {
+		t.Errorf("%s: printf error in Turkish:\n%s", name, text)
+	}
+	if k := regexp.MustCompile(`\b[a-z_]+\.[a-z_.]+\b`).FindString(text); k != "" && i18n.Has(i18n.English, k) {
+		t.Errorf("%s: raw catalog key %q in Turkish:\n%s", name, k, text)
+	}
+	body := text[strings.Index(text, "\n")+1:] // the notification names the rep
+	if w := englishWords.FindStringSubmatch(strings.NewReplacer("/myperformance", "", "(pipeline)", "").Replace(body)); w != nil {
+		t.Errorf("%s: English word %q in a Turkish message:\n%s", name, w[1], text)
+	}
+}
+
+// TestCatalogCoversHandlers fails when a handler asks for a message the
+// catalog lacks in either language: it reads every p.T("key", …) call in
+// the package's source, and the keys built from metric and activity IDs.
+func TestCatalogCoversHandlers(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "T" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				k, _ := strconv.Unquote(lit.Value)
+				keys[k] = fset.Position(lit.Pos()).String()
+			}
+			return true
+		})
+	}
+	if len(keys) < 50 {
+		t.Fatalf("found %d message keys in the handlers, want the catalog's calls", len(keys))
+	}
+	for _, d := range insights.Definitions() {
+		keys["metric."+string(d.ID)+".name"] = "insights.Definitions"
+		keys["metric."+string(d.ID)+".formula"] = "insights.Definitions"
+	}
+	for _, id := range []insights.MetricID{insights.MetricAttainment, insights.MetricWinRate, insights.MetricAvgDealSize, insights.MetricCycle, insights.MetricCoverage, insights.MetricStale, insights.MetricActivity} {
+		keys["evidence."+string(id)] = "coaching findings"
+	}
+	for _, id := range []insights.MetricID{insights.MetricWinRate, insights.MetricAvgDealSize, insights.MetricCycle} {
+		keys["tip."+string(id)] = "coaching tips"
+	}
+	for _, k := range []insights.ActivityKind{insights.ActivityCall, insights.ActivityEmail, insights.ActivityMeeting, insights.ActivityOther} {
+		keys["n."+string(k)] = "activity kinds"
+	}
+	for k, where := range keys {
+		for _, lang := range i18n.Languages() {
+			if !i18n.Has(lang, k) {
+				t.Errorf("%s: message %q has no %s text in the catalog", where, k, lang)
+			}
+		}
+	}
+}
+
+// TestMetricCatalogMatchesDefinitions keeps the catalog's English metric
+// texts equal to insights' definitions, their single source.
+func TestMetricCatalogMatchesDefinitions(t *testing.T) {
+	en := i18n.New(i18n.English, "USD")
+	for _, d := range insights.Definitions() {
+		if got := en.T("metric." + string(d.ID) + ".name"); got != d.Name {
+			t.Errorf("%s name: catalog %q, insights %q", d.ID, got, d.Name)
+		}
+		if got := en.T("metric." + string(d.ID) + ".formula"); got != d.Formula {
+			t.Errorf("%s formula: catalog %q, insights %q", d.ID, got, d.Formula)
+		}
+	}
+}
+
+type oneRep struct{ snap insights.Snapshot }
+
+func (o oneRep) RepReport(_ context.Context, rep insights.RepID, kind insights.PeriodKind) (insights.RepReport, error) {
+	return o.snap.Rep(rep, kind)
+}
+
+type fixedPeople insights.RepID
+
+func (f fixedPeople) RepFor(context.Context, string) (insights.RepID, error) {
+	return insights.RepID(f), nil
+}
+
+// TestPeriodArgumentsInEitherLanguage: /myperformance takes its period in
+// English or Turkish, whatever language it answers in.
+func TestPeriodArgumentsInEitherLanguage(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[len(snap.Reps)/2].Rep.ID
+	perf := &Performance{Reports: oneRep{snap}, People: fixedPeople(rep), Location: time.UTC,
+		Locales: &Locales{Store: memLanguages{"UTR": "tr"}, Default: i18n.English, Currency: "TRY"}}
+	for _, tt := range []struct {
+		user, text, want string
+	}{
+		{"UTR", "hafta", "haftası"},
+		{"UTR", "geçen hafta", "haftası"},
+		{"UTR", "GEÇEN HAFTA", "haftası"},
+		{"UTR", "ay", "Rakamlarınız: Kasım 2026"},
+		{"UTR", "çeyrek", "4. çeyrek (Ekim–Aralık)"},
+		{"UTR", "ÇEYREK", "4. çeyrek"},
+		{"UTR", "yıl", "başından bugüne"},
+		{"UTR", "YIL", "başından bugüne"},
+		{"UTR", "yardım", "/myperformance nasıl çalışır"},
+		{"UTR", "quarter", "4. çeyrek"},
+		{"UEN", "çeyrek", "Your numbers: Q4 2026"},
+		{"UEN", "geçen hafta", "Your numbers: week of"},
+		{"UTR", "gelecek yıl", "“gelecek yıl” diye bir dönem bilmiyorum"},
+	} {
+		m, err := perf.Mine(context.Background(), tt.user, tt.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rendered(m)
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("%s /myperformance %s: want %q in\n%s", tt.user, tt.text, tt.want, got)
+		}
+	}
+}
