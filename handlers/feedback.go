@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -28,6 +29,8 @@ type Feedback struct {
 	People   People
 	Users    SlackUsers
 	Location *time.Location
+	// Locales picks each rep's language and currency; nil is English.
+	Locales *Locales
 }
 
 // Audience returns the Slack IDs of every linked rep.
@@ -89,7 +92,11 @@ func (f *Feedback) ForRep(ctx context.Context, rep insights.RepID, userID string
 			return Message{}, fmt.Errorf("feedback for %s: %w", rep, err)
 		}
 	}
-	return FeedbackMessage(week, quarter, awards, received, f.Location), nil
+	p := f.Locales.DefaultPrinter()
+	if f.Locales != nil && userID != "" {
+		p = f.Locales.Printer(ctx, userID)
+	}
+	return FeedbackMessageIn(p, week, quarter, awards, received, f.Location), nil
 }
 
 // awards returns the recognitions the rep earned in their team this
@@ -119,73 +126,108 @@ func RepAwards(team insights.TeamReport, rep insights.RepID) []insights.Award {
 	return out
 }
 
-// FeedbackMessage renders a rep's weekly feedback from their week and
-// quarter reports, the awards the data suggests for them and the
-// recognitions sales ops gave them this quarter: the week against the week
-// before and the team, what they do best, one focus with a tip and its
-// evidence, and the deals to work on.
+// FeedbackMessage renders a rep's weekly feedback in English; see
+// FeedbackMessageIn.
 func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, received []insights.Recognition, loc *time.Location) Message {
+	return FeedbackMessageIn(english, week, quarter, awards, received, loc)
+}
+
+// FeedbackMessageIn renders a rep's weekly feedback in p's language and
+// currency, from their week and quarter reports, the awards the data
+// suggests for them and the recognitions sales ops gave them this quarter:
+// the week against the week before and the team, what they do best, one
+// focus with a tip and its evidence, and the deals to work on.
+func FeedbackMessageIn(p *i18n.Printer, week, quarter insights.RepReport, awards []insights.Award, received []insights.Recognition, loc *time.Location) Message {
 	m, prev, s := week.Metrics, week.Previous, week.Standing
 	first := strings.Fields(week.Rep.Name)
-	hello := "Hi"
+	hello := p.T("fb.hi")
 	if len(first) > 0 {
-		hello = "Hi " + kit.Escape(first[0])
+		hello = p.T("fb.hi.name", kit.Escape(first[0]))
 	}
+	weekLabel, quarterLabel := periodLabel(p, week.Period), periodLabel(p, quarter.Period)
 	blocks := []slack.Block{
-		kit.Header("Your week: " + week.Period.Label),
-		kit.Context(fmt.Sprintf("%s · %s · only you get this", Span(week.Period, loc), AsOf(week.AsOf, loc))),
-		kit.Section(hello + ", here is how your week went. " + weekVerdict(m, prev)),
+		kit.Header(p.T("fb.header", weekLabel)),
+		kit.Context(p.T("fb.context", spanIn(p, week.Period, loc), asOfIn(p, week.AsOf, loc))),
+		kit.Section(p.T("fb.intro", hello, weekVerdict(p, m, prev))),
 		kit.Fields(
-			fmt.Sprintf("*Won this week*\n%s in %s (by this time last week: %s)", kit.Money(m.WonRevenue), kit.Plural(m.Won, "deal", "deals"), kit.Money(prev.WonRevenue)),
-			fmt.Sprintf("*Team median this week*\n%s", kit.Money(s.MedianWonRevenue)),
-			fmt.Sprintf("*%s so far*\n%s%s", quarter.Period.Label, kit.Money(quarter.Metrics.WonRevenue), quotaSuffix(quarter.Metrics)),
-			fmt.Sprintf("*Open pipeline*\n%s in %s", kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals")),
+			p.T("fb.won", p.Money(m.WonRevenue), p.T("n.deals", m.Won), p.Money(prev.WonRevenue)),
+			p.T("fb.median", p.Money(s.MedianWonRevenue)),
+			p.T("fb.sofar", quarterLabel, p.Money(quarter.Metrics.WonRevenue), quotaSuffixIn(p, quarter.Metrics)),
+			p.T("fb.pipeline", p.Money(m.Pipeline), p.T("n.deals", m.OpenDeals)),
 		),
 	}
 	if len(received) > 0 {
 		var b strings.Builder
-		b.WriteString(":tada: *Recognition you received this quarter*")
+		b.WriteString(p.T("fb.received"))
 		for _, r := range received[:min(5, len(received))] {
 			k, _ := kindOf(r.Kind)
-			fmt.Fprintf(&b, "\n• %s %s from <@%s>: %s", k.emoji, k.label, r.From, kit.Escape(r.Reason))
+			b.WriteString(p.T("fb.received.line", k.emoji, kindLabel(p, k), r.From, kit.Escape(r.Reason)))
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}
 	if len(awards) > 0 {
 		var b strings.Builder
-		b.WriteString(":trophy: *Standing out this quarter*")
+		b.WriteString(p.T("fb.awards"))
 		for _, a := range awards {
-			fmt.Fprintf(&b, "\n• %s", kit.Escape(a.Reason))
+			fmt.Fprintf(&b, "\n• %s", kit.Escape(awardReason(p, a, quarter)))
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}
 	if len(quarter.Strengths) > 0 {
-		blocks = append(blocks, kit.Section(findings(":muscle: *Keep doing this*", quarter.Strengths)))
+		blocks = append(blocks, kit.Section(findingsIn(p, p.T("fb.strengths"), quarter.Strengths)))
 	}
 	if quarter.Focus != nil {
-		blocks = append(blocks, focusSection("Your focus for next week", quarter.Focus))
+		blocks = append(blocks, focusSectionIn(p, p.T("fb.focus"), quarter.Focus, quarter))
 	}
 	if len(quarter.StaleDeals) > 0 {
-		blocks = append(blocks, staleSection(":hourglass: *Pipeline to work on next week*", quarter.StaleDeals, quarter.Metrics.StaleDeals, 5))
+		blocks = append(blocks, staleSectionIn(p, p.T("fb.stale"), quarter.StaleDeals, quarter.Metrics.StaleDeals, 5))
 	}
 	blocks = append(blocks,
-		kit.Context("Every Friday afternoon in your time zone. `/myperformance` shows your numbers any time."),
-		OptOutButton(KindFeedback),
+		kit.Context(p.T("fb.footer")),
+		OptOutButtonIn(p, KindFeedback),
 	)
-	text := fmt.Sprintf("Your week (%s): won %s in %s", week.Period.Label, kit.Money(m.WonRevenue), kit.Plural(m.Won, "deal", "deals"))
+	text := p.T("fb.text", weekLabel, p.Money(m.WonRevenue), p.T("n.deals", m.Won))
 	return Message{Text: text, Blocks: blocks}
 }
 
 // weekVerdict is one kind sentence about the week.
-func weekVerdict(m, prev insights.Metrics) string {
+func weekVerdict(p *i18n.Printer, m, prev insights.Metrics) string {
 	switch {
 	case m.Won > 0 && m.WonRevenue > prev.WonRevenue:
-		return ":tada: You won more than last week. Nice work."
+		return p.T("fb.verdict.more")
 	case m.Won > 0:
-		return "You closed business this week. Well done."
+		return p.T("fb.verdict.won")
 	case m.OpenDeals > 0:
-		return "No wins this week, and that happens. Your pipeline is where next week's wins come from."
+		return p.T("fb.verdict.pipeline")
 	default:
-		return "A quiet week. A few new conversations now fill next month's pipeline."
+		return p.T("fb.verdict.quiet")
 	}
+}
+
+// quotaSuffixIn is " (78% of quota)" in p's language, or "" without a quota.
+func quotaSuffixIn(p *i18n.Printer, m insights.Metrics) string {
+	if !m.HasAttainment {
+		return ""
+	}
+	return p.T("fb.quotasuffix", p.Percent(m.Attainment))
+}
+
+// awardReason says why the data suggests an award, in p's language: English
+// as insights wrote it, Turkish from the kind and the rep's quarter.
+func awardReason(p *i18n.Printer, a insights.Award, quarter insights.RepReport) string {
+	if p.Lang() == i18n.English {
+		return a.Reason
+	}
+	m, label := quarter.Metrics, periodLabel(p, quarter.Period)
+	switch a.Kind {
+	case insights.AwardTopCloser:
+		return p.T("award.top-closer", p.Money(m.WonRevenue), label)
+	case insights.AwardQuotaCrusher:
+		return p.T("award.quota-crusher", p.Percent(m.Attainment), label)
+	case insights.AwardMostImproved:
+		return p.T("award.most-improved", p.Percent(quarter.Previous.WinRate), p.Percent(m.WinRate))
+	case insights.AwardBiggestDeal:
+		return p.T("award.biggest-deal", label)
+	}
+	return a.Reason
 }

@@ -97,6 +97,18 @@ func TestGoldenMessagesBothLanguages(t *testing.T) {
 			goldenText(t, "i18n/rep_"+string(kind)+"."+lang.suffix, RepMessageIn(lang.p, r, time.UTC))
 		}
 		goldenText(t, "i18n/help."+lang.suffix, PerformanceHelpIn(lang.p))
+		repWeek, _ := snap.Rep(rep, insights.PeriodWeek)
+		repQuarter, _ := snap.Rep(rep, insights.PeriodQuarter)
+		team, err := snap.Team(insights.ManagerTeam(repQuarter.Rep.Manager), insights.PeriodQuarter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goldenText(t, "i18n/feedback."+lang.suffix, FeedbackMessageIn(lang.p, repWeek, repQuarter, RepAwards(team, rep), nil, time.UTC))
+		star := team.Recognitions[0].Rep
+		starWeek, _ := snap.Rep(star, insights.PeriodWeek)
+		starQuarter, _ := snap.Rep(star, insights.PeriodQuarter)
+		goldenText(t, "i18n/feedback_recognised."+lang.suffix, FeedbackMessageIn(lang.p, starWeek, starQuarter, RepAwards(team, star),
+			[]insights.Recognition{{To: "U1", From: "UOPS", Kind: "top-closer", Reason: "Acme yenilemesini kurtardı & <!channel>", At: asOf}}, time.UTC))
 		for _, text := range []string{"language", "language tr", "language de"} {
 			l := &Locales{Store: memLanguages{}, Default: lang.p.Lang(), Currency: lang.p.Currency()}
 			m, err := (&Admin{Locales: l}).Handle(context.Background(), "U1", text)
@@ -136,6 +148,27 @@ func TestTurkishMessagesComplete(t *testing.T) {
 		checked++
 	}
 	check(t, "help", PerformanceHelpIn(turkish))
+	for _, week := range snap.Reps {
+		if week.Period.Kind != insights.PeriodWeek {
+			continue
+		}
+		quarter, err := snap.Rep(week.Rep.ID, insights.PeriodQuarter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var awards []insights.Award
+		if team, err := snap.Team(insights.ManagerTeam(quarter.Rep.Manager), insights.PeriodQuarter); err == nil {
+			awards = RepAwards(team, week.Rep.ID)
+		}
+		quarter.StaleDeals = append([]insights.DealRef(nil), quarter.StaleDeals...)
+		for i := range quarter.StaleDeals {
+			d := &quarter.StaleDeals[i]
+			d.Name, d.Stage, d.Product, d.Account = "Anlaşma", "Aşama", "Ürün", "Müşteri"
+		}
+		received := []insights.Recognition{{To: "U1", From: "UOPS", Kind: "biggest-deal", Reason: "Harika iş", At: asOf}}
+		check(t, "feedback "+week.Rep.Name, FeedbackMessageIn(turkish, week, quarter, awards, received, time.UTC))
+		checked++
+	}
 	if checked < 100 {
 		t.Fatalf("checked %d messages, want every rep and period", checked)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 )
 
@@ -35,8 +36,11 @@ type OptOut struct {
 var kindNames = map[string]string{KindFeedback: "weekly feedback", KindDigest: "Monday team digest", KindNudge: "training nudges"}
 
 // OptOutButton is the button a scheduled DM carries to stop it.
-func OptOutButton(kind string) *slack.ActionBlock {
-	return slack.NewActionBlock("optout", kit.Button(ActionOptOut+":"+kind, "Stop these DMs", kind, ""))
+func OptOutButton(kind string) *slack.ActionBlock { return OptOutButtonIn(english, kind) }
+
+// OptOutButtonIn is OptOutButton in p's language.
+func OptOutButtonIn(p *i18n.Printer, kind string) *slack.ActionBlock {
+	return slack.NewActionBlock("optout", kit.Button(ActionOptOut+":"+kind, p.T("optout.button"), kind, ""))
 }
 
 // Set records the user's choice for kind and returns the message that

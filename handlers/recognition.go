@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -212,4 +213,12 @@ func recognizeModal(channelID string) slack.ModalViewRequest {
 			slack.NewInputBlock("why", kit.Plain("Why"), nil, reason),
 		}},
 	}
+}
+
+// kindLabel names a kind of recognition in p's language.
+func kindLabel(p *i18n.Printer, k awardKind) string {
+	if p.Lang() == i18n.English || k.id == "" {
+		return k.label
+	}
+	return p.T("kind." + k.id)
 }
