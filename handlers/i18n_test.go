@@ -117,6 +117,11 @@ func TestGoldenMessagesBothLanguages(t *testing.T) {
 			}
 			goldenText(t, "i18n/"+strings.ReplaceAll(text, " ", "_")+"."+lang.suffix, m)
 		}
+		for _, started := range []bool{false, true} {
+			if tr, ok := insights.Nudge(repQuarter); ok {
+				goldenText(t, "i18n/nudge_"+strconv.FormatBool(started)+"."+lang.suffix, NudgeMessageIn(lang.p, tr, repQuarter, started))
+			}
+		}
 		m, _ := (&Performance{Locales: &Locales{Default: lang.p.Lang(), Currency: lang.p.Currency()}}).Mine(context.Background(), "U1", "next year")
 		goldenText(t, "i18n/bad_period."+lang.suffix, m)
 	}
@@ -168,6 +173,9 @@ func TestTurkishMessagesComplete(t *testing.T) {
 		received := []insights.Recognition{{To: "U1", From: "UOPS", Kind: "biggest-deal", Reason: "Harika iş", At: asOf}}
 		check(t, "feedback "+week.Rep.Name, FeedbackMessageIn(turkish, week, quarter, awards, received, time.UTC))
 		checked++
+		if tr, ok := insights.Nudge(quarter); ok {
+			check(t, "nudge "+week.Rep.Name, NudgeMessageIn(turkish, tr, quarter, false))
+		}
 	}
 	if checked < 100 {
 		t.Fatalf("checked %d messages, want every rep and period", checked)
@@ -239,6 +247,10 @@ func TestCatalogCoversHandlers(t *testing.T) {
 	for _, id := range []insights.MetricID{insights.MetricWinRate, insights.MetricAvgDealSize, insights.MetricCycle} {
 		keys["tip."+string(id)] = "coaching tips"
 	}
+	for _, tr := range insights.Trainings() {
+		keys["training."+tr.ID+".title"] = "insights.Trainings"
+		keys["training."+tr.ID+".description"] = "insights.Trainings"
+	}
 	for _, k := range []insights.ActivityKind{insights.ActivityCall, insights.ActivityEmail, insights.ActivityMeeting, insights.ActivityOther} {
 		keys["n."+string(k)] = "activity kinds"
 	}
@@ -261,6 +273,14 @@ func TestMetricCatalogMatchesDefinitions(t *testing.T) {
 		}
 		if got := en.T("metric." + string(d.ID) + ".formula"); got != d.Formula {
 			t.Errorf("%s formula: catalog %q, insights %q", d.ID, got, d.Formula)
+		}
+	}
+	for _, tr := range insights.Trainings() {
+		if got := en.T("training." + tr.ID + ".title"); got != tr.Title {
+			t.Errorf("%s title: catalog %q, insights %q", tr.ID, got, tr.Title)
+		}
+		if got := en.T("training." + tr.ID + ".description"); got != tr.Description {
+			t.Errorf("%s description: catalog %q, insights %q", tr.ID, got, tr.Description)
 		}
 	}
 }
@@ -308,6 +328,26 @@ func TestPeriodArgumentsInEitherLanguage(t *testing.T) {
 		got := rendered(m)
 		if !strings.Contains(got, tt.want) {
 			t.Errorf("%s /myperformance %s: want %q in\n%s", tt.user, tt.text, tt.want, got)
+		}
+	}
+}
+
+// TestNudgeButtonsInTurkish: a Turkish rep's clicks are answered in Turkish.
+func TestNudgeButtonsInTurkish(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC) // a Wednesday
+	n := &Nudges{Status: trainingMem{}, Now: func() time.Time { return now },
+		Locales: &Locales{Store: memLanguages{"UTR": "tr"}, Default: i18n.English, Currency: "TRY"}}
+	for _, tt := range []struct{ action, want string }{
+		{ActionNudgeStart, ":runner: *Hedefe göre çalışmak* başladı. Bitirdiğinizde Tamamlandı'ya basın."},
+		{ActionNudgeSnooze, ":zzz: *Hedefe göre çalışmak* 9 Ara Çarşamba tarihine kadar ertelendi."},
+		{ActionNudgeDone, ":white_check_mark: Tamamlandı: *Hedefe göre çalışmak*. Harika iş; yöneticiniz bunu haftalık özetinde görecek."},
+	} {
+		m, err := n.Act(context.Background(), "UTR", tt.action, "quota-planning")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Text != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.action, m.Text, tt.want)
 		}
 	}
 }

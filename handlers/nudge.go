@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -25,6 +26,16 @@ type Nudges struct {
 	People  People
 	Status  TrainingStore
 	Now     func() time.Time
+	// Locales picks each rep's language; nil is English.
+	Locales *Locales
+}
+
+// printer returns the Printer for userID.
+func (n *Nudges) printer(ctx context.Context, userID string) *i18n.Printer {
+	if n.Locales == nil {
+		return english
+	}
+	return n.Locales.Printer(ctx, userID)
 }
 
 // Action IDs of the nudge buttons; the training module's ID is the value.
@@ -66,35 +77,56 @@ func (n *Nudges) For(ctx context.Context, userID string) (Message, error) {
 	case st.State == insights.TrainingSnoozed && n.Now().Before(st.Until):
 		return Message{}, ErrNoMessage
 	case st.State == insights.TrainingStarted:
-		return NudgeMessage(t, q.Period, true), nil
+		return NudgeMessageIn(n.printer(ctx, userID), t, q, true), nil
 	}
-	return NudgeMessage(t, q.Period, false), nil
+	return NudgeMessageIn(n.printer(ctx, userID), t, q, false), nil
 }
 
 // NudgeMessage renders a training nudge: the module, why it was chosen (for
 // period), and the buttons; started says the rep already began it.
 func NudgeMessage(t insights.Training, p insights.Period, started bool) Message {
-	intro := ":bulb: *One idea for this week*"
+	return NudgeMessageIn(english, t, insights.RepReport{Period: p}, started)
+}
+
+// NudgeMessageIn renders a training nudge in p's language: the module, why
+// it was chosen (q's focus, for q's period), and the buttons; started says
+// the rep already began it.
+func NudgeMessageIn(p *i18n.Printer, t insights.Training, q insights.RepReport, started bool) Message {
+	intro := p.T("nudge.intro")
 	if started {
-		intro = ":runner: *Still on your list*"
+		intro = p.T("nudge.still")
 	}
-	text := fmt.Sprintf("%s\n*%s*\n%s", intro, t.Title, t.Description)
-	if t.Why != "" {
-		text += fmt.Sprintf("\n_Why this one:_ your %s, %s.", t.Why, p.Label)
+	title := trainingText(p, t, "title", t.Title)
+	text := fmt.Sprintf("%s\n*%s*\n%s", intro, title, trainingText(p, t, "description", t.Description))
+	why := t.Why
+	if p.Lang() != i18n.English && q.Focus != nil {
+		why = evidence(p, *q.Focus)
+	}
+	if why != "" {
+		text += p.T("nudge.why", why, periodLabel(p, q.Period))
 	}
 	buttons := []slack.BlockElement{}
 	if !started {
-		buttons = append(buttons, kit.Button(ActionNudgeStart, "Start", t.ID, slack.StylePrimary))
+		buttons = append(buttons, kit.Button(ActionNudgeStart, p.T("nudge.start"), t.ID, slack.StylePrimary))
 	}
 	buttons = append(buttons,
-		kit.Button(ActionNudgeDone, "Done", t.ID, ""),
-		kit.Button(ActionNudgeSnooze, "Snooze 2 weeks", t.ID, ""),
-		kit.Button(ActionOptOut+":"+KindNudge, "Stop nudges", KindNudge, ""),
+		kit.Button(ActionNudgeDone, p.T("nudge.done"), t.ID, ""),
+		kit.Button(ActionNudgeSnooze, p.T("nudge.snooze"), t.ID, ""),
+		kit.Button(ActionOptOut+":"+KindNudge, p.T("nudge.stop"), KindNudge, ""),
 	)
 	return Message{
-		Text:   "One idea for this week: " + t.Title,
+		Text:   p.T("nudge.text", title),
 		Blocks: []slack.Block{kit.Section(text), slack.NewActionBlock("nudge", buttons...)},
 	}
+}
+
+// trainingText is a training module's title or description in p's
+// language; English as insights defines it.
+func trainingText(p *i18n.Printer, t insights.Training, part, en string) string {
+	if p.Lang() == i18n.English {
+		return en
+	}
+	return p.T("training." + t.ID + "." + part)
 }
 
 // Act records a click on a nudge button (action is one of the ActionNudge
@@ -105,18 +137,24 @@ func (n *Nudges) Act(ctx context.Context, userID, action, id string) (Message, e
 		return Message{}, fmt.Errorf("nudge button for unknown training %q", id)
 	}
 	now := n.Now()
+	p := n.printer(ctx, userID)
+	title := trainingText(p, t, "title", t.Title)
 	st := insights.TrainingStatus{At: now}
 	var text string
 	switch action {
 	case ActionNudgeStart:
 		st.State = insights.TrainingStarted
-		text = fmt.Sprintf(":runner: Started *%s*. When you have worked through it, press Done.", t.Title)
+		text = p.T("nudge.started", title)
 	case ActionNudgeDone:
 		st.State = insights.TrainingDone
-		text = fmt.Sprintf(":white_check_mark: Done: *%s*. Nice work; your manager sees it in their digest.", t.Title)
+		text = p.T("nudge.finished", title)
 	case ActionNudgeSnooze:
 		st.State, st.Until = insights.TrainingSnoozed, now.Add(snoozeFor)
-		text = fmt.Sprintf(":zzz: Snoozed *%s* until %s.", t.Title, st.Until.Format("Mon 2 Jan"))
+		until := st.Until.Format("Mon 2 Jan")
+		if p.Lang() != i18n.English {
+			until = p.ShortDate(st.Until) + " " + p.Weekday(st.Until.Weekday())
+		}
+		text = p.T("nudge.snoozed", title, until)
 	default:
 		return Message{}, fmt.Errorf("unknown nudge action %q", action)
 	}
@@ -125,7 +163,7 @@ func (n *Nudges) Act(ctx context.Context, userID, action, id string) (Message, e
 	}
 	m := Message{Text: text, Blocks: []slack.Block{kit.Section(text)}}
 	if st.State == insights.TrainingStarted {
-		m.Blocks = append(m.Blocks, slack.NewActionBlock("nudge", kit.Button(ActionNudgeDone, "Done", t.ID, slack.StylePrimary)))
+		m.Blocks = append(m.Blocks, slack.NewActionBlock("nudge", kit.Button(ActionNudgeDone, p.T("nudge.done"), t.ID, slack.StylePrimary)))
 	}
 	return m, nil
 }
