@@ -24,6 +24,8 @@ type Home struct {
 	People    People
 	Publisher HomePublisher
 	Location  *time.Location
+	// Locales picks each person's language; nil is English.
+	Locales *Locales
 }
 
 // Opened publishes the dashboard of the user who opened the App Home tab.
@@ -45,10 +47,14 @@ func (h *Home) Opened(ctx context.Context, userID string) error {
 // manager's team, or a friendly note for anyone else.
 func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewRequest, error) {
 	var blocks []slack.Block
+	p := english
+	if h.Locales != nil {
+		p = h.Locales.Printer(ctx, userID)
+	}
 	id, err := h.People.RepFor(ctx, userID)
 	switch {
 	case errors.Is(err, insights.ErrUnknownRep):
-		blocks = []slack.Block{kit.Header("RepCoach"), kit.Section(noRepText)}
+		blocks = []slack.Block{kit.Header("RepCoach"), kit.Section(p.T("home.norep"))}
 	case err != nil:
 		return slack.HomeTabViewRequest{}, err
 	case isManager(id):
@@ -62,7 +68,7 @@ func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewReques
 		if err != nil {
 			return h.noData(err)
 		}
-		blocks = RepMessage(q, h.Location).Blocks
+		blocks = RepMessageIn(p, q, h.Location).Blocks
 	}
 	return homeView(blocks), nil
 }
@@ -78,5 +84,3 @@ func (h *Home) noData(err error) (slack.HomeTabViewRequest, error) {
 	}
 	return slack.HomeTabViewRequest{}, err
 }
-
-const noRepText = ":wave: Hi! I'm RepCoach. I show sales reps their own numbers and managers their team's. I couldn't match you to anyone in the CRM data; if you sell or manage, ask sales ops to add you to the mapping file."

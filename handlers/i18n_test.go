@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -348,6 +349,26 @@ func TestNudgeButtonsInTurkish(t *testing.T) {
 		}
 		if m.Text != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.action, m.Text, tt.want)
+		}
+	}
+}
+
+// TestHomeInTurkish: a Turkish rep's App Home is their quarter in Turkish;
+// someone unmatched gets the Turkish note.
+func TestHomeInTurkish(t *testing.T) {
+	snap := snapshot(t)
+	rep := snap.Reps[2].Rep
+	st := &snapStore{snap: snap, links: map[string]insights.RepID{"UREP": rep.ID}}
+	pub := &publisher{views: map[string]slack.HomeTabViewRequest{}}
+	home := &Home{Reports: st, Teams: st, People: st, Publisher: pub, Location: time.UTC,
+		Locales: &Locales{Slack: &slackLocales{locales: map[string]string{"UREP": "tr-TR", "USTRANGER": "tr-TR"}}, Default: i18n.English, Currency: "TRY"}}
+	for user, want := range map[string]string{"UREP": "Rakamlarınız: 2026 4. çeyrek", "USTRANGER": "Sizi CRM verisinde kimseyle eşleştiremedim"} {
+		if err := home.Opened(context.Background(), user); err != nil {
+			t.Fatalf("%s: %v", user, err)
+		}
+		raw, _ := json.Marshal(pub.views[user])
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("%s's Home lacks %q: %s", user, want, kit.Truncate(string(raw), 300))
 		}
 	}
 }

@@ -107,7 +107,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Once: a.store, Roles: a.dir, Poster: api, Channel: a.cfg.AwardsChannel, Now: time.Now}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc, Locales: a.locales}
-	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc}
+	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc, Locales: a.locales}
 	return nil
 }
 

@@ -102,6 +102,8 @@ var performanceMessages = map[string]entry{
 		str("Rakamlar, satış operasyonları ekibinizin yüklediği CRM verisinden gelir. Bir şey yanlış mı görünüyor? Önce anlaşmayı CRM'de kontrol edin, sonra #sales-ops kanalına yazın.")},
 	"help.text": {str("How /myperformance works and what each figure means"), str("/myperformance nasıl çalışır, her rakam ne anlama gelir")},
 	"asof":      {str("as of %s"), str("%s itibarıyla")},
+	"home.norep": {str(":wave: Hi! I'm RepCoach. I show sales reps their own numbers and managers their team's. I couldn't match you to anyone in the CRM data; if you sell or manage, ask sales ops to add you to the mapping file."),
+		str(":wave: Merhaba! Ben RepCoach. Satış temsilcilerine kendi rakamlarını, yöneticilere de ekiplerininkini gösteririm. Sizi CRM verisinde kimseyle eşleştiremedim; satış yapıyor ya da ekip yönetiyorsanız satış operasyonlarından sizi eşleştirme dosyasına eklemelerini isteyin.")},
 
 	// Metric names and definitions. English repeats insights' definitions
 	// (TestMetricCatalogMatchesDefinitions keeps them equal); Turkish is
