@@ -24,6 +24,10 @@ type Directory struct {
 	// DefaultZone stands in for a user whose profile has no time zone.
 	DefaultZone *time.Location
 
+	// locales holds users' Slack locales (user ID -> "tr-TR") from users.list
+	// and users.info.
+	locales sync.Map
+
 	mu             sync.Mutex
 	groupID        string
 	groupMissingAt time.Time
@@ -52,7 +56,7 @@ func (d *Directory) members(ctx context.Context) ([]slack.User, error) {
 	var all []slack.User
 	// Pages of 1,000, the most Slack serves: users.list is Tier 2 (20 a
 	// minute), so 10,000 people take 10 calls rather than 50.
-	p := d.api.GetUsersPaginated(slack.GetUsersOptionLimit(1000))
+	p := d.api.GetUsersPaginated(slack.GetUsersOptionLimit(1000), slack.GetUsersOptionIncludeLocale(true))
 	for {
 		var err error
 		p, err = p.Next(ctx)
@@ -129,6 +133,11 @@ func (d *Directory) TimeZone(ctx context.Context, userID string) (*time.Location
 // CacheZones stores the time zones of users already fetched (from a
 // users.list crawl), saving one users.info call each.
 func (d *Directory) CacheZones(ctx context.Context, users []slack.User) error {
+	for _, u := range users {
+		if u.Locale != "" {
+			d.locales.Store(u.ID, u.Locale)
+		}
+	}
 	if d.Zones == nil {
 		return nil
 	}
@@ -283,12 +292,24 @@ func (d *Directory) opsGroupID(ctx context.Context) (string, error) {
 	return "", nil
 }
 
-// Locale returns a user's Slack language ("tr-TR", "en-US") from users.info
-// (slack-go asks with include_locale=true); "" when Slack gives none.
+// Locale returns a user's Slack language ("tr-TR", "en-US"): from the last
+// users.list (asked with include_locale), else one users.info call. It
+// never waits for Slack's rate limit: when users.info answers 429 (a
+// fan-out to thousands of people exhausts its 100 a minute) it returns ""
+// at once, and the caller falls back to the default language.
 func (d *Directory) Locale(ctx context.Context, userID string) (string, error) {
-	u, err := d.User(ctx, userID)
+	if v, ok := d.locales.Load(userID); ok {
+		return v.(string), nil
+	}
+	u, err := d.api.GetUserInfoContext(ctx, userID)
+	if _, limited := rateLimited(err); limited {
+		return "", nil
+	}
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("users.info %s: %w", userID, err)
+	}
+	if u.Locale != "" {
+		d.locales.Store(userID, u.Locale)
 	}
 	return u.Locale, nil
 }

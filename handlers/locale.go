@@ -115,9 +115,14 @@ func (l *Locales) Language(ctx context.Context, slackID string) (language.Tag, S
 	}
 	if e.chosen == "" && l.Slack != nil && (!e.haveSlack || t.Sub(e.slackAt) > slackTTL) {
 		loc, err := l.Slack.Locale(ctx, slackID)
-		if err != nil {
+		switch {
+		case err != nil:
 			l.logf("read Slack locale", slackID, err)
-		} else {
+		case loc == "":
+			// Unknown for now (Slack gave none, or was busy): ask again
+			// after a minute rather than a day.
+			e.slack, e.slackAt, e.haveSlack = "", t.Add(chosenTTL-slackTTL), true
+		default:
 			e.slack, e.slackAt, e.haveSlack = loc, t, true
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/sample"
@@ -215,7 +216,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 		dm := slackfake.DMChannel(c.rep.ID)
 		var feedback []slackfake.Message
 		for _, m := range fake.MessagesTo(dm) {
-			if m.Method == "chat.postMessage" && strings.HasPrefix(m.Text, "Your week") {
+			if _, ok := buttonValue(m.Blocks, handlers.ActionOptOut+":"+handlers.KindFeedback); m.Method == "chat.postMessage" && ok {
 				feedback = append(feedback, m)
 			}
 		}
