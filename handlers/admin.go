@@ -3,10 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -39,62 +39,69 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 	if len(words) == 0 {
 		words = []string{"status"}
 	}
+	p := english
+	if a.Locales != nil {
+		p = a.Locales.Printer(ctx, userID)
+	}
 	switch {
 	case words[0] == "status" && len(words) == 1:
-		return a.status(ctx, userID)
+		return a.status(ctx, p, userID)
 	case (words[0] == KindFeedback || words[0] == KindDigest || words[0] == KindNudge) && len(words) == 2 && (words[1] == "on" || words[1] == "off"):
-		return a.OptOut.Set(ctx, userID, words[0], words[1] == "off")
+		return a.OptOut.set(p, ctx, userID, words[0], words[1] == "off")
 	case (words[0] == "pause" || words[0] == "resume") && len(words) == 1:
-		return a.pause(ctx, userID, words[0] == "pause")
+		return a.pause(ctx, p, userID, words[0] == "pause")
 	case (words[0] == "language" || words[0] == "dil") && a.Locales != nil:
 		return a.Locales.languageCommand(ctx, userID, words[1:])
 	case words[0] == "help":
-		return Text(adminHelp), nil
+		return Text(adminHelp(p)), nil
 	}
-	return Text(fmt.Sprintf("I don't know `/repcoach %s`.\n%s", kit.Escape(kit.Truncate(text, 60)), adminHelp)), nil
+	return Text(p.T("admin.unknown", kit.Escape(kit.Truncate(text, 60)), adminHelp(p))), nil
 }
 
-const adminHelp = "`/repcoach " + AdminUsage + "`\n" +
-	"• `status`: how fresh the numbers are, whether scheduled DMs are going out, and your own DM settings\n" +
-	"• `language tr|en`: write to me in Turkish or English (by default your Slack language)\n" +
-	"• `feedback on|off`, `digest on|off`, `nudges on|off`: start or stop your Friday feedback, Monday digest or training nudge DMs\n" +
-	"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)"
+// adminHelp lists /repcoach's subcommands in p's language.
+func adminHelp(p *i18n.Printer) string {
+	return "`/repcoach " + AdminUsage + "`\n" + p.T("admin.help")
+}
 
-func (a *Admin) status(ctx context.Context, userID string) (Message, error) {
+func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Message, error) {
 	var b strings.Builder
 	_, asOf, err := a.Control.Current(ctx)
 	switch {
 	case errors.Is(err, insights.ErrNoData):
-		b.WriteString(":hourglass_flowing_sand: No CRM data is loaded yet.")
+		b.WriteString(p.T("admin.nodata"))
 	case err != nil:
 		return Message{}, err
 	default:
-		fmt.Fprintf(&b, ":bar_chart: Numbers %s.", AsOf(asOf, a.Location))
+		b.WriteString(p.T("admin.numbers", asOfIn(p, asOf, a.Location)))
 	}
 	by, at, paused, err := a.Control.PausedBy(ctx)
 	if err != nil {
 		return Message{}, err
 	}
 	if paused {
-		fmt.Fprintf(&b, "\n:double_vertical_bar: Scheduled DMs are *paused* (by <@%s>, %s). Sales ops can `/repcoach resume`.", kit.Escape(by), at.In(a.zone()).Format("Mon 2 Jan 15:04 MST"))
+		when := at.In(a.zone()).Format("Mon 2 Jan 15:04 MST")
+		if p.Lang() != i18n.English {
+			when = p.DateTime(at, a.zone())
+		}
+		b.WriteString(p.T("admin.paused", kit.Escape(by), when))
 	} else {
-		b.WriteString("\n:arrow_forward: Scheduled DMs are going out: weekly feedback on Friday afternoons, training nudges midweek and the team digest on Monday mornings, in each person's time zone.")
+		b.WriteString(p.T("admin.running"))
 	}
 	for _, kind := range []string{KindFeedback, KindDigest, KindNudge} {
 		out, err := a.Control.OptedOut(ctx, userID, kind)
 		if err != nil {
 			return Message{}, err
 		}
-		state := "on"
+		state, other := "on", "off"
 		if out {
-			state = "off"
+			state, other = "off", "on"
 		}
-		fmt.Fprintf(&b, "\nYour %s: *%s* (`/repcoach %s %s` to change)", kindNames[kind], state, kind, map[string]string{"on": "off", "off": "on"}[state])
+		b.WriteString(p.T("admin.setting", p.T("admin.your."+kind), p.T("admin."+state), kind, other))
 	}
 	return Text(b.String()), nil
 }
 
-func (a *Admin) pause(ctx context.Context, userID string, pause bool) (Message, error) {
+func (a *Admin) pause(ctx context.Context, p *i18n.Printer, userID string, pause bool) (Message, error) {
 	if err := RequireOps(ctx, a.Roles, userID); err != nil {
 		return Message{}, err
 	}
@@ -102,9 +109,9 @@ func (a *Admin) pause(ctx context.Context, userID string, pause bool) (Message, 
 		return Message{}, err
 	}
 	if pause {
-		return Text(":double_vertical_bar: Paused: no scheduled DM goes out until someone in sales ops types `/repcoach resume`. Sends missed meanwhile go out late if resumed within a few hours, else wait for next week."), nil
+		return Text(p.T("admin.pause")), nil
 	}
-	return Text(":arrow_forward: Resumed: scheduled DMs go out again."), nil
+	return Text(p.T("admin.resume")), nil
 }
 
 func (a *Admin) zone() *time.Location {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -371,4 +372,95 @@ func TestHomeInTurkish(t *testing.T) {
 			t.Errorf("%s's Home lacks %q: %s", user, want, kit.Truncate(string(raw), 300))
 		}
 	}
+}
+
+// controlMem is the state /repcoach reads, in memory.
+type controlMem struct {
+	paused bool
+	by     string
+	at     time.Time
+	out    map[string]bool
+}
+
+func (c *controlMem) SetPaused(_ context.Context, paused bool, by string) error {
+	c.paused, c.by = paused, by
+	return nil
+}
+
+func (c *controlMem) PausedBy(context.Context) (string, time.Time, bool, error) {
+	return c.by, c.at, c.paused, nil
+}
+
+func (c *controlMem) OptedOut(_ context.Context, _ string, kind string) (bool, error) {
+	return c.out[kind], nil
+}
+
+func (c *controlMem) SetOptOut(_ context.Context, _ string, kind string, out bool) error {
+	c.out[kind] = out
+	return nil
+}
+
+func (c *controlMem) Current(context.Context) (int64, time.Time, error) { return 1, asOf, nil }
+
+type allOps bool
+
+func (o allOps) IsOps(context.Context, string) (bool, error) { return bool(o), nil }
+
+// TestRepcoachGoldenBothLanguages pins /repcoach's answers and the opt-out
+// buttons' in English and Turkish.
+func TestRepcoachGoldenBothLanguages(t *testing.T) {
+	for _, lang := range []string{"en", "tr"} {
+		ctrl := &controlMem{out: map[string]bool{KindDigest: true}, at: asOf, by: "UOPS", paused: true}
+		l := &Locales{Store: memLanguages{"U1": lang}, Default: i18n.English, Currency: "USD"}
+		optOut := &OptOut{Prefs: ctrl, Locales: l}
+		a := &Admin{Control: ctrl, OptOut: optOut, Roles: allOps(true), Location: time.UTC, Locales: l}
+		for _, text := range []string{"status", "help", "frobnicate", "feedback off", "pause", "resume"} {
+			m, err := a.Handle(context.Background(), "U1", text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goldenText(t, "i18n/repcoach_"+strings.ReplaceAll(text, " ", "_")+"."+lang, m)
+		}
+		ctrl.paused = false
+		m, err := a.Handle(context.Background(), "U1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		goldenText(t, "i18n/repcoach_running."+lang, m)
+		m, err = optOut.Set(context.Background(), "U1", KindNudge, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goldenText(t, "i18n/optout_nudges."+lang, m)
+		m, err = optOut.Set(context.Background(), "U1", KindNudge, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goldenText(t, "i18n/optin_nudges."+lang, m)
+	}
+}
+
+// TestExplainInTurkish: a Turkish rep whom the CRM does not know, or who
+// asks before any data is loaded, is told so in Turkish.
+func TestExplainInTurkish(t *testing.T) {
+	l := &Locales{Store: memLanguages{"UTR": "tr"}, Default: i18n.English, Currency: "TRY"}
+	perf := &Performance{People: unknownPeople{}, Locales: l}
+	m, err := perf.Mine(context.Background(), "UTR", "")
+	if err != nil || !strings.Contains(m.Text, "Sizi CRM verisindeki bir temsilciyle eşleştiremedim") {
+		t.Errorf("got %q, %v", m.Text, err)
+	}
+	if _, err := perf.Mine(context.Background(), "UEN", ""); !errors.Is(err, insights.ErrUnknownRep) {
+		t.Errorf("English: got %v, want ErrUnknownRep for the bot to explain", err)
+	}
+	for _, err := range []error{insights.ErrUnknownRep, insights.ErrNoData, insights.ErrUnknownTeam, NotAllowed("ops")} {
+		if msg, ok := ExplainIn(turkish, err); !ok || msg == "" || strings.Contains(msg, "%!") {
+			t.Errorf("ExplainIn(tr, %v) = %q, %v", err, msg, ok)
+		}
+	}
+}
+
+type unknownPeople struct{}
+
+func (unknownPeople) RepFor(context.Context, string) (insights.RepID, error) {
+	return "", insights.ErrUnknownRep
 }

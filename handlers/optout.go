@@ -31,6 +31,8 @@ type Preferences interface {
 // OptOut handles the stop/resume buttons on scheduled DMs.
 type OptOut struct {
 	Prefs Preferences
+	// Locales picks each person's language; nil is English.
+	Locales *Locales
 }
 
 var kindNames = map[string]string{KindFeedback: "weekly feedback", KindDigest: "Monday team digest", KindNudge: "training nudges"}
@@ -44,22 +46,30 @@ func OptOutButtonIn(p *i18n.Printer, kind string) *slack.ActionBlock {
 }
 
 // Set records the user's choice for kind and returns the message that
-// replaces the one the button sat on.
+// replaces the one the button sat on, in the user's language.
 func (o *OptOut) Set(ctx context.Context, userID, kind string, out bool) (Message, error) {
-	name, ok := kindNames[kind]
-	if !ok {
+	p := english
+	if o.Locales != nil {
+		p = o.Locales.Printer(ctx, userID)
+	}
+	return o.set(p, ctx, userID, kind, out)
+}
+
+func (o *OptOut) set(p *i18n.Printer, ctx context.Context, userID, kind string, out bool) (Message, error) {
+	if _, ok := kindNames[kind]; !ok {
 		return Message{}, fmt.Errorf("opt-out: unknown kind %q", kind)
 	}
 	if err := o.Prefs.SetOptOut(ctx, userID, kind, out); err != nil {
 		return Message{}, fmt.Errorf("save opt-out: %w", err)
 	}
+	name := p.T("optout.kind." + kind)
 	if out {
-		text := fmt.Sprintf("Done: you won't get the %s any more. Changed your mind?", name)
+		text := p.T("optout.off", name)
 		return Message{Text: text, Blocks: []slack.Block{
 			kit.Section(":white_check_mark: " + text),
-			slack.NewActionBlock("optin", kit.Button(ActionOptIn+":"+kind, "Turn it back on", kind, slack.StylePrimary)),
+			slack.NewActionBlock("optin", kit.Button(ActionOptIn+":"+kind, p.T("optout.again"), kind, slack.StylePrimary)),
 		}}, nil
 	}
-	text := fmt.Sprintf("Welcome back: the %s is on again.", name)
+	text := p.T("optout.on", name)
 	return Message{Text: text, Blocks: []slack.Block{kit.Section(":wave: " + text)}}, nil
 }

@@ -84,10 +84,16 @@ func (p *Performance) Mine(ctx context.Context, userID, text string) (Message, e
 		return Text(pr.T("perf.badperiod", kit.Escape(kit.Truncate(text, 40)), usageIn(pr))), nil
 	}
 	rep, err := p.People.RepFor(ctx, userID)
+	if msg, ok := ExplainIn(pr, err); ok && pr.Lang() != i18n.English {
+		return Text(msg), nil
+	}
 	if err != nil {
 		return Message{}, err
 	}
 	r, err := p.Reports.RepReport(ctx, rep, kind)
+	if msg, ok := ExplainIn(pr, err); ok && pr.Lang() != i18n.English {
+		return Text(msg), nil
+	}
 	if err != nil {
 		return Message{}, fmt.Errorf("report for %s (%s): %w", rep, kind, err)
 	}
@@ -545,18 +551,21 @@ func asOfIn(p *i18n.Printer, t time.Time, loc *time.Location) string {
 	return p.T("asof", p.DateTime(t, loc))
 }
 
-// Explain turns domain errors into the friendly text a user sees; it
-// reports false for anything else (an internal error).
-func Explain(err error) (string, bool) {
+// Explain turns domain errors into the friendly text a user sees, in
+// English; it reports false for anything else (an internal error).
+func Explain(err error) (string, bool) { return ExplainIn(english, err) }
+
+// ExplainIn is Explain in p's language.
+func ExplainIn(p *i18n.Printer, err error) (string, bool) {
 	switch {
 	case errors.Is(err, insights.ErrUnknownRep):
-		return ":wave: I couldn't match you to a rep in the CRM data. I match people by the email on their Slack profile, then by full name. If you do sell, ask your sales-ops team to add you to RepCoach's mapping file; if you manage a team, try `/teamperformance`.", true
+		return p.T("explain.unknownrep"), true
 	case errors.Is(err, insights.ErrNoData):
-		return ":hourglass_flowing_sand: No CRM data has been loaded yet, so I have no numbers to show. Your sales-ops team can load an export with `repcoach import`.", true
+		return p.T("explain.nodata"), true
 	case errors.Is(err, insights.ErrUnknownTeam):
-		return ":mag: I couldn't find that team. Try a manager's full name or an office, as written in the CRM.", true
+		return p.T("explain.unknownteam"), true
 	case errors.Is(err, ErrNotAllowed):
-		return ":lock: Sorry, that's only open to " + notAllowedWho(err) + ".", true
+		return p.T("explain.notallowed", notAllowedWho(err)), true
 	}
 	return "", false
 }

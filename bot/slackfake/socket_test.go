@@ -90,6 +90,11 @@ func TestDisconnectWarningKeepsSocket(t *testing.T) {
 	// A raw client, so that we see what Slack sends rather than slack-go's reaction to it.
 	ws := dialRaw(t, s)
 	readJSON(t, ws) // hello
+	// The fake sends hello before it lists the socket: wait for the
+	// listing, or a loaded machine can send the warning to no one.
+	if err := s.WaitConnects(testContext(t, 5*time.Second), 1); err != nil {
+		t.Fatal(err)
+	}
 	s.Disconnect("warning")
 	msg := readJSON(t, ws)
 	if msg["type"] != "disconnect" || msg["reason"] != "warning" {

@@ -102,7 +102,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
 	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday(), Training: a.store}
 	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc, Locales: a.locales}
-	a.optOut = &handlers.OptOut{Prefs: a.store}
+	a.optOut = &handlers.OptOut{Prefs: a.store, Locales: a.locales}
 	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now, Locales: a.locales}
 	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Once: a.store, Roles: a.dir, Poster: api, Channel: a.cfg.AwardsChannel, Now: time.Now}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}

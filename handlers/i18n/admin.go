@@ -1,0 +1,36 @@
+package i18n
+
+// adminMessages are /repcoach's answers and the opt-out buttons' answers.
+var adminMessages = map[string]entry{
+	"admin.unknown": {str("I don't know `/repcoach %s`.\n%s"), str("`/repcoach %s` diye bir komut bilmiyorum.\n%s")},
+	"admin.help": {str("• `status`: how fresh the numbers are, whether scheduled DMs are going out, and your own DM settings\n" +
+		"• `language tr|en`: write to me in Turkish or English (by default your Slack language)\n" +
+		"• `feedback on|off`, `digest on|off`, `nudges on|off`: start or stop your Friday feedback, Monday digest or training nudge DMs\n" +
+		"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)"),
+		str("• `status`: rakamların ne kadar güncel olduğu, zamanlanmış mesajların gidip gitmediği ve kendi mesaj ayarlarınız\n" +
+			"• `language tr|en`: size Türkçe ya da İngilizce yazmam (varsayılan: Slack diliniz)\n" +
+			"• `feedback on|off`, `digest on|off`, `nudges on|off`: cuma geri bildirimini, pazartesi ekip özetini ya da eğitim önerilerini açın veya kapatın\n" +
+			"• `pause`, `resume`: herkes için tüm zamanlanmış mesajları durdurun ya da yeniden başlatın (yalnızca satış operasyonları)")},
+	"admin.nodata":  {str(":hourglass_flowing_sand: No CRM data is loaded yet."), str(":hourglass_flowing_sand: Henüz CRM verisi yüklenmedi.")},
+	"admin.numbers": {str(":bar_chart: Numbers %s."), str(":bar_chart: Rakamlar %s.")},
+	"admin.paused": {str("\n:double_vertical_bar: Scheduled DMs are *paused* (by <@%s>, %s). Sales ops can `/repcoach resume`."),
+		str("\n:double_vertical_bar: Zamanlanmış mesajlar *duraklatıldı* (<@%s>, %s). Satış operasyonları `/repcoach resume` ile yeniden başlatabilir.")},
+	"admin.running": {str("\n:arrow_forward: Scheduled DMs are going out: weekly feedback on Friday afternoons, training nudges midweek and the team digest on Monday mornings, in each person's time zone."),
+		str("\n:arrow_forward: Zamanlanmış mesajlar gidiyor: cuma öğleden sonraları haftalık geri bildirim, hafta ortasında eğitim önerileri, pazartesi sabahları ekip özeti; her biri kişinin kendi saat diliminde.")},
+	"admin.setting":       {str("\nYour %s: *%s* (`/repcoach %s %s` to change)"), str("\n%s: *%s* (değiştirmek için `/repcoach %s %s`)")},
+	"admin.your.feedback": {str("weekly feedback"), str("Haftalık geri bildiriminiz")},
+	"admin.your.digest":   {str("Monday team digest"), str("Pazartesi ekip özetiniz")},
+	"admin.your.nudges":   {str("training nudges"), str("Eğitim önerileriniz")},
+	"admin.on":            {str("on"), str("açık")},
+	"admin.off":           {str("off"), str("kapalı")},
+	"admin.pause": {str(":double_vertical_bar: Paused: no scheduled DM goes out until someone in sales ops types `/repcoach resume`. Sends missed meanwhile go out late if resumed within a few hours, else wait for next week."),
+		str(":double_vertical_bar: Duraklatıldı: satış operasyonlarından biri `/repcoach resume` yazana kadar hiçbir zamanlanmış mesaj gitmez. Bu sırada kaçan gönderimler birkaç saat içinde yeniden başlatılırsa geç gider, yoksa gelecek haftayı bekler.")},
+	"admin.resume": {str(":arrow_forward: Resumed: scheduled DMs go out again."), str(":arrow_forward: Yeniden başladı: zamanlanmış mesajlar tekrar gidiyor.")},
+
+	"optout.kind.feedback": {str("weekly feedback"), str("haftalık geri bildirim")},
+	"optout.kind.digest":   {str("Monday team digest"), str("pazartesi ekip özeti")},
+	"optout.kind.nudges":   {str("training nudges"), str("eğitim önerileri")},
+	"optout.off":           {str("Done: you won't get the %s any more. Changed your mind?"), str("Tamam: %s artık gelmeyecek. Fikrinizi mi değiştirdiniz?")},
+	"optout.again":         {str("Turn it back on"), str("Yeniden aç")},
+	"optout.on":            {str("Welcome back: the %s is on again."), str("Tekrar hoş geldiniz: %s yeniden açık.")},
+}
