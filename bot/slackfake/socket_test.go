@@ -367,6 +367,10 @@ func TestTooManyWebsockets(t *testing.T) {
 	if msg := readJSON(t, ws); msg["reason"] != "too_many_websockets" {
 		t.Errorf("11th socket got %v, want disconnect too_many_websockets", msg)
 	}
+	// The fake lists a socket just after its hello: wait for all ten.
+	if err := s.WaitConnects(testContext(t, 5*time.Second), 10); err != nil {
+		t.Fatal(err)
+	}
 	if got := s.Connections(); got != 10 {
 		t.Errorf("connections = %d, want 10", got)
 	}
