@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -145,9 +146,9 @@ func RepMessageIn(p *i18n.Printer, r insights.RepReport, loc *time.Location) Mes
 	}
 	fields := []string{
 		p.T("perf.won", p.Money(m.WonRevenue), trend(p, m.WonRevenue, prev.WonRevenue, previousName(p, r.Period), !ended)),
-		p.T("perf.winrate", ratioIn(p, m.WinRate, m.HasWinRate, p.T("perf.wonlost", m.Won, m.Lost)), p.Percent(s.MedianWinRate)),
-		p.T("perf.avgdeal", dealSize(p, m), p.Money(s.MedianDealSize)),
-		p.T("perf.cycle", days(p, m.MedianCycleDays, m.HasCycle), days(p, s.MedianCycleDays, s.MedianCycleDays > 0)),
+		p.T("perf.winrate", ratioIn(p, m.WinRate, m.HasWinRate, p.T("perf.wonlost", m.Won, m.Lost)), teamMedian(s, insights.MetricWinRate, p.Percent(s.MedianWinRate))),
+		p.T("perf.avgdeal", dealSize(p, m), teamMedian(s, insights.MetricAvgDealSize, p.Money(s.MedianDealSize))),
+		p.T("perf.cycle", days(p, m.MedianCycleDays, m.HasCycle), teamMedian(s, insights.MetricCycle, days(p, s.MedianCycleDays, true))),
 		p.T("perf.pipeline", pipelineWhen, p.Money(m.Pipeline), p.T("n.deals", m.OpenDeals), cov),
 	}
 	if !ended && !weekly {
@@ -259,12 +260,24 @@ func attainmentLine(p *i18n.Printer, m insights.Metrics) string {
 }
 
 // quotaNote says when a quota is RepCoach's default rather than one loaded
-// from a quota file.
+// from a quota file, and when it was annualised from less than a year.
 func quotaNoteIn(p *i18n.Printer, m insights.Metrics) string {
-	if m.QuotaSource == insights.QuotaDefault {
-		return p.T("perf.defaultquota")
+	if m.QuotaSource != insights.QuotaDefault {
+		return ""
 	}
-	return ""
+	if m.QuotaHistoryDays > 0 {
+		return p.T("perf.defaultquota.history", p.T("n.days", m.QuotaHistoryDays))
+	}
+	return p.T("perf.defaultquota")
+}
+
+// teamMedian shows a team median, or "—" when too few teammates have the
+// figure for a median to mean anything.
+func teamMedian(s insights.Standing, id insights.MetricID, v string) string {
+	if !s.HasMedian(id) {
+		return "—"
+	}
+	return v
 }
 
 func coverage(p *i18n.Printer, m insights.Metrics) string {
@@ -278,11 +291,26 @@ func coverage(p *i18n.Printer, m insights.Metrics) string {
 	return s
 }
 
+// forecastVsQuota follows the most likely forecast with its share of quota
+// and its range: commit (where the CRM commits deals) to best case.
 func forecastVsQuota(p *i18n.Printer, m insights.Metrics) string {
 	if m.Quota <= 0 {
-		return p.T("perf.forecast.noquota")
+		return p.T("perf.forecast.noquota", forecastRange(p, m))
 	}
-	return p.T("perf.forecast.quota", p.Percent(m.Forecast/m.Quota))
+	return p.T("perf.forecast.quota", p.Percent(m.Forecast/m.Quota), forecastRange(p, m))
+}
+
+// forecastRange is "commit $X · best case $Y · " where they differ from the
+// most likely forecast, else "".
+func forecastRange(p *i18n.Printer, m insights.Metrics) string {
+	var s string
+	if m.HasCommit && m.ForecastCommit != m.Forecast {
+		s += p.T("perf.forecast.commit", p.Money(m.ForecastCommit))
+	}
+	if m.ForecastBest > m.Forecast {
+		s += p.T("perf.forecast.best", p.Money(m.ForecastBest))
+	}
+	return s
 }
 
 func ratioIn(p *i18n.Printer, v float64, ok bool, detail string) string {
@@ -462,6 +490,9 @@ func tip(p *i18n.Printer, metric string, r insights.RepReport) string {
 	m := r.Metrics
 	switch insights.MetricID(metric) {
 	case insights.MetricAttainment:
+		if m.WonRevenue >= m.Quota {
+			return p.T("tip.attainment.past", periodLabel(p, r.Period))
+		}
 		return p.T("tip.attainment", p.Money(m.Quota-m.WonRevenue), periodLabel(p, r.Period))
 	case insights.MetricCoverage:
 		if gap := m.NeededCoverage*(m.Quota-m.WonRevenue) - m.Pipeline; m.NeededCoverage > 0 && gap > 0 {
@@ -514,16 +545,22 @@ func PerformanceHelp() Message { return PerformanceHelpIn(english) }
 // PerformanceHelpIn explains /myperformance and every figure in p's
 // language, from the metric definitions in insights.
 func PerformanceHelpIn(p *i18n.Printer) Message {
-	var b strings.Builder
-	for _, d := range insights.Definitions() {
-		fmt.Fprintf(&b, "• *%s*: %s\n", metricNameIn(p, string(d.ID)), metricFormulaIn(p, d))
-	}
 	blocks := []slack.Block{
 		kit.Header(p.T("help.header")),
 		kit.Section("`/myperformance " + usageIn(p) + "`\n" + p.T("help.intro")),
-		kit.Section(b.String()),
-		kit.Context(p.T("help.footer")),
 	}
+	// The definitions take several sections: one holds at most
+	// kit.MaxSectionText characters, and the Turkish ones run longer.
+	var b strings.Builder
+	for _, d := range insights.Definitions() {
+		line := fmt.Sprintf("• *%s*: %s\n", metricNameIn(p, string(d.ID)), metricFormulaIn(p, d))
+		if b.Len() > 0 && utf8.RuneCountInString(b.String()+line) > kit.MaxSectionText {
+			blocks = append(blocks, kit.Section(b.String()))
+			b.Reset()
+		}
+		b.WriteString(line)
+	}
+	blocks = append(blocks, kit.Section(b.String()), kit.Context(p.T("help.footer")))
 	return Message{Text: p.T("help.text"), Blocks: blocks}
 }
 

@@ -202,8 +202,9 @@ func teamHeadline(r insights.TeamReport) string {
 	}
 	fmt.Fprintf(&b, "\n*Forecast* %s", kit.Money(m.Forecast))
 	if m.Quota > 0 {
-		fmt.Fprintf(&b, " = %s of target (won so far plus pipeline closing this period, weighted by each rep's win rate)", kit.Percent(m.Forecast/m.Quota))
+		fmt.Fprintf(&b, " = %s of target", kit.Percent(m.Forecast/m.Quota))
 	}
+	fmt.Fprintf(&b, " (%swon so far plus open deals × their chance of closing won in time)", forecastRange(english, m))
 	fmt.Fprintf(&b, "\n*Win rate* %s · *Open pipeline* %s in %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"))
 	return b.String()
 }
@@ -299,6 +300,9 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 	if len(r.AtRisk) > 0 {
 		pace = append(pace, ":warning: *At risk of missing quota:* "+list(r.AtRisk))
 	}
+	if len(r.NoActivity) > 0 {
+		pace = append(pace, ":zzz: *No deals this period:* "+list(r.NoActivity))
+	}
 	if len(pace) > 0 {
 		blocks = append(blocks, kit.Section(strings.Join(pace, "\n")))
 	}
@@ -311,7 +315,7 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 					text += fmt.Sprintf(" (%d more are in it now)", s.InStage)
 				}
 				if s.MedianDays > 0 {
-					text += fmt.Sprintf(", after a median %.0f days", s.MedianDays)
+					text += ", after a median " + kit.Whole(s.MedianDays) + " days"
 				}
 			}
 		}

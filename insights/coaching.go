@@ -57,12 +57,12 @@ func comparisons(r *RepReport) []comparison {
 			cs = append(cs, comparison{id, rep, team, lowerBetter})
 		}
 	}
-	add(m.HasAttainment && s.MedianAttainment > 0, MetricAttainment, m.Attainment, s.MedianAttainment, false)
-	add(m.Won+m.Lost >= 4 && s.MedianWinRate > 0, MetricWinRate, m.WinRate, s.MedianWinRate, false)
-	add(m.Won >= 2 && s.MedianDealSize > 0, MetricAvgDealSize, m.AvgDealSize, s.MedianDealSize, false)
-	add(m.HasCycle && m.Won >= 2 && s.MedianCycleDays > 0, MetricCycle, m.MedianCycleDays, s.MedianCycleDays, true)
-	add(m.HasCoverage && s.MedianCoverage > 0, MetricCoverage, m.Coverage, s.MedianCoverage, false)
-	add(m.OpenDeals >= 3, MetricStale, staleShare(m), s.MedianStaleShare, true)
+	add(m.HasAttainment && s.HasMedian(MetricAttainment) && s.MedianAttainment > 0, MetricAttainment, m.Attainment, s.MedianAttainment, false)
+	add(m.Won+m.Lost >= 4 && s.HasMedian(MetricWinRate) && s.MedianWinRate > 0, MetricWinRate, m.WinRate, s.MedianWinRate, false)
+	add(m.Won >= 2 && s.HasMedian(MetricAvgDealSize) && s.MedianDealSize > 0, MetricAvgDealSize, m.AvgDealSize, s.MedianDealSize, false)
+	add(m.HasCycle && m.Won >= 2 && s.HasMedian(MetricCycle) && s.MedianCycleDays > 0, MetricCycle, m.MedianCycleDays, s.MedianCycleDays, true)
+	add(m.HasCoverage && s.HasMedian(MetricCoverage) && s.MedianCoverage > 0, MetricCoverage, m.Coverage, s.MedianCoverage, false)
+	add(m.OpenDeals >= 3 && s.HasMedian(MetricStale), MetricStale, staleShare(m), s.MedianStaleShare, true)
 	add(s.MedianActivities > 0, MetricActivity, float64(activityCount(m)), s.MedianActivities, false)
 	return cs
 }
@@ -127,6 +127,9 @@ func tip(c comparison, r *RepReport) string {
 	m := r.Metrics
 	switch c.id {
 	case MetricAttainment:
+		if m.WonRevenue >= m.Quota {
+			return fmt.Sprintf("You are past quota for %s, but behind your team: keep your best hours this week for the largest deals that can still close in time.", r.Period.Label)
+		}
 		return fmt.Sprintf("You need %s more to reach quota for %s: spend your best hours this week on the largest deals that can close in time.", money(m.Quota-m.WonRevenue), r.Period.Label)
 	case MetricWinRate:
 		return "Qualify harder before you propose: confirm budget, decision maker and timeline on each open deal, and close out the ones that cannot show all three."

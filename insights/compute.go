@@ -77,6 +77,9 @@ type Options struct {
 	// yearly quota is the median, over their team, of won revenue in the 12
 	// months before now.
 	DefaultAnnualQuota float64
+	// ForecastModel chooses the forecast model; DefaultForecastModel when
+	// empty.
+	ForecastModel ForecastModel
 }
 
 // Quota sources, as reported in Metrics.QuotaSource.
@@ -123,6 +126,9 @@ type engine struct {
 	teamCycle  float64 // everyone's trailing median cycle, days
 	annual     []float64
 	firstWon   time.Time
+	// historyDays is how many days of the 365 before now the data covers
+	// (from its first deal created or closed), at least 1.
+	historyDays int
 
 	groupList []group
 	home      []int       // each rep's standing group
@@ -156,10 +162,15 @@ func (e *engine) indexReps() {
 		e.reps = append(e.reps, r)
 		e.known = append(e.known, true)
 	}
+	// Owners of deals that did not exist yet at now are left out: they
+	// were nobody's rep then.
 	var extra []RepID
 	seen := map[RepID]bool{}
 	for i := range e.ds.Deals {
 		o := e.ds.Deals[i].Owner
+		if c := e.ds.Deals[i].CreatedAt(); !c.IsZero() && !c.Before(e.now) {
+			continue
+		}
 		if _, ok := e.repIndex[o]; !ok && o != "" && !seen[o] {
 			seen[o] = true
 			extra = append(extra, o)
@@ -181,7 +192,7 @@ func (e *engine) indexDeals() {
 	for i := range e.ds.Deals {
 		d := &e.ds.Deals[i]
 		owner[i] = -1
-		if d.Created.After(e.now) {
+		if c := d.CreatedAt(); !c.IsZero() && !c.Before(e.now) {
 			continue
 		}
 		if ri, ok := e.repIndex[d.Owner]; ok {
@@ -256,7 +267,7 @@ func (e *engine) computeTrailing() {
 	e.trailing12 = make([]tally, len(e.reps))
 	var all tally
 	for ri := range e.reps {
-		t := e.tallyRep(ri, sp, 0, 0)
+		t := e.tallyRep(ri, sp, nil, 0, 0, 0)
 		e.trailing12[ri] = tally{won: t.won, lost: t.lost, wonRevenue: t.wonRevenue, cycles: t.cycles, deals: len(e.deals[ri])}
 		all.won += t.won
 		all.lost += t.lost
@@ -271,11 +282,24 @@ func (e *engine) computeTrailing() {
 		t.medianCycle = median(t.cycles)
 		t.cycles = nil
 	}
+	var first time.Time
 	for i := range e.ds.Deals {
 		d := &e.ds.Deals[i]
-		if d.Status == StatusWon && !d.Closed.IsZero() && d.Closed.Before(e.now) && (e.firstWon.IsZero() || d.Closed.Before(e.firstWon)) {
+		if d.Status == StatusWon && Visible(d.Closed, e.now) && (e.firstWon.IsZero() || d.Closed.Before(e.firstWon)) {
 			e.firstWon = d.Closed
 		}
+		for _, t := range []time.Time{d.CreatedAt(), d.Closed} {
+			if d.Status == StatusOpen && t.Equal(d.Closed) {
+				continue // an expected close date is no event
+			}
+			if Visible(t, e.now) && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+		}
+	}
+	e.historyDays = 365
+	if !first.IsZero() {
+		e.historyDays = min(365, max(1, wholeDays(first, e.now, e.cal.Zone())))
 	}
 }
 
@@ -287,6 +311,18 @@ func (e *engine) forecastRate(ri int) float64 {
 		return e.teamRate
 	}
 	return float64(t.won) / float64(t.won+t.lost)
+}
+
+// repFactor scales chances learnt over everyone to rep ri: their trailing
+// win rate, blended with repShrink closed deals at everyone's rate, ÷
+// everyone's rate; 1 when nobody closed anything.
+func (e *engine) repFactor(ri int) float64 {
+	if e.teamRate <= 0 {
+		return 1
+	}
+	t := e.trailing12[ri]
+	blended := (float64(t.won) + repShrink*e.teamRate) / (float64(t.won+t.lost) + repShrink)
+	return blended / e.teamRate
 }
 
 // expectedCycle is the days rep ri's deals usually take to close.
@@ -331,14 +367,28 @@ func (e *engine) snapshot() Snapshot {
 		weeks[pairs[k].icur] = e.weekWindow(cur)
 	}
 	tallies := make([][]tally, len(spans))
+	var running []Period
 	for i := range tallies {
 		tallies[i] = make([]tally, len(e.reps))
+		if spans[i].asOf.Equal(e.now) {
+			running = append(running, spans[i].p)
+		}
 	}
+	fc := e.newForecastModel(running)
 	e.parallel(len(e.reps), func(ri int) {
-		rate, cycle := e.forecastRate(ri), e.expectedCycle(ri)
+		rate, factor, cycle := e.forecastRate(ri), e.repFactor(ri), e.expectedCycle(ri)
 		for si, sp := range spans {
-			t := e.tallyRep(ri, sp, rate, cycle)
+			// Forecasts are published for the periods running now only;
+			// the model knows what was known now, not at other times.
+			var f *forecastModel
+			if sp.asOf.Equal(e.now) {
+				f = fc
+			}
+			t := e.tallyRep(ri, sp, f, rate, factor, cycle)
 			t.quota, t.source = e.quotaFor(ri, sp.p)
+			if t.source == QuotaDefault && e.opts.DefaultAnnualQuota <= 0 && e.historyDays < 365 {
+				t.quotaDays = e.historyDays
+			}
 			t.weekly = e.weeklyWon(ri, weeks[si], sp)
 			tallies[si][ri] = t
 		}

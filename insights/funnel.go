@@ -16,9 +16,9 @@ const (
 	minSamples = 5
 	// defaultStaleAfter applies when the data holds no usable durations.
 	defaultStaleAfter = 30 * 24 * time.Hour
-	// minFunnelDeals is the fewest deals entering a stage for it to be
-	// named the bottleneck.
-	minFunnelDeals = 5
+	// minFunnelDeals is the fewest decided deals (advanced or failed) a
+	// stage needs for its conversion to count towards the bottleneck.
+	minFunnelDeals = 30
 )
 
 // knownStages orders stage names common in CRM exports (Salesforce's
@@ -42,9 +42,10 @@ func foldStage(s string) string {
 	}, s)
 }
 
-// StageOrder derives the open pipeline stages from deals, earliest first.
-// Open stages are those an open deal is in, or that a stage history lists
-// without being any closed deal's final stage (so "Won", "Closed Lost" and
+// StageOrder derives the open pipeline stages from deals as they stood at
+// now (DealAt), earliest first. Open stages are those a deal open at now is
+// in, or that a stage history lists before now without being the final
+// stage of any deal closed before now (so "Won", "Closed Lost" and
 // the like are left out). Stage names common in CRM exports keep their
 // usual order; other names follow, youngest deals' stage first (by the
 // median age, at now, of the open deals in it).
@@ -53,20 +54,23 @@ func StageOrder(deals []Deal, now time.Time) []string {
 	ages := map[string][]float64{}
 	for i := range deals {
 		d := &deals[i]
-		if d.Status != StatusOpen {
+		if d.Status != StatusOpen && (d.Closed.IsZero() || Visible(d.Closed, now)) {
 			closed[d.Stage] = true
 		}
 	}
 	for i := range deals {
 		d := &deals[i]
-		if d.Status == StatusOpen && d.Stage != "" {
-			age := ages[d.Stage]
-			if !d.Created.IsZero() {
-				age = append(age, days(now.Sub(d.Created)))
+		if s, ok := DealAt(d, now, nil); ok && s.Open() && s.Stage != "" {
+			age := ages[s.Stage]
+			if c := d.CreatedAt(); !c.IsZero() {
+				age = append(age, days(now.Sub(c)))
 			}
-			ages[d.Stage] = age
+			ages[s.Stage] = age
 		}
 		for _, h := range d.History {
+			if !h.At.Before(now) {
+				break
+			}
 			if _, ok := ages[h.Stage]; !ok && h.Stage != "" && !closed[h.Stage] {
 				ages[h.Stage] = nil
 			}
@@ -149,19 +153,19 @@ func newFunnelModel(deals []Deal, now time.Time, opts Options) funnelModel {
 		d := &deals[i]
 		f.stageOf[i] = int16(lookup(d.Stage))
 		closedAt := time.Time{}
-		if d.Status != StatusOpen && !d.Closed.IsZero() && d.Closed.Before(now) {
+		if d.Status != StatusOpen && Visible(d.Closed, now) {
 			closedAt = d.Closed
-			if !d.Created.IsZero() && !d.Closed.Before(d.Created) {
-				cycles = append(cycles, days(d.Closed.Sub(d.Created)))
+			if c := d.CreatedAt(); !c.IsZero() && !d.Closed.Before(c) {
+				cycles = append(cycles, days(d.Closed.Sub(c)))
 			}
 		}
 		for j, h := range d.History {
 			k := lookup(h.Stage)
-			if h.At.After(now) {
+			if !h.At.Before(now) {
 				break
 			}
 			next := closedAt
-			if j+1 < len(d.History) && !d.History[j+1].At.After(now) {
+			if j+1 < len(d.History) && d.History[j+1].At.Before(now) {
 				next = d.History[j+1].At
 			}
 			if k >= 0 && !next.IsZero() && !next.Before(h.At) {
@@ -207,26 +211,20 @@ func (f *funnelModel) staleAfter(k int) time.Duration {
 	}
 }
 
-// stageAt returns the index of the open stage deal di was in at asOf, or -1.
-func (f *funnelModel) stageAt(d *Deal, di int32, asOf time.Time) int {
-	if n := len(d.History); n > 0 && d.History[n-1].At.After(asOf) || d.Status != StatusOpen {
-		k := -1
-		for _, h := range d.History {
-			if h.At.After(asOf) {
-				break
-			}
-			k = f.indexOf(h.Stage)
-		}
-		return k
+// stageOfState returns the index of the open stage of deal di in state s,
+// or -1.
+func (f *funnelModel) stageOfState(d *Deal, di int32, s *DealState) int {
+	if s.Stage == d.Stage {
+		return int(f.stageOf[di])
 	}
-	return int(f.stageOf[di])
+	return f.indexOf(s.Stage)
 }
 
-// furthest returns the latest open stage in d's history up to asOf, or -1.
+// furthest returns the latest open stage in d's history before asOf, or -1.
 func (f *funnelModel) furthest(d *Deal, asOf time.Time) int {
 	k := -1
 	for _, h := range d.History {
-		if !h.At.After(asOf) {
+		if h.At.Before(asOf) {
 			k = max(k, f.indexOf(h.Stage))
 		}
 	}
@@ -287,16 +285,22 @@ func (f *funnelModel) funnelStats(t *tally) []StageStat {
 }
 
 // Bottleneck returns the stage with the lowest conversion among those where
-// at least minFunnelDeals (5) deals have advanced or failed, the earliest on
-// a tie; empty if none qualifies.
+// at least minFunnelDeals (30) deals have advanced or failed, the earliest
+// on a tie. It is empty unless at least two stages qualify (a lone stage
+// has nothing to be lower than) and the lowest loses deals (conversion
+// under 100 %).
 func Bottleneck(funnel []StageStat) string {
-	best := -1
+	best, qualified := -1, 0
 	for i, s := range funnel {
-		if s.Entered-s.InStage >= minFunnelDeals && (best < 0 || s.Conversion < funnel[best].Conversion) {
+		if s.Entered-s.InStage < minFunnelDeals {
+			continue
+		}
+		qualified++
+		if best < 0 || s.Conversion < funnel[best].Conversion {
 			best = i
 		}
 	}
-	if best < 0 {
+	if qualified < 2 || funnel[best].Conversion >= 1 {
 		return ""
 	}
 	return funnel[best].Stage

@@ -10,7 +10,8 @@ import (
 const (
 	// HygienePastClose: open deals whose close date is a day already over.
 	HygienePastClose = "past_close_date"
-	// HygieneMissingAmount: open or won deals with no amount.
+	// HygieneMissingAmount: open or won deals with no amount (an open deal
+	// valued at its list price included).
 	HygieneMissingAmount = "missing_amount"
 	// HygieneMissingAccount: open or won deals with no account.
 	HygieneMissingAccount = "missing_account"
@@ -96,25 +97,26 @@ func (e *engine) hygieneByGroup() [][]Hygiene {
 	return out
 }
 
-// checkDeal appends deal di's problems, other than duplication, to hits.
+// checkDeal appends deal di's problems, other than duplication, to hits,
+// as the deal stood at now (DealAt).
 func (e *engine) checkDeal(hits []hit, di int32, unknownOwner bool) []hit {
 	d := &e.ds.Deals[di]
-	open := d.Status == StatusOpen || !d.Closed.IsZero() && !d.Closed.Before(e.now)
 	add := func(kind int) { hits = append(hits, hit{kind: kind, deal: di}) }
-	noAmount := !d.AmountKnown && d.Amount == 0
+	s, exists := DealAt(d, e.now, e.ds.ListPrices)
+	open, won := exists && s.Open(), exists && s.Status == StatusWon
 	switch {
-	case d.Status == StatusOpen && !d.Closed.IsZero() && e.cal.EndOfDay(d.Closed).Before(e.now):
+	case open && !s.Close.IsZero() && e.cal.EndOfDay(s.Close).Before(e.now):
 		add(hPastClose)
 	case d.Status != StatusOpen && d.Closed.IsZero():
 		add(hClosedNoDate)
 	}
-	if (open || d.Status == StatusWon) && noAmount {
+	if (open || won) && !s.AmountKnown {
 		add(hMissingAmount)
 	}
-	if (open || d.Status == StatusWon) && d.Account == "" {
+	if (open || won) && d.Account == "" {
 		add(hMissingAccount)
 	}
-	if d.Status == StatusWon && !noAmount && d.Amount <= 0 {
+	if won && s.AmountKnown && s.Amount <= 0 {
 		add(hWonZero)
 	}
 	if unknownOwner {
@@ -129,8 +131,8 @@ func (e *engine) checkDeal(hits []hit, di int32, unknownOwner bool) []hit {
 }
 
 // duplicates appends a hit for every deal among one owner's deals that
-// repeats an earlier one's account, product, amount and created time
-// (created time known).
+// repeats an earlier one's account, product, amount (as known at now) and
+// created time (created time known).
 func (e *engine) duplicates(hits []hit, deals []int32) []hit {
 	type key struct {
 		created int64
@@ -139,9 +141,15 @@ func (e *engine) duplicates(hits []hit, deals []int32) []hit {
 	}
 	keys := make([]key, 0, len(deals))
 	for _, di := range deals {
-		if d := &e.ds.Deals[di]; !d.Created.IsZero() {
-			keys = append(keys, key{d.Created.UnixNano(), d.Amount, di})
+		d := &e.ds.Deals[di]
+		if d.Created.IsZero() {
+			continue
 		}
+		amount := d.Amount
+		if s, ok := DealAt(d, e.now, e.ds.ListPrices); ok {
+			amount = s.Amount
+		}
+		keys = append(keys, key{d.Created.UnixNano(), amount, di})
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		return cmp.Or(cmp.Compare(a.created, b.created), cmp.Compare(a.amount, b.amount), cmp.Compare(a.deal, b.deal))
@@ -171,7 +179,7 @@ func (e *engine) summarize(lists [][]hit) []Hygiene {
 			x := &out[h.kind]
 			x.Count++
 			if len(x.Deals) < maxListed {
-				x.Deals = append(x.Deals, e.ref(h.deal, -1))
+				x.Deals = append(x.Deals, e.ref(h.deal, -1, e.now))
 			}
 		}
 	}

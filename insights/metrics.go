@@ -43,18 +43,18 @@ type Definition struct {
 // definitions lists every metric in the order help shows them. It is the
 // single source of their meaning; Compute implements exactly these.
 var definitions = []Definition{
-	{MetricWonRevenue, "Won revenue", "total value of deals won (closed as won) in the period.", true},
-	{MetricAttainment, "Quota attainment", "won revenue ÷ quota for the period. Quotas come from the quota file, prorated by days; without one, RepCoach uses a default (a set yearly quota, or the team's median yearly won revenue), prorated, and says so.", true},
+	{MetricWonRevenue, "Won revenue", "total value of deals won (closed as won) in the period; a closed deal counts by its close date.", true},
+	{MetricAttainment, "Quota attainment", "won revenue ÷ quota for the period. Quotas come from the quota file, prorated by calendar days; without one, RepCoach uses a default (a set yearly quota, or the team's median won revenue over the last 12 months, annualised when the data covers less, and says from how many days), prorated, and says so. Someone is at risk under 80 % of the pace to quota with a forecast short of it, and only once 15 % of the period has gone; someone with no deal in the period gets a \"no deals\" note instead.", true},
 	{MetricWinRate, "Win rate", "deals won ÷ deals closed (won + lost) in the period; open deals are left out.", true},
 	{MetricAvgDealSize, "Average deal size", "won revenue ÷ number of deals won in the period.", true},
 	{MetricMedianDealSize, "Median deal size", "the middle value of the deals won in the period, so one huge deal does not skew it.", true},
 	{MetricCycle, "Sales cycle", "median days from a deal's creation (or engagement) to its close, over deals won in the period.", false},
-	{MetricPipeline, "Pipeline", "number and total value of open deals right now, whatever their close date.", true},
-	{MetricCoverage, "Pipeline coverage", "open pipeline ÷ quota still to win this period; you need about 1 ÷ your win rate over the last 12 months (at 25 %, 4×).", true},
-	{MetricVelocity, "Pipeline velocity", "open deals × win rate × average deal size ÷ sales-cycle days: revenue the pipeline produces per day.", true},
-	{MetricForecast, "Forecast", "won so far plus open deals expected to close this period, each weighted by your win rate over the last 12 months.", true},
-	{MetricStageConversion, "Stage conversion", "deals reaching the next stage ÷ deals entering the stage; the lowest is the team's bottleneck.", true},
-	{MetricStale, "Stale deals", "open deals with no movement for longer than deals usually spend in their stage (80 % of deals move sooner), or than a number of days sales ops set.", false},
+	{MetricPipeline, "Pipeline", "number and total value of deals open at the as-of time (for a past period, at its end), whatever their close date, each as it stood then; a deal with no amount then counts at its product's list price (or its last known amount).", true},
+	{MetricCoverage, "Pipeline coverage", "open pipeline without stale deals ÷ quota still to win this period; you need about 1 ÷ your win rate over the last 12 months (at 25 %, 4×).", true},
+	{MetricVelocity, "Pipeline velocity", "open deals that are not stale × win rate × average deal size ÷ sales-cycle days: revenue the pipeline produces per day.", true},
+	{MetricForecast, "Forecast", "won so far, plus each open deal that can still close in the time left × its chance of being won in it (the CRM's probability where it has one; else, at the same point of past periods, the share of deals of the same stage and age won by the period's end), plus what deals created this late in past periods won by their end. Deals due after the period, stale ones and long-overdue ones count nothing. Best case counts those deals at full value; commit (where the CRM commits deals) only committed ones. A finished period's forecast is what was won.", true},
+	{MetricStageConversion, "Stage conversion", "deals reaching the next stage ÷ deals that entered the stage and left it; the lowest is the team's bottleneck, named only when at least two stages have 30 such deals and the lowest loses some.", true},
+	{MetricStale, "Stale deals", "open deals with no movement for more whole days than deals usually spend in their stage (80 % of deals move sooner), or than a number of days sales ops set.", false},
 	{MetricActivity, "Activity", "calls, emails and meetings logged in the CRM during the period.", true},
 }
 
@@ -84,18 +84,24 @@ type tally struct {
 	cycles     []float64 // days, won deals with both dates
 	open       int
 	pipeline   float64
-	inPeriod   float64 // open pipeline expected to close in the period
-	weighted   float64 // inPeriod, each deal weighted by its rep's win rate
-	stale      int
-	stalest    []staleDeal // the maxListed stalest, stalest first
-	activities map[ActivityKind]int
-	biggest    float64
-	biggestAt  int32   // deal index of the biggest win, -1 if none
-	reached    []int32 // funnel: deals whose furthest stage is k
-	openAt     []int32 // funnel: of those, the ones still open there
-	quota      float64
-	source     string
-	weekly     []float64
+	// Forecast parts: open deals weighted by their chance of being won in
+	// the period (likely), at full value when they can close in it (best),
+	// and those the CRM commits (commit); newBiz is the run rate of deals
+	// not yet created. hasCommit: the CRM gave probabilities or categories.
+	likely, best, commit, newBiz float64
+	hasCommit                    bool
+	stale                        int
+	stalePipeline                float64
+	stalest                      []staleDeal // the maxListed stalest, stalest first
+	activities                   map[ActivityKind]int
+	biggest                      float64
+	biggestAt                    int32   // deal index of the biggest win, -1 if none
+	reached                      []int32 // funnel: deals whose furthest stage is k
+	openAt                       []int32 // funnel: of those, the ones still open there
+	quota                        float64
+	quotaDays                    int // see Metrics.QuotaHistoryDays
+	source                       string
+	weekly                       []float64
 
 	// Trailing-window figures only.
 	deals       int
@@ -103,21 +109,24 @@ type tally struct {
 }
 
 type staleDeal struct {
-	deal  int32
-	idle  time.Duration
-	stage int
+	deal      int32
+	idle      int // whole days
+	stage     int
+	amount    float64 // value at the as-of time
+	listPrice bool    // amount is the product's list price
 }
 
-// tallyRep adds up rep ri's deals and activities for sp. rate weights open
-// deals expected to close in the period (the forecast); cycleDays dates open
-// deals that have no close date (created + cycleDays).
-func (e *engine) tallyRep(ri int, sp span, rate, cycleDays float64) tally {
+// tallyRep adds up rep ri's deals and activities for sp, each deal as it
+// stood at sp.asOf (DealAt). fc weights open deals for the forecast (nil
+// for no forecast); rate is the rep's trailing win rate, repFactor scales
+// learnt chances to the rep and cycleDays is the rep's usual cycle.
+func (e *engine) tallyRep(ri int, sp span, fc *forecastModel, rate, repFactor, cycleDays float64) tally {
 	t := tally{biggestAt: -1}
 	if n := len(e.funnel.stages); n > 0 {
 		t.reached, t.openAt = make([]int32, n), make([]int32, n)
 	}
 	for _, di := range e.deals[ri] {
-		e.addDeal(&t, di, sp, rate, cycleDays)
+		e.addDeal(&t, di, sp, fc, rate, repFactor, cycleDays)
 	}
 	for _, ai := range e.acts[ri] {
 		a := &e.ds.Activities[ai]
@@ -128,22 +137,26 @@ func (e *engine) tallyRep(ri int, sp span, rate, cycleDays float64) tally {
 			t.activities[a.Kind]++
 		}
 	}
+	if fc != nil {
+		t.newBiz = fc.newBusiness(e, ri, sp.p, sp.asOf)
+	}
 	return t
 }
 
-// addDeal adds deal di to t as the deal stood at sp.asOf. A deal counts when
-// it closed in the period before asOf, or was open at asOf.
-func (e *engine) addDeal(t *tally, di int32, sp span, rate, cycleDays float64) {
+// addDeal adds deal di to t as it stood at sp.asOf (DealAt). A deal counts
+// when it closed in the period before asOf, or was open at asOf.
+func (e *engine) addDeal(t *tally, di int32, sp span, fc *forecastModel, rate, repFactor, cycleDays float64) {
 	d := &e.ds.Deals[di]
 	asOf := sp.asOf
-	if !d.Created.IsZero() && !d.Created.Before(asOf) {
+	s, ok := DealAt(d, asOf, e.ds.ListPrices)
+	if !ok {
 		return
 	}
-	if d.Status != StatusOpen && (d.Closed.IsZero() || d.Closed.Before(asOf)) {
-		if d.Closed.IsZero() || d.Closed.Before(sp.p.Start) {
+	if !s.Open() {
+		if s.Close.Before(sp.p.Start) {
 			return
 		}
-		if d.Status == StatusWon {
+		if s.Status == StatusWon {
 			t.addWon(d, di)
 		} else {
 			t.lost++
@@ -151,18 +164,23 @@ func (e *engine) addDeal(t *tally, di int32, sp span, rate, cycleDays float64) {
 		t.addReached(e.funnel.reachedClosed(d, di, asOf))
 		return
 	}
-	value := e.openValue(d)
 	t.open++
-	t.pipeline += value
-	if sp.p.Contains(expectedClose(d, asOf, cycleDays)) {
-		t.inPeriod += value
-		t.weighted += value * rate
+	t.pipeline += s.Amount
+	stage := e.funnel.stageOfState(d, di, &s)
+	idle := e.idleDays(s.LastMove, asOf)
+	stale := idle >= 0 && float64(idle) > days(e.funnel.staleAfter(stage))
+	if stale {
+		t.stale++
+		t.stalePipeline += s.Amount
+		t.keepStale(staleDeal{deal: di, idle: idle, stage: stage, amount: s.Amount, listPrice: s.ListPrice})
 	}
-	stage := e.funnel.stageAt(d, di, asOf)
-	if last := lastMove(d, asOf); !last.IsZero() {
-		if idle := asOf.Sub(last); idle > e.funnel.staleAfter(stage) {
-			t.stale++
-			t.keepStale(staleDeal{deal: di, idle: idle, stage: stage})
+	if fc != nil {
+		f := fc.weigh(d, &s, stage, sp.p, asOf, rate, repFactor, cycleDays, stale)
+		t.likely += f.likely
+		t.best += f.best
+		t.commit += f.commit
+		if s.HasProbability || s.ForecastCategory != "" {
+			t.hasCommit = true
 		}
 	}
 	k := e.funnel.reachedOpen(d, stage, asOf)
@@ -172,21 +190,48 @@ func (e *engine) addDeal(t *tally, di int32, sp span, rate, cycleDays float64) {
 	}
 }
 
-// openValue is what an open deal is worth to the pipeline: its amount, or
-// when the CRM left that blank, its product's list price (zero if unknown).
-func (e *engine) openValue(d *Deal) float64 {
-	if d.AmountKnown || d.Amount != 0 {
-		return d.Amount
+// idleDays is the whole calendar days, in the team's zone, from last to
+// asOf (a deal that moved on 1 Dec is idle 30 days on 31 Dec, whatever the
+// hour); -1 when last is unknown.
+func (e *engine) idleDays(last, asOf time.Time) int {
+	if last.IsZero() {
+		return -1
 	}
-	return e.ds.ListPrices[d.Product]
+	return wholeDays(last, asOf, e.cal.Zone())
+}
+
+// wholeDays is the number of whole calendar days from from to to in loc:
+// the days between their dates, less one when to's clock is earlier in its
+// day than from's. Calendar days, not 24-hour spans, so a DST change does
+// not move it.
+func wholeDays(from, to time.Time, loc *time.Location) int {
+	f, t := from.In(loc), to.In(loc)
+	n := daysBetweenDates(f, t)
+	if clock(t) < clock(f) {
+		n--
+	}
+	return max(n, 0)
+}
+
+func daysBetweenDates(a, b time.Time) int {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	x := time.Date(ay, am, ad, 12, 0, 0, 0, time.UTC)
+	y := time.Date(by, bm, bd, 12, 0, 0, 0, time.UTC)
+	return int(y.Sub(x).Round(24*time.Hour) / (24 * time.Hour))
+}
+
+func clock(t time.Time) time.Duration {
+	h, m, s := t.Clock()
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(t.Nanosecond())
 }
 
 func (t *tally) addWon(d *Deal, di int32) {
 	t.won++
 	t.wonRevenue += d.Amount
 	t.wonAmounts = append(t.wonAmounts, d.Amount)
-	if !d.Created.IsZero() && !d.Closed.Before(d.Created) {
-		t.cycles = append(t.cycles, days(d.Closed.Sub(d.Created)))
+	if c := d.CreatedAt(); !c.IsZero() && !d.Closed.Before(c) {
+		t.cycles = append(t.cycles, days(d.Closed.Sub(c)))
 	}
 	if t.biggestAt < 0 || d.Amount > t.biggest {
 		t.biggest, t.biggestAt = d.Amount, di
@@ -226,40 +271,6 @@ func staler(a, b staleDeal) bool {
 	return a.deal < b.deal
 }
 
-// expectedClose is when an open deal is expected to close: its close date,
-// else created + cycleDays; a date before asOf (overdue) is rolled forward to
-// asOf, because the deal is still to be won now. Zero if unknown.
-func expectedClose(d *Deal, asOf time.Time, cycleDays float64) time.Time {
-	exp := d.Closed
-	if exp.IsZero() {
-		if d.Created.IsZero() || cycleDays <= 0 {
-			return time.Time{}
-		}
-		exp = d.Created.Add(time.Duration(cycleDays * float64(24*time.Hour)))
-	}
-	if exp.Before(asOf) {
-		return asOf
-	}
-	return exp
-}
-
-// lastMove is the last time, at or before asOf, the deal moved: Moved, else
-// its latest stage change, else Created; zero if unknown.
-func lastMove(d *Deal, asOf time.Time) time.Time {
-	if !d.Moved.IsZero() && !d.Moved.After(asOf) {
-		return d.Moved
-	}
-	for i := len(d.History) - 1; i >= 0; i-- {
-		if at := d.History[i].At; !at.After(asOf) {
-			if at.Before(d.Created) {
-				return d.Created
-			}
-			return at
-		}
-	}
-	return d.Created
-}
-
 // mergeAll returns the sum of the tallies of reps, allocating each list
 // once.
 func mergeAll(tallies []tally, reps []int) tally {
@@ -284,9 +295,13 @@ func (t *tally) merge(o *tally) {
 	t.cycles = append(t.cycles, o.cycles...)
 	t.open += o.open
 	t.pipeline += o.pipeline
-	t.inPeriod += o.inPeriod
-	t.weighted += o.weighted
+	t.likely += o.likely
+	t.best += o.best
+	t.commit += o.commit
+	t.newBiz += o.newBiz
+	t.hasCommit = t.hasCommit || o.hasCommit
 	t.stale += o.stale
+	t.stalePipeline += o.stalePipeline
 	for _, s := range o.stalest {
 		t.keepStale(s)
 	}
@@ -309,6 +324,7 @@ func (t *tally) merge(o *tally) {
 		t.openAt[k] += n
 	}
 	t.quota += o.quota
+	t.quotaDays = max(t.quotaDays, o.quotaDays)
 	switch {
 	case t.source == "":
 		t.source = o.source
@@ -332,9 +348,10 @@ func (t *tally) metrics(sp span) Metrics {
 		Lost:             t.lost,
 		OpenDeals:        t.open,
 		Pipeline:         t.pipeline,
-		PipelineInPeriod: t.inPeriod,
+		StalePipeline:    t.stalePipeline,
 		Quota:            t.quota,
 		QuotaSource:      t.source,
+		QuotaHistoryDays: t.quotaDays,
 		Activities:       t.activities,
 		StaleDeals:       t.stale,
 	}
@@ -352,15 +369,18 @@ func (t *tally) metrics(sp span) Metrics {
 		m.Attainment, m.HasAttainment = t.wonRevenue/t.quota, true
 	}
 	if remaining := t.quota - t.wonRevenue; t.quota > 0 && remaining > 0 && sp.asOf.Before(sp.p.End) {
-		m.Coverage, m.HasCoverage = t.pipeline/remaining, true
+		m.Coverage, m.HasCoverage = (t.pipeline-t.stalePipeline)/remaining, true
 	}
 	if m.WinRate > 0 {
 		m.NeededCoverage = 1 / m.WinRate
 	}
 	if m.HasWinRate && m.HasCycle {
-		m.Velocity = float64(t.open) * m.WinRate * m.AvgDealSize / max(m.MedianCycleDays, 1)
+		m.Velocity = float64(t.open-t.stale) * m.WinRate * m.AvgDealSize / max(m.MedianCycleDays, 1)
 	}
-	m.Forecast = t.wonRevenue + t.weighted
+	m.Forecast = t.wonRevenue + t.likely + t.newBiz
+	m.ForecastNew = t.newBiz
+	m.ForecastBest = t.wonRevenue + t.best + t.newBiz
+	m.ForecastCommit, m.HasCommit = t.wonRevenue+t.commit, t.hasCommit
 	return m
 }
 

@@ -79,35 +79,63 @@ type Metrics struct {
 	Quota         float64 `json:"quota"`
 	Attainment    float64 `json:"attainment"`
 	HasAttainment bool    `json:"has_attainment"`
-	// Coverage = Pipeline ÷ remaining quota (Quota − WonRevenue); it is
-	// undefined (HasCoverage false) once quota is met or the period is over.
-	// NeededCoverage = 1 ÷ WinRate, zero without wins.
+	// Coverage = (Pipeline − StalePipeline) ÷ remaining quota (Quota −
+	// WonRevenue): stale deals are left out, since they are unlikely to
+	// close. It is undefined (HasCoverage false) once quota is met or the
+	// period is over. NeededCoverage = 1 ÷ the rep's trailing win rate.
 	Coverage       float64 `json:"coverage"`
 	HasCoverage    bool    `json:"has_coverage"`
 	NeededCoverage float64 `json:"needed_coverage"`
-	// Velocity = OpenDeals × WinRate × AvgDealSize ÷ MedianCycleDays, per day
-	// (a cycle under one day counts as one day); zero without a win rate or
-	// a cycle.
+	// Velocity = (OpenDeals − StaleDeals) × WinRate × AvgDealSize ÷
+	// MedianCycleDays, per day (a cycle under one day counts as one day);
+	// zero without a win rate or a cycle. Stale deals are left out.
 	Velocity float64 `json:"velocity"`
-	// Forecast = WonRevenue + Pipeline closing in the period × win rate.
-	// The win rate is the rep's over the 12 months before now (everyone's
-	// when the rep closed nothing then), steadier than one period's. An open
-	// deal closes in the period when its close date falls in it; a deal
-	// without a close date is expected one median sales cycle (the rep's,
-	// else everyone's) after it was created; an expected date already past
-	// counts as now. For a period that has ended, Forecast = WonRevenue.
+	// Forecast ("most likely") = WonRevenue + each open deal that can still
+	// be won in the time left × its chance of that, + ForecastNew. The
+	// chance is the CRM's probability where it has one, times the share of
+	// the deal's expected close that falls in the period; without one it
+	// is learnt from the trailing 18 months with no look-ahead, at the same
+	// point of past periods of the same kind (DefaultForecastModel,
+	// ForecastModelSeasonal): of the deals of the same stage and age that
+	// were open as long before a past period's end as there is left now,
+	// the share won by that end (scaled by the rep's win rate against
+	// everyone's); for a deal with an expected close date, the share of
+	// such deals won at all. A deal whose expected close is after the period
+	// does not count; an overdue one counts less the longer it is overdue
+	// (nothing after one median cycle); a stale one with a close date does
+	// not count (without one, its chance already falls with its age); one
+	// with neither a close date nor a created date cannot be placed in time
+	// and does not count. When the period is over, Forecast = WonRevenue.
+	// Forecasts are computed for periods running at the snapshot's as-of
+	// time; Previous.Forecast is Previous.WonRevenue.
 	Forecast float64 `json:"forecast"`
-	// PipelineInPeriod is the open pipeline expected to close in the period,
-	// unweighted (see Forecast).
-	PipelineInPeriod float64 `json:"pipeline_in_period"`
+	// ForecastNew is the part of Forecast from deals not yet created: what
+	// the rep's deals created in the same last stretch of past periods won
+	// by those periods' ends, on average (see ForecastModelSeasonal).
+	ForecastNew float64 `json:"forecast_new"`
+	// ForecastBest = WonRevenue + ForecastNew + the full value of every
+	// open deal counted in Forecast. ForecastCommit = WonRevenue + the open
+	// deals the CRM puts in its Commit forecast category (or, without
+	// categories, at 90 % probability or more) due in the period; it is
+	// shown only when HasCommit (the CRM gave probabilities or categories).
+	ForecastBest   float64 `json:"forecast_best"`
+	ForecastCommit float64 `json:"forecast_commit"`
+	HasCommit      bool    `json:"has_commit,omitempty"`
+	// StalePipeline is the value of the stale open deals (see StaleDeals).
+	StalePipeline float64 `json:"stale_pipeline"`
 	// QuotaSource says where Quota came from: QuotaFromFile (Dataset.Quotas),
 	// QuotaDefault (Options.DefaultAnnualQuota or the team-median rule), or
 	// for a team QuotaMixed.
 	QuotaSource string `json:"quota_source,omitempty"`
+	// QuotaHistoryDays is set when a default quota (the team-median rule)
+	// comes from less than a year of data: the days it spans; that revenue
+	// was annualised (× 365 ÷ days). Zero otherwise.
+	QuotaHistoryDays int `json:"quota_history_days,omitempty"`
 	// Activities logged in the period, by kind.
 	Activities map[ActivityKind]int `json:"activities,omitempty"`
 	// StaleDeals counts open deals with no movement (Moved, else the last
-	// stage change, else Created) for longer than their stage's usual time:
+	// stage change, else Created) for more whole calendar days than their
+	// stage's usual time:
 	// the 80th percentile of the time deals spent in that stage according to
 	// stage histories, else of whole created-to-close cycles, else 30 days;
 	// or Options.StaleAfterDays when set.
@@ -143,7 +171,19 @@ type Standing struct {
 	// MedianStaleShare is the median share of open deals that are stale.
 	MedianStaleShare float64 `json:"median_stale_share"`
 	MedianActivities float64 `json:"median_activities"`
+	// Samples counts, for each median, the members it is over. A median
+	// over fewer than MinMedianSamples means nothing (see HasMedian).
+	Samples map[MetricID]int `json:"samples,omitempty"`
 }
+
+// MinMedianSamples is the fewest members a team median must be over to be
+// shown: with one, the "median" is one person's figure.
+const MinMedianSamples = 2
+
+// HasMedian reports whether the team median of metric id is over at least
+// MinMedianSamples members; when it is not, show "—" instead of it. Won
+// revenue and activities count every member.
+func (s Standing) HasMedian(id MetricID) bool { return s.Samples[id] >= MinMedianSamples }
 
 // DealRef is a deal as shown in a message.
 type DealRef struct {
@@ -205,9 +245,12 @@ type TeamReport struct {
 	// Members are the team's rep reports, by won revenue within manager
 	// (see Snapshot). Ahead and AtRisk list reps by ID against quota pace:
 	// pace = Attainment ÷ elapsed share of the period; ahead at 1.1 or more,
-	// at risk under 0.8 with a forecast short of quota.
-	Ahead  []RepID `json:"ahead,omitempty"`
-	AtRisk []RepID `json:"at_risk,omitempty"`
+	// at risk under 0.8 with a forecast short of quota, once 15 % of the
+	// period has passed. NoActivity lists reps with no deal in the period
+	// (none won or lost in it, none open at AsOf): neither ahead nor at risk.
+	Ahead      []RepID `json:"ahead,omitempty"`
+	AtRisk     []RepID `json:"at_risk,omitempty"`
+	NoActivity []RepID `json:"no_activity,omitempty"`
 	// Bottleneck is the stage with the lowest conversion among those at
 	// least five deals entered, empty if none.
 	Bottleneck   string       `json:"bottleneck,omitempty"`

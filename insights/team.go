@@ -15,6 +15,9 @@ const (
 	// riskPace: a rep under 80 % of pace whose forecast is also below quota
 	// is at risk.
 	riskPace = 0.8
+	// minJudged is the share of a period that must have passed before
+	// anyone is called at risk: before it, a deal or two decides pace.
+	minJudged = 0.15
 	// weeksShown is how many weeks WeeklyWon covers at most.
 	weeksShown = 12
 )
@@ -133,6 +136,11 @@ func teamStanding(ms []*Metrics) Standing {
 		}
 	}
 	return Standing{
+		Samples: map[MetricID]int{
+			MetricWonRevenue: len(won), MetricActivity: len(acts), MetricWinRate: len(rate),
+			MetricAvgDealSize: len(size), MetricCycle: len(cycle), MetricAttainment: len(att),
+			MetricCoverage: len(cov), MetricStale: len(stale),
+		},
 		MedianWonRevenue: median(won),
 		MedianWinRate:    median(rate),
 		MedianDealSize:   median(size),
@@ -216,7 +224,7 @@ func (e *engine) teamReports(cur span, sorted []RepReport, pos []int, tallies []
 			t.PreviousWon += members[i].Previous.WonRevenue
 		}
 		t.Bottleneck = Bottleneck(t.StageFunnel)
-		t.Ahead, t.AtRisk = pace(members, cur)
+		t.Ahead, t.AtRisk, t.NoActivity = pace(members, cur)
 		t.WeeklyWon = weekAmounts(weeks, total.weekly)
 		t.Recognitions = e.recognitions(members, &total, cur)
 		teams[gi] = t
@@ -270,22 +278,33 @@ func rankTeams(teams []TeamReport, groups []group) {
 	}
 }
 
-// pace splits reps with a quota into ahead and at risk. Pace is Attainment ÷
-// the elapsed share of the period at its as-of time. A rep is ahead at a
-// pace of 1.1 or more (already past quota included) and at risk below 0.8
-// when their forecast is also short of quota; reps between are on track.
-// Nobody is judged at the very start of a period. Ahead is ordered by
-// attainment, highest first; AtRisk lowest first.
-func pace(members []RepReport, cur span) (ahead, atRisk []RepID) {
+// pace splits reps with a quota into ahead and at risk, and lists those
+// with no deals at all in the period (none won or lost in it, none open at
+// its as-of time) as without activity: they are neither. Pace is
+// Attainment ÷ the elapsed share of the period at its as-of time. A rep is
+// ahead at a pace of 1.1 or more (already past quota included) and at risk
+// below 0.8 when their forecast is also short of quota; reps between are on
+// track. Nobody is called at risk before 15 % of the period has passed, nor
+// ahead at its very start. Ahead is ordered by attainment, highest first;
+// AtRisk lowest first; NoActivity as members are.
+func pace(members []RepReport, cur span) (ahead, atRisk, idle []RepID) {
 	elapsed := cur.p.elapsed(cur.asOf)
+	for i := range members {
+		if m := &members[i].Metrics; m.Won+m.Lost+m.OpenDeals == 0 {
+			idle = append(idle, members[i].Rep.ID)
+		}
+	}
 	if elapsed <= 0 {
-		return nil, nil
+		return nil, nil, idle
 	}
 	var a, r []*RepReport
 	for i := range members {
 		m := &members[i].Metrics
 		switch pace := m.Attainment / elapsed; {
-		case !m.HasAttainment:
+		case !m.HasAttainment, m.Won+m.Lost+m.OpenDeals == 0:
+		case pace >= aheadPace:
+			a = append(a, &members[i])
+		case elapsed < minJudged:
 		case pace >= aheadPace:
 			a = append(a, &members[i])
 		case pace < riskPace && m.Forecast < m.Quota:
@@ -295,7 +314,7 @@ func pace(members []RepReport, cur span) (ahead, atRisk []RepID) {
 	byAttainment := func(x, y *RepReport) int { return cmp.Compare(y.Metrics.Attainment, x.Metrics.Attainment) }
 	slices.SortStableFunc(a, byAttainment)
 	slices.SortStableFunc(r, func(x, y *RepReport) int { return byAttainment(y, x) })
-	return repIDs(a), repIDs(r)
+	return repIDs(a), repIDs(r), idle
 }
 
 func repIDs(rs []*RepReport) []RepID {
@@ -316,18 +335,22 @@ func (e *engine) staleRefs(ss []staleDeal, asOf time.Time) []DealRef {
 	}
 	refs := make([]DealRef, len(ss))
 	for i, s := range ss {
-		refs[i] = e.ref(s.deal, s.stage)
-		refs[i].IdleDays = int(days(s.idle))
+		refs[i] = e.ref(s.deal, s.stage, asOf)
+		refs[i].Amount, refs[i].ListPrice = s.amount, s.listPrice
+		refs[i].IdleDays = s.idle
 	}
 	return refs
 }
 
-// ref describes deal di, in open stage k when k >= 0.
-func (e *engine) ref(di int32, k int) DealRef {
+// ref describes deal di as it stood at at (DealAt), in open stage k when
+// k >= 0.
+func (e *engine) ref(di int32, k int, at time.Time) DealRef {
 	d := &e.ds.Deals[di]
 	r := DealRef{ID: d.ID, Name: d.Name, Owner: d.Owner, OwnerName: string(d.Owner), Stage: d.Stage, Amount: d.Amount, Closed: d.Closed, Product: d.Product, Account: d.Account}
-	if d.Status == StatusOpen {
-		r.Amount, r.ListPrice = e.openValue(d), !d.AmountKnown && d.Amount == 0
+	// A deal that closed later shows its stage, expected amount and
+	// (unknown) close date of then.
+	if s, ok := DealAt(d, at, e.ds.ListPrices); ok && s.Open() {
+		r.Amount, r.ListPrice, r.Closed, r.Stage = s.Amount, s.ListPrice, s.Close, s.Stage
 	}
 	if ri, ok := e.repIndex[d.Owner]; ok {
 		r.OwnerName = e.reps[ri].Name

@@ -4,6 +4,7 @@
 //	repcoach run                      serve Slack over Socket Mode (production)
 //	repcoach demo                     fake Slack + embedded Redis + sample team, and a guided tour
 //	repcoach import [flags] PATH...   load CRM exports into Redis and recompute metrics
+//	repcoach backtest [flags] PATH... replay history and measure forecast error
 //	repcoach manifest                 print the Slack app manifest (YAML)
 //	repcoach sample [flags] DIR       write a generated CRM export to DIR
 //	repcoach job run NAME [flags]     run one scheduled job now
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, cfg, log, args[1:], stdout)
 	case "import":
 		return runImport(ctx, cfg, log, args[1:], stdout, stderr)
+	case "backtest":
+		return runBacktest(cfg, args[1:], stdout, stderr)
 	case "manifest":
 		return printManifest(stdout)
 	case "sample":
@@ -92,6 +95,7 @@ Usage:
   repcoach run                        serve Slack over Socket Mode
   repcoach demo                       try it: fake Slack, embedded Redis, a sample team and a guided tour
   repcoach import [flags] PATH...     load CRM exports (files or folders) and recompute metrics
+  repcoach backtest [flags] PATH...   replay every week of history and measure the forecast's error
   repcoach manifest                   print the Slack app manifest (YAML) to create the app
   repcoach sample [flags] DIR         write a generated team's CRM export (any size) to try imports
   repcoach job run NAME [--dry-run] [--only USER]

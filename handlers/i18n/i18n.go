@@ -154,14 +154,17 @@ func (p *Printer) Number(v float64) string {
 	return p.p.Sprint(number.Decimal(math.Round(v), number.MaxFractionDigits(0)))
 }
 
-// Decimal formats v with one decimal: 12.5 / 12,5.
+// Decimal formats v with one decimal, halves rounded up (away from
+// zero): 12.5 / 12,5; 2.25 → 2.3.
 func (p *Printer) Decimal(v float64) string {
-	return p.p.Sprint(number.Decimal(v, number.MaxFractionDigits(1), number.MinFractionDigits(1)))
+	return p.p.Sprint(number.Decimal(math.Round(v*10)/10, number.MaxFractionDigits(1), number.MinFractionDigits(1)))
 }
 
-// Percent formats a fraction as a whole percentage: 26% / %26.
+// Percent formats a fraction as a whole percentage, halves rounded up
+// (away from zero; x/text would round them to even): 26% / %26; 0.525 →
+// 53%.
 func (p *Printer) Percent(f float64) string {
-	return p.p.Sprint(number.Percent(f, number.MaxFractionDigits(0)))
+	return p.p.Sprint(number.Percent(math.Round(f*100)/100, number.MaxFractionDigits(0)))
 }
 
 // Month returns the month's name: November / Kasım.

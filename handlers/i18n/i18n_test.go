@@ -46,6 +46,21 @@ func TestNumbers(t *testing.T) {
 	}
 }
 
+// TestRoundsHalfUp is part of finding 7 of issue 9: halves were rounded
+// to even (a 52.5 % win rate showed 52 %).
+func TestRoundsHalfUp(t *testing.T) {
+	en, tr := New(English, "USD"), New(Turkish, "TRY")
+	for _, c := range []struct{ got, want string }{
+		{en.Percent(21.0 / 40), "53%"}, {tr.Percent(21.0 / 40), "%53"},
+		{en.Percent(0.125), "13%"}, {en.Percent(0.865), "87%"}, {en.Percent(0.124), "12%"},
+		{en.Decimal(2.25), "2.3"}, {tr.Decimal(2.25), "2,3"}, {en.Number(86.5), "87"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
 func TestDates(t *testing.T) {
 	day := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
 	en, tr := New(English, "USD"), New(Turkish, "TRY")

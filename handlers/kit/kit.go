@@ -40,8 +40,12 @@ func Money(v float64) string {
 	return "$" + b.String()
 }
 
-// Percent formats a fraction as a whole percentage: 0.256 → "26%".
-func Percent(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+// Percent formats a fraction as a whole percentage, halves rounded up
+// (away from zero): 0.256 → "26%", 0.525 → "53%".
+func Percent(f float64) string { return fmt.Sprintf("%d%%", int64(math.Round(f*100))) }
+
+// Whole formats v rounded to a whole number, halves up: 86.5 → "87".
+func Whole(v float64) string { return fmt.Sprintf("%d", int64(math.Round(v))) }
 
 // Change formats the relative change from prev to cur: "▲ 12%", "▼ 5%",
 // "no change", or "new" when prev is zero and cur is not.

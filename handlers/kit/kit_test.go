@@ -48,6 +48,26 @@ func TestFormatting(t *testing.T) {
 	}
 }
 
+// TestPercentRoundsHalfUp is part of finding 7 of issue 9: halves were
+// rounded to even, so a 52.5 % win rate showed 52 % and 86.5 days 86.
+func TestPercentRoundsHalfUp(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{Percent(21.0 / 40), "53%"}, // 52.5 %
+		{Percent(0.865), "87%"},
+		{Percent(0.125), "13%"},
+		{Percent(0.124), "12%"},
+		{Percent(-0.025), "-3%"},
+		{Whole(86.5), "87"},
+		{Whole(2.5), "3"},
+		{Whole(2.49), "2"},
+	}
+	for i, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("case %d: got %q, want %q", i, tt.got, tt.want)
+		}
+	}
+}
+
 func TestCheckBlocks(t *testing.T) {
 	long := strings.Repeat("x", 3001)
 	many := make([]slack.Block, 51)
