@@ -121,10 +121,9 @@ func Backtest(ds Dataset, cal Calendar, until time.Time, opts Options, models []
 			if !scored {
 				res.Quarters, scored = append(res.Quarters, q), true
 			}
-			for mi, model := range models {
-				o := opts
-				o.ForecastModel = model
-				forecast := forecastsAt(&ds, cal, asOf, o, q, base.repIndex)
+			forecasts := forecastsAt(&ds, cal, asOf, opts, q, base.repIndex, models)
+			for mi := range models {
+				forecast := forecasts[mi]
 				score := func(si int, f, a float64) {
 					if a > 0 {
 						errs[mi][si][k].abs = append(errs[mi][si][k].abs, math.Abs(f-a)/a)
@@ -171,22 +170,26 @@ func Backtest(ds Dataset, cal Calendar, until time.Time, opts Options, models []
 	return res
 }
 
-// forecastsAt returns every rep's forecast for period p as Compute would
-// publish it at asOf, indexed by index (rep ID → index); reps who did not
-// exist yet at asOf forecast zero.
-func forecastsAt(ds *Dataset, cal Calendar, asOf time.Time, opts Options, p Period, index map[RepID]int) []float64 {
+// forecastsAt returns, for each model, every rep's forecast for period p
+// as Compute would publish it at asOf, indexed by index (rep ID → index);
+// reps who did not exist yet at asOf forecast zero.
+func forecastsAt(ds *Dataset, cal Calendar, asOf time.Time, opts Options, p Period, index map[RepID]int, models []ForecastModel) [][]float64 {
 	e := newEngine(ds, cal, asOf, opts)
 	sp := span{p: p, asOf: asOf}
-	fc := e.newForecastModel([]Period{p})
-	f := make([]float64, len(e.reps))
-	e.parallel(len(e.reps), func(ri int) {
-		t := e.tallyRep(ri, sp, fc, e.forecastRate(ri), e.repFactor(ri), e.expectedCycle(ri))
-		f[ri] = t.metrics(sp).Forecast
-	})
-	out := make([]float64, len(index))
-	for ri, r := range e.reps {
-		if i, ok := index[r.ID]; ok {
-			out[i] = f[ri]
+	out := make([][]float64, len(models))
+	for mi, model := range models {
+		e.opts.ForecastModel = model
+		fc := e.newForecastModel([]Period{p})
+		f := make([]float64, len(e.reps))
+		e.parallel(len(e.reps), func(ri int) {
+			t := e.tallyRep(ri, sp, fc, e.forecastRate(ri), e.repFactor(ri), e.expectedCycle(ri))
+			f[ri] = t.metrics(sp).Forecast
+		})
+		out[mi] = make([]float64, len(index))
+		for ri, r := range e.reps {
+			if i, ok := index[r.ID]; ok {
+				out[mi][i] = f[ri]
+			}
 		}
 	}
 	return out

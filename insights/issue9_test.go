@@ -348,7 +348,7 @@ func TestBacktestReplaysCompute(t *testing.T) {
 		q := cal.Period(PeriodQuarter, asOf)
 		snap := Compute(ds, cal, asOf, Options{})
 		e := newEngine(&ds, cal, now, Options{})
-		got := forecastsAt(&ds, cal, asOf, Options{}, q, e.repIndex)
+		got := forecastsAt(&ds, cal, asOf, Options{}, q, e.repIndex, []ForecastModel{DefaultForecastModel})[0]
 		for _, r := range snap.Reps {
 			if r.Period.Kind != PeriodQuarter {
 				continue
