@@ -71,8 +71,9 @@ type Metrics struct {
 	MedianCycleDays float64 `json:"median_cycle_days"`
 	HasCycle        bool    `json:"has_cycle"`
 	// Open pipeline as of now (for a period that has ended, as of its end):
-	// open deals' count and value, not limited to the period. A deal whose
-	// amount is blank is valued at its product's list price, where known.
+	// the count and value of deals open then, each as it stood then
+	// (DealAt), not limited to the period. A deal with no amount then is
+	// valued at its product's list price, else its last known amount.
 	OpenDeals int     `json:"open_deals"`
 	Pipeline  float64 `json:"pipeline"`
 	// Quota for the period and Attainment = WonRevenue ÷ Quota.
