@@ -464,3 +464,37 @@ type unknownPeople struct{}
 func (unknownPeople) RepFor(context.Context, string) (insights.RepID, error) {
 	return "", insights.ErrUnknownRep
 }
+
+// TestEnglishInOtherCurrencies: an English reader in a workspace that
+// counts in euros sees euros everywhere in /myperformance and the weekly
+// feedback, coaching included, and never a dollar sign; in dollars the
+// coaching reads exactly as insights writes it.
+func TestEnglishInOtherCurrencies(t *testing.T) {
+	snap := snapshot(t)
+	eur, usd := i18n.New(i18n.English, "EUR"), i18n.New(i18n.English, "USD")
+	for _, r := range snap.Reps {
+		m := rendered(RepMessageIn(eur, r, time.UTC))
+		if strings.Contains(m, "$") {
+			t.Fatalf("%s %s: a dollar sign in a euro workspace:\n%s", r.Rep.Name, r.Period.Kind, m)
+		}
+		for _, f := range r.Strengths {
+			// x/text groups thousands (1,070%), insights does not.
+			if got := strings.ReplaceAll(evidence(usd, f), ",", ""); got != strings.ReplaceAll(f.Evidence, ",", "") {
+				t.Errorf("%s: catalog evidence %q, insights %q", r.Rep.Name, got, f.Evidence)
+			}
+		}
+		if r.Focus != nil {
+			if got := strings.ReplaceAll(evidence(usd, *r.Focus), ",", ""); got != strings.ReplaceAll(r.Focus.Evidence, ",", "") {
+				t.Errorf("%s: catalog evidence %q, insights %q", r.Rep.Name, got, r.Focus.Evidence)
+			}
+			if got := tip(usd, r.Focus.Metric, r); got != r.Focus.Tip {
+				t.Errorf("%s: catalog tip %q, insights %q", r.Rep.Name, got, r.Focus.Tip)
+			}
+		}
+		if r.Focus != nil && r.Focus.Tip != "" {
+			if got, want := rendered(RepMessageIn(usd, r, time.UTC)), rendered(Message{Blocks: []slack.Block{focusSection("One thing to work on", r.Focus)}}); !strings.Contains(got, strings.TrimPrefix(want, "[notification] \n")) {
+				t.Fatalf("%s: dollar coaching differs from insights':\n%s\nwant\n%s", r.Rep.Name, got, want)
+			}
+		}
+	}
+}

@@ -415,8 +415,8 @@ func focusSection(title string, f *insights.Finding) slack.Block {
 // focusSectionIn is focusSection in p's language, the evidence and tip
 // written from the finding's figures and r.
 func focusSectionIn(p *i18n.Printer, title string, f *insights.Finding, r insights.RepReport) slack.Block {
-	if p.Lang() == i18n.English {
-		return focusSection(title, f)
+	if p.Lang() == i18n.English && p.Currency() == "USD" {
+		return focusSection(title, f) // as insights wrote it
 	}
 	text := p.T("focus.title", title, strings.ToLower(metricNameIn(p, f.Metric)), capitalize(evidence(p, *f)))
 	if f.Tip != "" {
@@ -456,8 +456,8 @@ func findings(title string, fs []insights.Finding) string {
 }
 
 func findingsIn(p *i18n.Printer, title string, fs []insights.Finding) string {
-	if p.Lang() == i18n.English {
-		return findings(title, fs)
+	if p.Lang() == i18n.English && p.Currency() == "USD" {
+		return findings(title, fs) // as insights wrote it
 	}
 	var b strings.Builder
 	b.WriteString(title)
