@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -25,16 +26,18 @@ type Admin struct {
 	Control  Control
 	OptOut   *OptOut
 	Roles    Roles
+	Links    *Links
 	Location *time.Location
 	// Locales keeps each person's language (/repcoach language tr|en).
 	Locales *Locales
 }
 
 // AdminUsage is the argument summary of /repcoach.
-const AdminUsage = "[status | language tr|en | feedback on|off | digest on|off | nudges on|off | pause | resume | help]"
+const AdminUsage = "[status | language tr|en | feedback on|off | digest on|off | nudges on|off | pause | resume | links | link @person NAME | unlink @person | help]"
 
 // Handle runs one /repcoach subcommand for the Slack user asking.
 func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error) {
+	args := strings.Fields(text)
 	words := strings.Fields(strings.ToLower(text))
 	if len(words) == 0 {
 		words = []string{"status"}
@@ -44,6 +47,10 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 		p = a.Locales.Printer(ctx, userID)
 	}
 	switch {
+	case words[0] == "links" && len(words) == 1:
+		return a.Links.Show(ctx, userID)
+	case words[0] == "link" || words[0] == "unlink":
+		return a.Links.Command(ctx, userID, words[0] == "unlink", args[1:])
 	case words[0] == "status" && len(words) == 1:
 		return a.status(ctx, p, userID)
 	case (words[0] == KindFeedback || words[0] == KindDigest || words[0] == KindNudge) && len(words) == 2 && (words[1] == "on" || words[1] == "off"):
@@ -86,6 +93,20 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 		b.WriteString(p.T("admin.paused", kit.Escape(by), when))
 	} else {
 		b.WriteString(p.T("admin.running"))
+	}
+	if a.Links != nil {
+		if ops, err := a.Roles.IsOps(ctx, userID); err == nil && ops {
+			book, err := a.Links.Book.LinkBook(ctx)
+			if err != nil {
+				return Message{}, err
+			}
+			if n := len(book.Clashes); n > 0 {
+				fmt.Fprintf(&b, "\n:warning: %s between CRM people and Slack users to settle: `/repcoach links`.", kit.Plural(n, "identity clash", "identity clashes"))
+			}
+			if n := len(book.Unmatched); n > 0 {
+				fmt.Fprintf(&b, "\n:grey_question: %s in the CRM not linked to a Slack user: `/repcoach links`.", kit.Plural(n, "person", "people"))
+			}
+		}
 	}
 	for _, kind := range []string{KindFeedback, KindDigest, KindNudge} {
 		out, err := a.Control.OptedOut(ctx, userID, kind)

@@ -599,6 +599,8 @@ func ExplainIn(p *i18n.Printer, err error) (string, bool) {
 		return p.T("explain.unknownrep"), true
 	case errors.Is(err, insights.ErrNoData):
 		return p.T("explain.nodata"), true
+	case errors.Is(err, ErrNotInCRM):
+		return p.T("explain.notincrm"), true
 	case errors.Is(err, insights.ErrUnknownTeam):
 		return p.T("explain.unknownteam"), true
 	case errors.Is(err, ErrNotAllowed):

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -31,6 +32,9 @@ type App struct {
 	store *redisstore.Store
 	// owner names this process in Redis locks: host, pid and a random part.
 	owner string
+	// profilesChanged is set by team_join and user_change events: the
+	// link watcher then matches people again.
+	profilesChanged atomic.Bool
 
 	// Set by connect, once a Slack API client exists.
 	dir       *bot.Directory
@@ -43,6 +47,7 @@ type App struct {
 	home      *handlers.Home
 	admin     *handlers.Admin
 	locales   *handlers.Locales
+	links     *handlers.Links
 	recognize *handlers.Recognize
 	nudges    *handlers.Nudges
 	awards    *handlers.Awards
@@ -91,7 +96,7 @@ func (a *App) connect(api *slack.Client) error {
 			return fmt.Errorf("REPCOACH_USER_MAP %s: %w", a.cfg.UserMap, err)
 		}
 	}
-	a.identity = &handlers.Identity{Links: a.store, Members: a.dir, Mapping: mapping}
+	a.identity = &handlers.Identity{Links: a.store, Book: a.store, Decisions: a.store, Members: a.dir, Data: a.store, Mapping: mapping, NoNameMatch: !a.cfg.MatchNames}
 	lang, cur, err := a.cfg.locale()
 	if err != nil {
 		return err
@@ -106,7 +111,10 @@ func (a *App) connect(api *slack.Client) error {
 	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now, Locales: a.locales}
 	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Once: a.store, Roles: a.dir, Poster: api, Channel: a.cfg.AwardsChannel, Now: time.Now}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
-	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Location: loc, Locales: a.locales}
+	a.links = &handlers.Links{Roles: a.dir, Book: a.store, Decisions: a.store, Reps: a.reps, Refresh: func(ctx context.Context) error {
+		return a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error { _, err := a.link(ctx); return err })
+	}}
+	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Location: loc, Locales: a.locales}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc, Locales: a.locales}
 	return nil
 }
@@ -269,11 +277,23 @@ func (a *App) reps(ctx context.Context) ([]insights.Rep, error) {
 	return ds.Reps, err
 }
 
-// link matches every CRM rep and manager to a Slack user.
+// link matches every CRM rep and manager to a Slack user, and logs the
+// clashes it finds for sales ops.
 func (a *App) link(ctx context.Context) (handlers.LinkResult, error) {
+	gen, err := a.store.DataGeneration(ctx)
+	if err != nil {
+		return handlers.LinkResult{}, err
+	}
 	reps, err := a.reps(ctx)
 	if err != nil {
 		return handlers.LinkResult{}, err
 	}
-	return a.identity.Link(ctx, reps)
+	res, err := a.identity.Link(ctx, reps, gen)
+	if err != nil {
+		return res, err
+	}
+	for _, c := range res.Clashes {
+		a.log.Warn("identity clash for sales ops to settle (/repcoach links)", "clash", c)
+	}
+	return res, nil
 }

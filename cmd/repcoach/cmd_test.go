@@ -38,8 +38,8 @@ func TestManifestDecodes(t *testing.T) {
 			t.Errorf("manifest lacks bot scope %s", s)
 		}
 	}
-	if got := strings.Join(m.Settings.EventSubscriptions.BotEvents, " "); got != "app_home_opened" {
-		t.Errorf("bot events = %q, want app_home_opened", got)
+	if got := strings.Join(m.Settings.EventSubscriptions.BotEvents, " "); got != "team_join user_change app_home_opened app_uninstalled tokens_revoked" {
+		t.Errorf("bot events = %q, want team_join user_change app_home_opened app_uninstalled tokens_revoked", got)
 	}
 }
 

@@ -39,7 +39,8 @@ type Config struct {
 	Import          []string      `envconfig:"REPCOACH_IMPORT" desc:"CRM export files or folders to import at start and on schedule (comma-separated)"`
 	ImportProfile   string        `envconfig:"REPCOACH_IMPORT_PROFILE" desc:"importer profile: auto (default), maven, salesforce, hubspot, generic"`
 	ImportEvery     time.Duration `envconfig:"REPCOACH_IMPORT_EVERY" default:"24h" desc:"how often to re-import REPCOACH_IMPORT"`
-	UserMap         string        `envconfig:"REPCOACH_USER_MAP" desc:"CSV mapping CRM names to Slack user IDs or emails, for people the email/name match misses"`
+	UserMap         string        `envconfig:"REPCOACH_USER_MAP" desc:"CSV mapping CRM names to Slack user IDs or emails; it takes precedence over every other match"`
+	MatchNames      bool          `envconfig:"REPCOACH_MATCH_NAMES" default:"true" desc:"match CRM people without an email match by full real name (full members only, unique names); false turns name matching off"`
 	DefaultQuota    float64       `envconfig:"REPCOACH_DEFAULT_QUOTA" desc:"yearly quota of every rep the quota file leaves out, prorated (default: the team's median yearly won revenue)"`
 	StaleAfterDays  int           `envconfig:"REPCOACH_STALE_AFTER_DAYS" desc:"days without movement after which an open deal is stale (default: longer than 80 % of deals stay in its stage)"`
 	FeedbackAt      string        `envconfig:"FEEDBACK_AT" default:"Fri 16:00" desc:"when reps get their weekly feedback DM, in their own time zone"`

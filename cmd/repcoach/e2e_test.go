@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
@@ -61,6 +62,7 @@ var fixtureUsers = []slackfake.User{
 // harness is the real bot, started through run("run") exactly as in
 // production, against a fake Slack and a real Redis.
 type harness struct {
+	dir  string // the fixture CRM files
 	fake *slackfake.Server
 	logs *syncBuffer
 	stop func()
@@ -74,12 +76,21 @@ func startBot(t *testing.T) *harness { return startBotWith(t, botOptions{}) }
 type botOptions struct {
 	fake func(*slackfake.Config)
 	env  map[string]string
+	// reps replaces the fixture's reps file.
+	reps string
+	// sharedRedis makes the bot use a Redis other processes can reach: the
+	// one at $REDIS_URL, else a miniredis server started for the test.
+	sharedRedis bool
 }
 
 func startBotWith(t *testing.T, opt botOptions) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{"reps.csv": fixtureReps, "deals.csv": fixtureDeals, "quotas.csv": fixtureQuotas} {
+	reps := fixtureReps
+	if opt.reps != "" {
+		reps = opt.reps
+	}
+	for name, body := range map[string]string{"reps.csv": reps, "deals.csv": fixtureDeals, "quotas.csv": fixtureQuotas} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +120,14 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
 	t.Setenv("REPCOACH_LOG_LEVEL", "debug")
 	t.Setenv("REDIS_URL", os.Getenv("REDIS_URL")) // a real Redis where set, the embedded one otherwise
+	if opt.sharedRedis && os.Getenv("REDIS_URL") == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(m.Close)
+		t.Setenv("REDIS_URL", "redis://"+m.Addr())
+	}
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		t.Cleanup(func() { deleteKeys(t, url, prefix) })
 	}
@@ -122,7 +141,7 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run"}, logs, logs) }()
-	h := &harness{fake: fake, logs: logs}
+	h := &harness{dir: dir, fake: fake, logs: logs}
 	var stop func()
 	var once sync.Once
 	h.stop = func() { once.Do(stop) }

@@ -26,7 +26,7 @@ func manifest() slack.Manifest {
 		Settings: slack.Settings{
 			SocketModeEnabled:  true,
 			Interactivity:      &slack.Interactivity{IsEnabled: true},
-			EventSubscriptions: &slack.EventSubscriptions{BotEvents: []string{"app_home_opened"}},
+			EventSubscriptions: &slack.EventSubscriptions{BotEvents: botEvents()},
 		},
 		Features: slack.Features{
 			AppHome:       slack.AppHome{HomeTabEnabled: true, MessagesTabEnabled: true, MessagesTabReadOnlyEnabled: true},
@@ -37,6 +37,17 @@ func manifest() slack.Manifest {
 			"chat:write", "chat:write.public", "commands", "users:read", "users:read.email", "im:write", "im:history", "usergroups:read",
 		}}},
 	}
+}
+
+// botEvents lists the Events API events the route table handles, plus
+// app_uninstalled and tokens_revoked, which the bot handles itself (they
+// need no scope).
+func botEvents() []string {
+	var out []string
+	for _, e := range new(App).routes().Events {
+		out = append(out, e.Type)
+	}
+	return append(out, "app_uninstalled", "tokens_revoked")
 }
 
 func printManifest(w io.Writer) error {

@@ -38,15 +38,18 @@ func (a *App) routes() bot.Routes {
 				},
 			},
 			{
-				Name:    "/repcoach",
-				Usage:   handlers.AdminUsage,
-				Summary: "RepCoach's status and your DM settings; sales ops pause or resume scheduled DMs",
+				Name:     "/repcoach",
+				Usage:    handlers.AdminUsage,
+				Summary:  "RepCoach's status and your DM settings; sales ops pause or resume scheduled DMs and settle who is linked to whom",
+				Mentions: true,
 				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 					return reply(a.admin.Handle(ctx, r.UserID, r.Text))
 				},
 			},
 		},
 		Events: []bot.Event{
+			{Type: "team_join", Handle: a.profileChanged},
+			{Type: "user_change", Handle: a.profileChanged},
 			{Type: "app_home_opened", Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 				if r.EventTab != "" && r.EventTab != "home" {
 					return bot.Reply{}, nil
@@ -66,6 +69,11 @@ func (a *App) routes() bot.Routes {
 			{ID: handlers.ActionAwardPost, Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 				return reply(a.awards.Approve(ctx, r.UserID, r.Value))
 			}},
+			{ID: "links", Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
+				rep, err := reply(a.links.Act(ctx, r.UserID, r.Value))
+				rep.ReplaceOriginal = false
+				return rep, err
+			}},
 			{ID: "nudge", Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 				rep, err := reply(a.nudges.Act(ctx, r.UserID, r.ActionID, r.Value))
 				rep.ReplaceOriginal = true
@@ -83,6 +91,14 @@ func (a *App) optOutAction(out bool) bot.HandlerFunc {
 		rep.ReplaceOriginal = true
 		return rep, err
 	}
+}
+
+// profileChanged notes that a member joined or changed their profile, so
+// that the link watcher matches people again soon (not at once: a
+// workspace import sends thousands of these).
+func (a *App) profileChanged(context.Context, bot.Request) (bot.Reply, error) {
+	a.profilesChanged.Store(true)
+	return bot.Reply{}, nil
 }
 
 // reply turns a handler's message into the bot's reply.

@@ -84,6 +84,7 @@ func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *bot.Scheduler) erro
 	g.Go(func() error {
 		return a.every(ctx, 24*time.Hour, "link users", func(ctx context.Context) error { _, err := a.link(ctx); return err })
 	})
+	g.Go(func() error { return a.watchLinks(ctx, linkWatchEvery) })
 	g.Go(func() error { return a.every(ctx, time.Hour, "recompute", a.recompute) })
 	return g.Wait()
 }
@@ -193,6 +194,70 @@ func (a *App) exclusive(ctx context.Context, name string, maxRun time.Duration, 
 		}
 	}()
 	return task(ctx)
+}
+
+// linkWatchEvery is how often the bot checks whether the CRM data changed
+// (an import by this or another process, or Redis losing its data) or a
+// Slack profile changed, to match people again: two Redis GETs a time.
+const linkWatchEvery = 2 * time.Second
+
+// profileRelinkGap spaces the refreshes that Slack profile changes
+// (team_join, user_change) ask for: each reads users.list (Tier 2).
+const profileRelinkGap = time.Minute
+
+// watchLinks matches CRM people to Slack users again whenever the stored
+// CRM data is not the generation the links were made from (after every
+// import, and when Redis lost its data), and, at most every
+// profileRelinkGap, after a member joined or changed their profile. It
+// returns nil when ctx ends.
+func (a *App) watchLinks(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var lastProfileRelink time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		stale, err := a.linksStale(ctx)
+		if err != nil {
+			a.log.Debug("link watch", "err", err)
+			continue
+		}
+		profiles := a.profilesChanged.Load() && time.Since(lastProfileRelink) >= profileRelinkGap
+		if !stale && !profiles {
+			continue
+		}
+		if profiles {
+			a.profilesChanged.Store(false)
+			lastProfileRelink = time.Now()
+		}
+		err = a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error {
+			res, err := a.link(ctx)
+			if err == nil {
+				a.log.Info("matched CRM people to Slack users again", "why", map[bool]string{true: "new CRM data", false: "Slack profiles changed"}[stale], "linked", res.Linked, "unmatched", len(res.Unmatched), "clashes", len(res.Clashes))
+			}
+			return err
+		})
+		if err != nil && !errors.Is(err, insights.ErrNoData) && ctx.Err() == nil {
+			a.log.Error("matching CRM people to Slack users failed", "err", err)
+		}
+	}
+}
+
+// linksStale reports whether CRM data is loaded that the links were not
+// made from.
+func (a *App) linksStale(ctx context.Context) (bool, error) {
+	gen, err := a.store.DataGeneration(ctx)
+	if err != nil || gen == 0 {
+		return false, err
+	}
+	book, err := a.store.LinkBook(ctx)
+	if err != nil {
+		return false, err
+	}
+	return book.Generation != gen, nil
 }
 
 func clockNote(cfg Config) string {

@@ -6,11 +6,15 @@ var adminMessages = map[string]entry{
 	"admin.help": {str("• `status`: how fresh the numbers are, whether scheduled DMs are going out, and your own DM settings\n" +
 		"• `language tr|en`: write to me in Turkish or English (by default your Slack language)\n" +
 		"• `feedback on|off`, `digest on|off`, `nudges on|off`: start or stop your Friday feedback, Monday digest or training nudge DMs\n" +
-		"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)"),
+		"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)\n" +
+		"• `links`: who is linked to which CRM person, the clashes to settle and who is unmatched (sales ops only)\n" +
+		"• `link @person NAME`, `unlink @person`: link someone to a CRM rep or manager, or to nobody (sales ops only; the mapping file still wins)"),
 		str("• `status`: rakamların ne kadar güncel olduğu, zamanlanmış mesajların gidip gitmediği ve kendi mesaj ayarlarınız\n" +
 			"• `language tr|en`: size Türkçe ya da İngilizce yazmam (varsayılan: Slack diliniz)\n" +
 			"• `feedback on|off`, `digest on|off`, `nudges on|off`: cuma geri bildirimini, pazartesi ekip özetini ya da eğitim önerilerini açın veya kapatın\n" +
-			"• `pause`, `resume`: herkes için tüm zamanlanmış mesajları durdurun ya da yeniden başlatın (yalnızca satış operasyonları)")},
+			"• `pause`, `resume`: herkes için tüm zamanlanmış mesajları durdurun ya da yeniden başlatın (yalnızca satış operasyonları)\n" +
+			"• `links`: kimin hangi CRM kişisine bağlı olduğu, çözülecek çakışmalar ve eşleşmeyenler (yalnızca satış operasyonları)\n" +
+			"• `link @kişi AD`, `unlink @kişi`: birini bir CRM temsilcisine ya da yöneticisine bağlayın veya bağlantısını kaldırın (yalnızca satış operasyonları; eşleştirme dosyası her zaman önce gelir)")},
 	"admin.nodata":  {str(":hourglass_flowing_sand: No CRM data is loaded yet."), str(":hourglass_flowing_sand: Henüz CRM verisi yüklenmedi.")},
 	"admin.numbers": {str(":bar_chart: Numbers %s."), str(":bar_chart: Rakamlar %s.")},
 	"admin.paused": {str("\n:double_vertical_bar: Scheduled DMs are *paused* (by <@%s>, %s). Sales ops can `/repcoach resume`."),

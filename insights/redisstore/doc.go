@@ -37,6 +37,8 @@
 //	Pdata:g:G:prices                  HASH    none, then Grace   SaveDataset                         Dataset (product -> list price)
 //	P{id}:user:<slackID>              STRING  LinkUsers ttl      LinkUsers (Lua)                     UserRep (rep ID)
 //	P{id}:rep:<rep>                   STRING  LinkUsers ttl      LinkUsers                           RepUser (Slack user ID)
+//	P{id}:book                        STRING  none               SaveLinkBook                        LinkBook (JSON insights.LinkBook: links, clashes, unmatched)
+//	P{id}:decisions                   HASH    none               SetLinkDecision                     LinkDecisions (Slack ID -> rep, "" for nobody)
 //	Ptz:<slackID>                     STRING  CacheUserTZ ttl    CacheUserTZ                         UserTZ (IANA zone name)
 //	Pevt:<eventID>                    STRING  FirstDelivery ttl  FirstDelivery (SET NX)              FirstDelivery
 //	Pdlv:{<key>}                      HASH    DeliveryRetention  ClaimDelivery, MarkDelivered (Lua)  ClaimDelivery, MarkDelivered, Delivered (state, owner, ts, claims)

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -128,4 +129,112 @@ func (s *Store) UserTZ(ctx context.Context, slackID string) (tz string, ok bool,
 		return "", false, fmt.Errorf("cached time zone of %s: %w", slackID, err)
 	}
 	return tz, true, nil
+}
+
+func (s *Store) linkBookKey() string  { return s.key("{id}", "book") }
+func (s *Store) decisionsKey() string { return s.key("{id}", "decisions") }
+
+// LinkBook returns the outcome of the last identity refresh, or an empty
+// book (nil Links, generation 0) when there was none.
+func (s *Store) LinkBook(ctx context.Context) (insights.LinkBook, error) {
+	var book insights.LinkBook
+	b, err := s.rdb.Get(ctx, s.linkBookKey()).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return book, nil
+	}
+	if err != nil {
+		return book, fmt.Errorf("read link book: %w", err)
+	}
+	if err := json.Unmarshal(b, &book); err != nil {
+		return book, fmt.Errorf("decode link book: %w", err)
+	}
+	return book, nil
+}
+
+// SaveLinkBook replaces the stored link book. It has no TTL: links are
+// sticky until a refresh or sales ops change them.
+func (s *Store) SaveLinkBook(ctx context.Context, book insights.LinkBook) error {
+	b, err := json.Marshal(book)
+	if err != nil {
+		return fmt.Errorf("encode link book: %w", err)
+	}
+	if err := s.rdb.Set(ctx, s.linkBookKey(), b, 0).Err(); err != nil {
+		return fmt.Errorf("save link book: %w", err)
+	}
+	return nil
+}
+
+// LinkDecisions returns what sales ops decided about links: Slack user ID
+// → the CRM person they are, or "" for "link this user to nobody".
+func (s *Store) LinkDecisions(ctx context.Context) (map[string]insights.RepID, error) {
+	m, err := s.rdb.HGetAll(ctx, s.decisionsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read link decisions: %w", err)
+	}
+	out := make(map[string]insights.RepID, len(m))
+	for id, rep := range m {
+		out[id] = insights.RepID(rep)
+	}
+	return out, nil
+}
+
+// SetLinkDecision records that Slack user slackID is rep (or, with rep "",
+// nobody); it replaces an earlier decision about that user, and removes
+// decisions linking anyone else to rep, so one person has one Slack user.
+func (s *Store) SetLinkDecision(ctx context.Context, slackID string, rep insights.RepID) error {
+	if slackID == "" {
+		return errors.New("link decision: empty Slack ID")
+	}
+	if rep != "" {
+		cur, err := s.LinkDecisions(ctx)
+		if err != nil {
+			return err
+		}
+		for id, r := range cur {
+			if r == rep && id != slackID {
+				if err := s.rdb.HDel(ctx, s.decisionsKey(), id).Err(); err != nil {
+					return fmt.Errorf("link decision: %w", err)
+				}
+			}
+		}
+	}
+	if err := s.rdb.HSet(ctx, s.decisionsKey(), slackID, string(rep)).Err(); err != nil {
+		return fmt.Errorf("link decision: %w", err)
+	}
+	return nil
+}
+
+// UnlinkUsers removes the links of the Slack users ids, and the reverse
+// links of their reps where those still point at them.
+func (s *Store) UnlinkUsers(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		if err := unlinkScript.Run(ctx, s.rdb, []string{s.userKey(id)}, id, s.repKey("")).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("unlink %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// unlinkScript deletes KEYS[1] (a user's link) and the rep's reverse link
+// ARGV[2]..rep when it holds ARGV[1] (the user's ID).
+var unlinkScript = redis.NewScript(`
+local rep = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+if rep then
+  local rk = ARGV[2] .. rep
+  if redis.call('GET', rk) == ARGV[1] then redis.call('DEL', rk) end
+end
+return 1`)
+
+// DataGeneration returns the generation of the stored CRM dataset, which
+// every import changes, or 0 when nothing was imported.
+func (s *Store) DataGeneration(ctx context.Context) (int64, error) {
+	g, err := s.rdb.Get(ctx, s.dataKey("current")).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read data generation: %w", err)
+	}
+	return g, nil
 }
