@@ -68,6 +68,10 @@ type Bot struct {
 
 	seenMu sync.Mutex
 	seen   map[string]time.Time // in-process dedupe when cfg.Dedupe is nil
+
+	// uninstalled receives the event type when Slack says the app was
+	// uninstalled or its bot token revoked; Run then stops.
+	uninstalled chan string
 }
 
 // mrkdwnEscaper escapes text for mrkdwn, as handlers/kit.Escape does (bot
@@ -107,6 +111,8 @@ func New(cfg Config, router *Router) *Bot {
 		log:    cfg.Logger,
 		slots:  make(chan struct{}, cfg.MaxInFlight),
 		seen:   map[string]time.Time{},
+
+		uninstalled: make(chan string, 1),
 	}
 }
 
@@ -147,12 +153,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer cancelHandlers()
 
 	var err error
+	var revoked string
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
 		case err = <-runErr:
+			break loop
+		case revoked = <-b.uninstalled:
+			b.log.Error("Slack says the app was uninstalled or its tokens revoked ("+revoked+"); stopping. Reinstall the app and set SLACK_BOT_TOKEN and SLACK_APP_TOKEN to the new tokens.", "event", revoked)
 			break loop
 		case evt := <-b.sm.Events:
 			b.dispatch(handlerCtx, evt)
@@ -177,10 +187,18 @@ loop:
 		<-done
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("socket mode: %w", err)
+		return appTokenError(err)
+	}
+	if revoked != "" {
+		return fmt.Errorf("%w: %s", ErrUninstalled, revoked)
 	}
 	return nil
 }
+
+// ErrUninstalled is returned by Run when Slack said the app was
+// uninstalled or its bot token revoked (app_uninstalled, tokens_revoked):
+// nothing it does can work until it is reinstalled with new tokens.
+var ErrUninstalled = errors.New("Slack uninstalled the app or revoked its tokens")
 
 // dispatch acks one socketmode event at once and hands it to a handler.
 func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
@@ -194,7 +212,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeConnectionError:
 		b.log.Warn("Socket Mode connection failed; retrying", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
-		b.log.Error("Slack refused the app token")
+		b.log.Error("Slack refused SLACK_APP_TOKEN")
 	case socketmode.EventTypeIncomingError:
 		b.log.Warn("unreadable frame from Slack", "err", evt.Data)
 	case socketmode.EventTypeErrorWriteFailed:
@@ -360,8 +378,27 @@ func (b *Bot) event(ctx context.Context, env *socketmode.Request, ev slackevents
 		req.UserID, req.ChannelID, req.Text = inner.User, inner.Channel, inner.Text
 	case *slackevents.MessageEvent:
 		req.UserID, req.ChannelID, req.Text = inner.User, inner.Channel, inner.Text
+	case *slackevents.AppUninstalledEvent:
+		b.stopFor(ev.InnerEvent.Type)
+		return
+	case *slackevents.TokensRevokedEvent:
+		if len(inner.Tokens.Bot) > 0 {
+			b.stopFor(ev.InnerEvent.Type)
+		} else {
+			b.log.Info("Slack revoked user tokens; the bot token is unaffected", "event", ev.InnerEvent.Type)
+		}
+		return
 	}
 	b.spawn(ctx, req)
+}
+
+// stopFor asks Run to stop because of event (app_uninstalled,
+// tokens_revoked); a second such event changes nothing.
+func (b *Bot) stopFor(event string) {
+	select {
+	case b.uninstalled <- event:
+	default:
+	}
 }
 
 // duplicate reports whether req is an event already handled (by this or

@@ -62,10 +62,12 @@ var fixtureUsers = []slackfake.User{
 // harness is the real bot, started through run("run") exactly as in
 // production, against a fake Slack and a real Redis.
 type harness struct {
-	dir  string // the fixture CRM files
-	fake *slackfake.Server
-	logs *syncBuffer
-	stop func()
+	done   <-chan error // run's result
+	exited bool         // run returned and done was read (by waitExit)
+	dir    string       // the fixture CRM files
+	fake   *slackfake.Server
+	logs   *syncBuffer
+	stop   func()
 }
 
 func startBot(t *testing.T) *harness { return startBotWith(t, botOptions{}) }
@@ -141,12 +143,15 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run"}, logs, logs) }()
-	h := &harness{dir: dir, fake: fake, logs: logs}
+	h := &harness{dir: dir, fake: fake, logs: logs, done: done}
 	var stop func()
 	var once sync.Once
 	h.stop = func() { once.Do(stop) }
 	stop = func() {
 		cancel()
+		if h.exited {
+			return
+		}
 		select {
 		case err := <-done:
 			if err != nil {
@@ -164,6 +169,20 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 		t.Fatalf("bot did not connect: %v\nlogs:\n%s", err, logs)
 	}
 	return h
+}
+
+// waitExit waits up to 15 s for run to return by itself and returns its
+// error.
+func (h *harness) waitExit(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-h.done:
+		h.exited = true
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatalf("run did not return by itself within 15 s\nlogs:\n%s", h.logs)
+		return nil
+	}
 }
 
 // ask sends a slash command as user and returns the reply's text and

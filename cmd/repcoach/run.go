@@ -48,13 +48,23 @@ func (a *App) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.runAll(ctx, b, sched)
+	err = a.runAll(ctx, b, sched)
+	if errors.Is(err, bot.ErrUninstalled) {
+		// Logged by the bot; every task has stopped. Nothing can work
+		// until the app is reinstalled, so this is a clean stop.
+		a.log.Info("RepCoach stopped: the app is no longer installed in this workspace")
+		return nil
+	}
+	return err
 }
 
 // start builds the bot and scheduler, wires the handlers to Slack, imports
 // and links: everything before the first envelope.
 func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
 	a.log.Info("starting RepCoach", "redis", a.cfg.redisTarget(), "slack_api", bot.RedactURL(a.cfg.APIURL), "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
+	if err := a.checkTokens(ctx); err != nil {
+		return nil, nil, err
+	}
 	b := a.newBot()
 	if err := a.connect(b.API()); err != nil {
 		return nil, nil, err
@@ -72,6 +82,25 @@ func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
 		return nil, nil, err
 	}
 	return b, sched, nil
+}
+
+// checkTokens asks Slack whether both tokens work and the bot token has
+// the manifest's scopes, failing fast with one line naming the variable.
+func (a *App) checkTokens(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tc, err := bot.CheckTokens(ctx, bot.NewHTTPClient(), a.cfg.APIURL, a.cfg.BotToken, a.cfg.AppToken, manifest().OAuthConfig.Scopes.Bot)
+	if err != nil {
+		return err
+	}
+	a.log.Info("Slack accepted both tokens", "team", tc.Team, "bot_user", tc.BotUser)
+	if tc.Unverified {
+		a.log.Warn("Slack sent no X-OAuth-Scopes header, so the bot token's scopes could not be checked (a proxy may drop it)")
+	}
+	if len(tc.Extra) > 0 {
+		a.log.Warn("the bot token has scopes RepCoach does not use; reinstall the app from `repcoach manifest` to drop them", "scopes", strings.Join(tc.Extra, ","))
+	}
+	return nil
 }
 
 // runAll runs the bot, the scheduler and the periodic tasks until ctx ends

@@ -194,3 +194,96 @@ func TestOpsSettleLinksFromSlack(t *testing.T) {
 		t.Errorf("links view after Keep = %q, want 1 link by sales ops", got)
 	}
 }
+
+// Finding 5: a wrong but well-formed bot token went unnoticed, and a bad
+// app token ended with a line that did not name SLACK_APP_TOKEN. Each bad
+// token kind now stops `repcoach run` at start with one line naming the
+// variable.
+func TestStartupBadTokens(t *testing.T) {
+	allButHistory := slices.DeleteFunc(slices.Clone(manifest().OAuthConfig.Scopes.Bot), func(s string) bool { return s == "im:history" })
+	tests := []struct {
+		name     string
+		bot, app string
+		fake     slackfake.Config
+		want     []string
+	}{
+		{"bot token unset", "", "xapp-1-fake", slackfake.Config{}, []string{"SLACK_BOT_TOKEN is not set"}},
+		{"bot token of the wrong kind", "xapp-2-other", "xapp-1-fake", slackfake.Config{}, []string{"SLACK_BOT_TOKEN must start with xoxb-"}},
+		{"bot token well-formed but wrong", "xoxb-wrong-but-well-formed", "xapp-1-fake", slackfake.Config{}, []string{"SLACK_BOT_TOKEN was refused by Slack (invalid_auth)"}},
+		{"bot token revoked", "xoxb-fake", "xapp-1-fake", slackfake.Config{RevokedTokens: []string{"xoxb-fake"}}, []string{"SLACK_BOT_TOKEN was revoked (token_revoked)"}},
+		{"bot token from an old manifest", "xoxb-fake", "xapp-1-fake", slackfake.Config{BotScopes: allButHistory}, []string{"SLACK_BOT_TOKEN lacks the scopes im:history"}},
+		{"app token unset", "xoxb-fake", "", slackfake.Config{}, []string{"SLACK_APP_TOKEN is not set"}},
+		{"app token of the wrong kind", "xoxb-fake", "xoxb-fake", slackfake.Config{}, []string{"SLACK_APP_TOKEN must start with xapp-"}},
+		{"app token well-formed but wrong", "xoxb-fake", "xapp-1-wrong-but-well-formed", slackfake.Config{}, []string{"SLACK_APP_TOKEN was refused by Slack (invalid_auth)"}},
+		{"app token revoked", "xoxb-fake", "xapp-1-fake", slackfake.Config{RevokedTokens: []string{"xapp-1-fake"}}, []string{"SLACK_APP_TOKEN was revoked (token_revoked)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.fake
+			if cfg.BotScopes == nil {
+				cfg.BotScopes = manifest().OAuthConfig.Scopes.Bot
+			}
+			fake, err := slackfake.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fake.Close()
+			t.Setenv("SLACK_BOT_TOKEN", tt.bot)
+			t.Setenv("SLACK_APP_TOKEN", tt.app)
+			t.Setenv("SLACK_API_URL", fake.APIURL())
+			t.Setenv("REPCOACH_IMPORT", "")
+			t.Setenv("REPCOACH_TZ", "UTC")
+			t.Setenv("REDIS_URL", "")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var logs bytes.Buffer
+			err = run(ctx, []string{"run"}, &logs, &logs)
+			if err == nil || ctx.Err() != nil {
+				t.Fatalf("run = %v (context %v), want it to fail at start\nlogs:\n%s", err, ctx.Err(), logs.String())
+			}
+			line := "repcoach: " + err.Error() // what main prints
+			if strings.Contains(line, "\n") {
+				t.Errorf("the error is more than one line:\n%s", line)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("error = %q, want it to say %q", line, w)
+				}
+			}
+			for _, tok := range []string{tt.bot, tt.app} {
+				if len(tok) > 5 && strings.Contains(line+logs.String(), tok) {
+					t.Errorf("a token reached the error or the log: %q", line)
+				}
+			}
+			if n := fake.Connects(); n != 0 {
+				t.Errorf("the bot opened %d Socket Mode connections with a bad token", n)
+			}
+		})
+	}
+}
+
+// On app_uninstalled / tokens_revoked the bot stops cleanly with a clear
+// log line.
+func TestStopsWhenUninstalled(t *testing.T) {
+	for _, event := range []map[string]any{
+		{"type": "app_uninstalled"},
+		{"type": "tokens_revoked", "tokens": map[string]any{"oauth": []string{}, "bot": []string{"U0REPCOACH"}}},
+	} {
+		t.Run(event["type"].(string), func(t *testing.T) {
+			h := startBot(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			h.fake.Uninstall()
+			if _, err := h.fake.SendEvent(ctx, event); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.waitExit(t); err != nil {
+				t.Errorf("run after %s = %v, want a clean stop (nil)", event["type"], err)
+			}
+			logs := h.logs.String()
+			if !strings.Contains(logs, "Slack says the app was uninstalled or its tokens revoked ("+event["type"].(string)+"); stopping") {
+				t.Errorf("no clear log line for %s:\n%s", event["type"], logs)
+			}
+		})
+	}
+}
