@@ -55,6 +55,8 @@ func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewReques
 	switch {
 	case errors.Is(err, insights.ErrUnknownRep):
 		blocks = []slack.Block{kit.Header("RepCoach"), kit.Section(p.T("home.norep"))}
+	case errors.Is(err, insights.ErrNoData):
+		return h.noData(err)
 	case err != nil:
 		return slack.HomeTabViewRequest{}, err
 	case isManager(id):

@@ -78,8 +78,8 @@ func startBot(t *testing.T) *harness { return startBotWith(t, botOptions{}) }
 type botOptions struct {
 	fake func(*slackfake.Config)
 	env  map[string]string
-	// reps replaces the fixture's reps file.
-	reps string
+	// reps and deals replace the fixture's reps and deals files.
+	reps, deals string
 	// sharedRedis makes the bot use a Redis other processes can reach: the
 	// one at $REDIS_URL, else a miniredis server started for the test.
 	sharedRedis bool
@@ -92,7 +92,11 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 	if opt.reps != "" {
 		reps = opt.reps
 	}
-	for name, body := range map[string]string{"reps.csv": reps, "deals.csv": fixtureDeals, "quotas.csv": fixtureQuotas} {
+	deals := fixtureDeals
+	if opt.deals != "" {
+		deals = opt.deals
+	}
+	for name, body := range map[string]string{"reps.csv": reps, "deals.csv": deals, "quotas.csv": fixtureQuotas} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
