@@ -24,7 +24,7 @@ var updateReadme = flag.Bool("update-readme", false, "rewrite the README's Who s
 // persona is a kind of person in the workspace: how their own numbers
 // begin (a rep's name) and their own team, where they have them.
 type persona struct {
-	key, label, user string
+	key, label, user    string
 	ownNumbers, ownTeam string
 }
 
