@@ -256,6 +256,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 		{say("A rep asking for the team is told it is for managers", "Ekibi soran temsilciye bunun yöneticilere açık olduğu söylenir"), command(c.rep, "/teamperformance", "")},
 		{say("Sales ops look at everyone this month", "Satış operasyonları bu ay herkese bakar"), command(c.ops, "/teamperformance", "all month")},
 		{say("Sales ops recognise the rep in #general (their text is escaped: no @channel)", "Satış operasyonları temsilciyi #general kanalında takdir eder (metin kaçışlanır: @channel yok)"), command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
+		{say("Sales ops check who is linked to whom (and any name clashes to settle)", "Satış operasyonları kimin kime bağlı olduğuna (ve çözülecek isim çakışmalarına) bakar"), command(c.ops, "/repcoach", "links")},
 		{say("Monday morning: the manager's digest", "Pazartesi sabahı: yöneticinin haftalık özeti"), scheduled("manager-digest", c.manager, "Mon 08:00")},
 		{say("Monday: sales ops get the awards the data suggests", "Pazartesi: satış operasyonlarına verinin önerdiği ödüller gelir"), scheduled("award-suggestions", c.ops, "Mon 09:00")},
 		{say("Sales ops approve one", "Satış operasyonları birini onaylar"), click(c.ops, "award:post", "Post it", "only "+c.ops.RealName+" sees this")},
