@@ -282,11 +282,11 @@ func (a *App) linksStale(ctx context.Context) (bool, error) {
 	if err != nil || gen == 0 {
 		return false, err
 	}
-	book, err := a.store.LinkBook(ctx)
+	linked, err := a.store.LinkBookGeneration(ctx)
 	if err != nil {
 		return false, err
 	}
-	return book.Generation != gen, nil
+	return linked != gen, nil
 }
 
 func clockNote(cfg Config) string {

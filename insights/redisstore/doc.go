@@ -38,6 +38,7 @@
 //	P{id}:user:<slackID>              STRING  LinkUsers ttl      LinkUsers (Lua)                     UserRep (rep ID)
 //	P{id}:rep:<rep>                   STRING  LinkUsers ttl      LinkUsers                           RepUser (Slack user ID)
 //	P{id}:book                        STRING  none               SaveLinkBook                        LinkBook (JSON insights.LinkBook: links, clashes, unmatched)
+//	P{id}:book:generation             STRING  none               SaveLinkBook (with the book)        LinkBookGeneration (CRM data generation of the book)
 //	P{id}:decisions                   HASH    none               SetLinkDecision                     LinkDecisions (Slack ID -> rep, "" for nobody)
 //	Ptz:<slackID>                     STRING  CacheUserTZ ttl    CacheUserTZ                         UserTZ (IANA zone name)
 //	Pevt:<eventID>                    STRING  FirstDelivery ttl  FirstDelivery (SET NX)              FirstDelivery

@@ -158,10 +158,28 @@ func (s *Store) SaveLinkBook(ctx context.Context, book insights.LinkBook) error 
 	if err != nil {
 		return fmt.Errorf("encode link book: %w", err)
 	}
-	if err := s.rdb.Set(ctx, s.linkBookKey(), b, 0).Err(); err != nil {
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.linkBookKey(), b, 0)
+		p.Set(ctx, s.linkBookKey()+":generation", book.Generation, 0)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("save link book: %w", err)
 	}
 	return nil
+}
+
+// LinkBookGeneration returns the CRM data generation the stored link book
+// was made from (0 when there is none), without reading the book.
+func (s *Store) LinkBookGeneration(ctx context.Context) (int64, error) {
+	g, err := s.rdb.Get(ctx, s.linkBookKey()+":generation").Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read link book generation: %w", err)
+	}
+	return g, nil
 }
 
 // LinkDecisions returns what sales ops decided about links: Slack user ID

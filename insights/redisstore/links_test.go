@@ -20,6 +20,9 @@ func TestLinkBookDecisionsAndUnlink(t *testing.T) {
 	if err := s.SaveLinkBook(ctx, want); err != nil {
 		t.Fatal(err)
 	}
+	if g, err := s.LinkBookGeneration(ctx); err != nil || g != 7 {
+		t.Errorf("LinkBookGeneration = %d, %v; want 7", g, err)
+	}
 	got, err := s.LinkBook(ctx)
 	if err != nil || got.Generation != 7 || got.Links["U1"] != want.Links["U1"] || len(got.Clashes) != 1 || !got.At.Equal(at) {
 		t.Errorf("LinkBook = %+v, %v; want %+v", got, err, want)
