@@ -18,6 +18,7 @@ import (
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/crmsync"
 	"github.com/repcoach/repcoach/insights/importer"
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
@@ -35,6 +36,8 @@ type App struct {
 	// profilesChanged is set by team_join and user_change events: the
 	// link watcher then matches people again.
 	profilesChanged atomic.Bool
+	// crm are the CRM APIs to sync from (set by prepare).
+	crm []crmsync.Source
 
 	// Set by connect, once a Slack API client exists.
 	dir       *bot.Directory

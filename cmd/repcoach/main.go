@@ -5,6 +5,7 @@
 //	repcoach demo                     fake Slack + embedded Redis + sample team, and a guided tour
 //	repcoach import [flags] PATH...   load CRM exports into Redis and recompute metrics
 //	repcoach backtest [flags] PATH... replay history and measure forecast error
+//	repcoach sync [--full]            read Salesforce / HubSpot through their APIs into Redis
 //	repcoach manifest                 print the Slack app manifest (YAML)
 //	repcoach sample [flags] DIR       write a generated CRM export to DIR
 //	repcoach job run NAME [flags]     run one scheduled job now
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runImport(ctx, cfg, log, args[1:], stdout, stderr)
 	case "backtest":
 		return runBacktest(cfg, args[1:], stdout, stderr)
+	case "sync":
+		return runSync(ctx, cfg, log, args[1:], stdout, stderr)
 	case "manifest":
 		return printManifest(stdout)
 	case "sample":
@@ -96,6 +99,8 @@ Usage:
   repcoach demo                       try it: fake Slack, embedded Redis, a sample team and a guided tour
   repcoach import [flags] PATH...     load CRM exports (files or folders) and recompute metrics
   repcoach backtest [flags] PATH...   replay every week of history and measure the forecast's error
+  repcoach sync [--full]              read Salesforce and HubSpot through their APIs (what changed since
+                                      the last sync, with stage history) and recompute metrics
   repcoach manifest                   print the Slack app manifest (YAML) to create the app
   repcoach sample [flags] DIR         write a generated team's CRM export (any size) to try imports
   repcoach job run NAME [--dry-run] [--only USER]

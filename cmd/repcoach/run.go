@@ -110,6 +110,9 @@ func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *bot.Scheduler) erro
 	g.Go(func() error { return b.Run(ctx) })
 	g.Go(func() error { return sched.Run(ctx) })
 	g.Go(func() error { return a.every(ctx, a.cfg.ImportEvery, "import", a.importConfigured) })
+	if len(a.crm) > 0 {
+		g.Go(func() error { return a.every(ctx, a.cfg.SyncEvery, syncLock, a.scheduledSync(a.crm)) })
+	}
 	g.Go(func() error {
 		return a.every(ctx, 24*time.Hour, "link users", func(ctx context.Context) error { _, err := a.link(ctx); return err })
 	})
@@ -130,14 +133,29 @@ func (a *App) newBot() *bot.Bot {
 	}, bot.NewRouter(a.routes()))
 }
 
-// prepare imports REPCOACH_IMPORT (if set) and links CRM people to Slack
-// users. A failed import is logged and what Redis has is served.
+// prepare imports REPCOACH_IMPORT (if set), syncs the CRM APIs configured
+// (if REPCOACH_SYNC_EVERY is set) and links CRM people to Slack users. A
+// failed import or sync is logged and what Redis has is served.
 func (a *App) prepare(ctx context.Context) error {
+	srcs, err := a.sources(nil)
+	if err != nil {
+		return err
+	}
+	if a.cfg.SyncEvery > 0 {
+		a.crm = srcs
+	} else if len(srcs) > 0 {
+		a.log.Warn("a CRM API is configured but REPCOACH_SYNC_EVERY is not set: only `repcoach sync` reads it")
+	}
+	if len(a.crm) > 0 {
+		if err := a.exclusive(ctx, syncLock, 30*time.Minute, a.scheduledSync(a.crm)); err != nil {
+			a.log.Error("CRM sync at start failed; serving what Redis already has", "err", err)
+		}
+	}
 	if len(a.cfg.Import) > 0 {
 		if err := a.exclusive(ctx, "import", 30*time.Minute, a.importConfigured); err != nil {
 			a.log.Error("import at start failed; serving what Redis already has", "err", err)
 		}
-	} else if a.store.Embedded() {
+	} else if a.store.Embedded() && len(a.crm) == 0 {
 		if _, err := a.reps(ctx); errors.Is(err, insights.ErrNoData) {
 			a.log.Warn("no REDIS_URL and no REPCOACH_IMPORT: the embedded Redis starts empty and keeps nothing, so reps will be told no data is loaded. Set REPCOACH_IMPORT to CRM export paths, or REDIS_URL to a Redis that `repcoach import` fills.")
 		}

@@ -53,6 +53,7 @@
 //	Plang                             HASH    none               SetLanguage                         Language (Slack user ID -> "en" or "tr", chosen with /repcoach language)
 //	Ppaused                           HASH    none               SetPaused                           Paused, PausedBy (by, at; absent when running)
 //	Plock:<name>                      STRING  lock ttl           TryLock                             TryLock, Unlock (owner)
+//	Psync:<source>                    STRING  none               SetSyncState                        SyncState (JSON crmsync.State: watermark, last run, counts, error)
 //
 // # Snapshots
 //

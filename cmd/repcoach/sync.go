@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/crmsync"
+	"github.com/repcoach/repcoach/insights/salesforce"
+)
+
+// syncLock is the Redis lock that lets one replica at a time sync.
+const syncLock = "crm-sync"
+
+// secret returns a secret variable's value, or the trimmed content of the
+// file its _FILE variable names. Errors name the variables, never a value.
+func secret(value, file, name string) (string, error) {
+	if value != "" && file != "" {
+		return "", fmt.Errorf("set %s or %s_FILE, not both", name, name)
+	}
+	if file == "" {
+		return value, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// sources returns the CRM APIs the configuration turns on: Salesforce when
+// SALESFORCE_CLIENT_ID is set, HubSpot when HUBSPOT_TOKEN (or its file) is.
+func (a *App) sources(httpClient *http.Client) ([]crmsync.Source, error) {
+	var out []crmsync.Source
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 2 * time.Minute}
+	}
+	if a.cfg.SFClientID != "" {
+		key, err := secret(a.cfg.SFPrivateKey, a.cfg.SFPrivateKeyFile, "SALESFORCE_PRIVATE_KEY")
+		if err != nil {
+			return nil, err
+		}
+		sec, err := secret(a.cfg.SFClientSecret, a.cfg.SFClientSecretFile, "SALESFORCE_CLIENT_SECRET")
+		if err != nil {
+			return nil, err
+		}
+		c, err := salesforce.New(salesforce.Config{
+			LoginURL:     a.cfg.SFLoginURL,
+			ClientID:     a.cfg.SFClientID,
+			Username:     a.cfg.SFUsername,
+			PrivateKey:   []byte(key),
+			ClientSecret: sec,
+			APIVersion:   a.cfg.SFAPIVersion,
+			ProductField: a.cfg.SFProductField,
+			Location:     a.cal.Zone(),
+			HTTPClient:   httpClient,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// syncer returns the sync of src into the store, publishing through the
+// same recompute as an import.
+func (a *App) syncer(src crmsync.Source) *crmsync.Syncer {
+	return &crmsync.Syncer{
+		Source:  src,
+		Store:   a.store,
+		Overlap: a.cfg.SyncOverlap,
+		Publish: func(ctx context.Context, ds insights.Dataset, _ []insights.RepID) error {
+			return a.publishReports(ctx, ds)
+		},
+	}
+}
+
+// syncAll syncs every configured CRM in turn (full when asked), logging
+// each outcome; it returns the errors joined.
+func (a *App) syncAll(ctx context.Context, full bool, srcs []crmsync.Source) ([]crmsync.State, error) {
+	var states []crmsync.State
+	var errs []error
+	for _, src := range srcs {
+		st, err := a.syncer(src).Sync(ctx, full)
+		states = append(states, st)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		a.log.Info("synced CRM", "source", st.Source, "full", st.Full, "deals_read", st.Deals, "changed", st.Changed, "deleted", st.Deleted,
+			"reps_touched", st.Affected, "teams_touched", st.Teams, "deals_stored", st.Total, "requests", st.Requests, "took", st.Took.Round(time.Millisecond), "api_usage", st.Usage)
+	}
+	return states, errors.Join(errs...)
+}
+
+// scheduledSync is the periodic sync of `repcoach run`.
+func (a *App) scheduledSync(srcs []crmsync.Source) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := a.syncAll(ctx, false, srcs)
+		return err
+	}
+}
+
+// runSync is `repcoach sync`: one sync of every configured CRM API into
+// Redis, holding the sync lock so that no replica syncs at the same time.
+func runSync(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	full := fs.Bool("full", false, "read every record, not only what changed since the last sync (deleted deals are found either way)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: repcoach sync [--full]")
+		fmt.Fprintln(stderr, "Reads Salesforce (SALESFORCE_CLIENT_ID, …) and HubSpot (HUBSPOT_TOKEN) into Redis and recomputes the reports.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if cfg.RedisURL == "" {
+		return errors.New("REDIS_URL is not set, so the sync would be lost when this command ends (the embedded Redis keeps nothing). Set REDIS_URL to the Redis `repcoach run` uses, or set REPCOACH_SYNC_EVERY so `repcoach run` syncs itself")
+	}
+	app, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	srcs, err := app.sources(nil)
+	if err != nil {
+		return err
+	}
+	if len(srcs) == 0 {
+		return errors.New("no CRM API is configured: set SALESFORCE_CLIENT_ID (and a key or secret) or HUBSPOT_TOKEN; see `repcoach help`")
+	}
+	var states []crmsync.State
+	ran := false
+	err = app.exclusive(ctx, syncLock, 30*time.Minute, func(ctx context.Context) error {
+		ran = true
+		var err error
+		states, err = app.syncAll(ctx, *full, srcs)
+		return err
+	})
+	if !ran && err == nil {
+		return errors.New("another replica is syncing right now; try again in a minute")
+	}
+	for _, st := range states {
+		fmt.Fprintln(stdout, syncSummary(st))
+	}
+	return err
+}
+
+// syncSummary describes a sync's outcome in one line.
+func syncSummary(st crmsync.State) string {
+	if st.Error != "" {
+		return fmt.Sprintf("%s: sync failed: %s (nothing was published; the next sync retries)", st.Source, st.Error)
+	}
+	kind := "incremental"
+	if st.Full {
+		kind = "full"
+	}
+	return fmt.Sprintf("%s: %s sync read %d deals and %d users in %d requests (%s): %d changed, %d deleted; %d reps and %d teams touched; %d deals stored; took %s.",
+		st.Source, kind, st.Deals, st.Reps, st.Requests, orNone(st.Usage), st.Changed, st.Deleted, st.Affected, st.Teams, st.Total, st.Took.Round(time.Millisecond))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "API usage not reported"
+	}
+	return s
+}

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/crmsync"
+	"github.com/repcoach/repcoach/insights/importer"
+	"github.com/repcoach/repcoach/insights/salesforce/sffake"
+)
+
+// mavenDir is the real Maven CRM set, read in place.
+const mavenDir = "../../../shared/data/maven-crm"
+
+var sfKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func sfKeyPEM() string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(sfKey())}))
+}
+
+// syncConfig returns a Config for a test app on its own Redis prefix.
+func syncConfig(t *testing.T, redisURL string) Config {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RedisURL, cfg.RedisPrefix = redisURL, "rcsync:"+hex.EncodeToString(b[:])+":"
+	cfg.AsOf, cfg.TimeZone = "2017-12-31", "UTC"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		app, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			return
+		}
+		defer app.Close()
+		iter := app.store.Client().Scan(ctx, 0, cfg.RedisPrefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			app.store.Client().Del(ctx, iter.Val())
+		}
+	})
+	return cfg
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startSF starts a fake Salesforce org serving ds and points cfg at it.
+func startSF(t *testing.T, cfg *Config, ds insights.Dataset, now func() time.Time) *sffake.Server {
+	t.Helper()
+	fake, err := sffake.New(sffake.Config{Dataset: ds, PublicKey: &sfKey().PublicKey, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+	cfg.SFLoginURL, cfg.SFClientID, cfg.SFUsername = fake.URL(), sffake.DefaultClientID, sffake.DefaultUsername
+	cfg.SFPrivateKey, cfg.SFProductField = sfKeyPEM(), "Product__c"
+	return fake
+}
+
+// reportsOf reads every rep and team report of every standard period,
+// keyed "rep:<period>:<rep>" and "team:<period>:<team>", normalised by
+// norm (which maps CRM IDs back to the CSV's).
+func reportsOf(t *testing.T, app *App, norm func(any) any) map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]any{}
+	reps, err := app.store.Reps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams, err := app.store.Teams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range insights.StandardPeriods() {
+		rs, err := app.store.RepReports(ctx, p, reps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			out[fmt.Sprintf("rep:%s:%s", p, norm(string(r.Rep.ID)))] = normalise(r, norm)
+		}
+		for _, team := range teams {
+			tr, err := app.store.TeamReport(ctx, team, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[fmt.Sprintf("team:%s:%s", p, team)] = normalise(tr, norm)
+		}
+	}
+	return out
+}
+
+// normalise turns a report into plain JSON values: strings through norm,
+// numbers rounded to 9 significant digits, emails dropped (the CRM has
+// them, the CSV not), and lists sorted (ties between reps sort by ID, and
+// the IDs differ).
+func normalise(v any, norm func(any) any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	var x any
+	_ = json.Unmarshal(b, &x)
+	var walk func(any) any
+	walk = func(x any) any {
+		switch y := x.(type) {
+		case map[string]any:
+			delete(y, "email")
+			for k, v := range y {
+				y[k] = walk(v)
+			}
+		case []any:
+			for i := range y {
+				y[i] = walk(y[i])
+			}
+			sort.Slice(y, func(i, j int) bool {
+				a, _ := json.Marshal(y[i])
+				b, _ := json.Marshal(y[j])
+				return string(a) < string(b)
+			})
+		case string:
+			return norm(y)
+		case float64:
+			if y == 0 {
+				return y
+			}
+			mag := math.Pow(10, 9-math.Ceil(math.Log10(math.Abs(y))))
+			return math.Round(y*mag) / mag
+		}
+		return x
+	}
+	return walk(x)
+}
+
+// compareReports fails the test for every report that differs.
+func compareReports(t *testing.T, want, got map[string]any) {
+	t.Helper()
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	bad := 0
+	for _, k := range keys {
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("%s: missing after the sync", k)
+			bad++
+		} else if !reflect.DeepEqual(want[k], g) {
+			t.Errorf("%s differs: %s", k, firstDiff("", want[k], g))
+			bad++
+		}
+		if bad > 3 {
+			t.Fatalf("more reports differ")
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s: only after the sync", k)
+		}
+	}
+}
+
+// firstDiff describes the first place a and b differ.
+func firstDiff(path string, a, b any) string {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := make([]string, 0, len(x)+len(y))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !reflect.DeepEqual(x[k], y[k]) {
+				return firstDiff(path+"."+k, x[k], y[k])
+			}
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			break
+		}
+		for i := range x {
+			if !reflect.DeepEqual(x[i], y[i]) {
+				return firstDiff(fmt.Sprintf("%s[%d]", path, i), x[i], y[i])
+			}
+		}
+	}
+	ab, _ := json.Marshal(a)
+	bb, _ := json.Marshal(b)
+	return fmt.Sprintf("%s: import %.300s, sync %.300s", path, ab, bb)
+}
+
+// importedApp imports the Maven folder dir into a fresh store.
+func importedApp(t *testing.T, redisURL, dir string) (*App, insights.Dataset) {
+	t.Helper()
+	ctx := context.Background()
+	app, err := newApp(ctx, syncConfig(t, redisURL), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	if _, _, err := app.load(ctx, []string{dir}, importer.Options{Profile: "maven"}, false); err != nil {
+		t.Fatal(err)
+	}
+	// The reports the bot serves after its hourly recompute, from the
+	// stored data (sorted by ID): the import publishes from file order, and
+	// a few ties (which stale deals are listed first) follow that order.
+	if err := app.recompute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.Import([]string{dir}, importer.Options{Profile: "maven", Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app, res.Dataset
+}
+
+func testSalesforceMatchesImport(t *testing.T, dir string) {
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("%s not here: %v", dir, err)
+	}
+	ctx := context.Background()
+	redisURL := testRedisURL(t)
+	csvApp, ds := importedApp(t, redisURL, dir)
+
+	cfg := syncConfig(t, redisURL)
+	fake := startSF(t, &cfg, ds, func() time.Time { return time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC) })
+	app, err := newApp(ctx, cfg, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	// Salesforce has no price list field on Opportunity: the products file
+	// is imported, as ops would.
+	if _, _, err := app.load(ctx, []string{filepath.Join(dir, "products.csv")}, importer.Options{Profile: "maven"}, false); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := app.sources(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := app.syncAll(ctx, false, srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := states[0]; !st.Full || st.Total != len(ds.Deals) {
+		t.Errorf("first sync: full %v, %d deals stored; want a full sync of %d", st.Full, st.Total, len(ds.Deals))
+	}
+	back := map[string]string{}
+	for _, r := range ds.Reps {
+		back[fake.UserID(r.ID)] = string(r.ID)
+	}
+	for _, d := range ds.Deals {
+		back[fake.OpportunityID(d.ID)] = d.ID
+	}
+	norm := func(x any) any {
+		s := x.(string)
+		if b, ok := back[s]; ok {
+			return b
+		}
+		return s
+	}
+	compareReports(t, reportsOf(t, csvApp, func(x any) any { return x }), reportsOf(t, app, norm))
+}
+
+func TestSalesforceSyncMatchesCSVImportFixture(t *testing.T) {
+	testSalesforceMatchesImport(t, "testdata/maven-small")
+}
+
+func TestSalesforceSyncMatchesCSVImportMaven(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	testSalesforceMatchesImport(t, mavenDir)
+}
+
+var _ = crmsync.DefaultOverlap
+var _ = strings.Cut

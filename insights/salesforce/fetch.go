@@ -1,0 +1,308 @@
+package salesforce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/crmsync"
+)
+
+// Salesforce's timestamp and date formats in API answers, and the datetime
+// literal of SOQL.
+const (
+	timeLayout    = "2006-01-02T15:04:05.000-0700"
+	dateLayout    = "2006-01-02"
+	literalLayout = "2006-01-02T15:04:05Z"
+	// idsPerQuery is how many IDs one IN (…) list holds, well inside
+	// SOQL's 100,000-character limit.
+	idsPerQuery = 200
+)
+
+// Name returns "salesforce".
+func (c *Client) Name() string { return "salesforce" }
+
+// opportunity is an Opportunity record as the sync queries it.
+type opportunity struct {
+	ID                  string   `json:"Id"`
+	Name                string   `json:"Name"`
+	OwnerID             string   `json:"OwnerId"`
+	StageName           string   `json:"StageName"`
+	IsClosed            bool     `json:"IsClosed"`
+	IsWon               bool     `json:"IsWon"`
+	IsDeleted           bool     `json:"IsDeleted"`
+	Amount              *float64 `json:"Amount"`
+	Probability         *float64 `json:"Probability"`
+	CreatedDate         string   `json:"CreatedDate"`
+	CloseDate           string   `json:"CloseDate"`
+	LastStageChangeDate string   `json:"LastStageChangeDate"`
+	SystemModstamp      string   `json:"SystemModstamp"`
+	Account             *struct {
+		Name string `json:"Name"`
+	} `json:"Account"`
+}
+
+type user struct {
+	ID      string `json:"Id"`
+	Name    string `json:"Name"`
+	Email   string `json:"Email"`
+	Manager *struct {
+		Name string `json:"Name"`
+	} `json:"Manager"`
+	Department string `json:"Department"`
+}
+
+type historyRow struct {
+	OpportunityID string `json:"OpportunityId"`
+	StageName     string `json:"StageName"`
+	CreatedDate   string `json:"CreatedDate"`
+}
+
+// Fetch reads the org's opportunities and their owners. With a zero since
+// it reads everything (a full sync, Changes.Full); otherwise it reads,
+// through queryAll, only the opportunities whose SystemModstamp is at or
+// after since, reporting the deleted ones in Changes.Deleted, and the stage
+// history of the changed ones. Users come with name, email, manager name and
+// department (the team). The watermark is the server's time (its Date
+// header) when the opportunity query ran, or the latest SystemModstamp read
+// when the server sent no date; the caller subtracts its overlap from it
+// for the next since, to catch changes committed late.
+func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, error) {
+	start := c.Requests()
+	ch := crmsync.Changes{Full: since.IsZero()}
+	fields := "Id, Name, OwnerId, StageName, IsClosed, IsWon, IsDeleted, Amount, Probability, CreatedDate, CloseDate, LastStageChangeDate, SystemModstamp, Account.Name"
+	if c.cfg.ProductField != "" {
+		fields += ", " + c.cfg.ProductField
+	}
+	q := "SELECT " + fields + " FROM Opportunity"
+	if !ch.Full {
+		q += " WHERE SystemModstamp >= " + since.UTC().Format(literalLayout)
+	}
+	index := map[string]int{}
+	owners := map[string]bool{}
+	var latest time.Time
+	first := true
+	err := c.Query(ctx, q, !ch.Full, func(recs []json.RawMessage) error {
+		if first {
+			// The server's clock when the query ran: whatever changes
+			// later has a later SystemModstamp.
+			ch.Watermark, first = c.servedAt(), false
+		}
+		for _, raw := range recs {
+			var o opportunity
+			if err := json.Unmarshal(raw, &o); err != nil {
+				return fmt.Errorf("salesforce: decode opportunity: %w", err)
+			}
+			if t, err := parseTime(o.SystemModstamp); err == nil && t.After(latest) {
+				latest = t
+			}
+			if o.IsDeleted {
+				ch.Deleted = append(ch.Deleted, o.ID)
+				continue
+			}
+			d, err := c.deal(o, raw)
+			if err != nil {
+				return err
+			}
+			index[d.ID] = len(ch.Deals)
+			ch.Deals = append(ch.Deals, d)
+			owners[o.OwnerID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return ch, fmt.Errorf("read opportunities: %w", err)
+	}
+	if ch.Watermark.IsZero() {
+		ch.Watermark = latest
+	}
+	if err := c.history(ctx, &ch, index); err != nil {
+		return ch, fmt.Errorf("read opportunity history: %w", err)
+	}
+	if ch.Reps, err = c.users(ctx, ch.Full, since, owners); err != nil {
+		return ch, fmt.Errorf("read users: %w", err)
+	}
+	ch.Requests = c.Requests() - start
+	if used, max := c.Usage(); max > 0 {
+		ch.Usage = fmt.Sprintf("api-usage=%d/%d", used, max)
+	}
+	return ch, nil
+}
+
+// deal maps an opportunity: IsWon and IsClosed give the status, CloseDate
+// (date only) the close day in the team's zone, LastStageChangeDate when it
+// last moved; a blank Amount is unknown.
+func (c *Client) deal(o opportunity, raw json.RawMessage) (insights.Deal, error) {
+	d := insights.Deal{ID: o.ID, Name: o.Name, Owner: insights.RepID(o.OwnerID), Stage: o.StageName, Status: insights.StatusOpen}
+	switch {
+	case o.IsWon:
+		d.Status = insights.StatusWon
+	case o.IsClosed:
+		d.Status = insights.StatusLost
+	}
+	if o.Amount != nil {
+		d.Amount, d.AmountKnown = *o.Amount, true
+	}
+	var err error
+	if d.Created, err = parseTime(o.CreatedDate); err != nil {
+		return d, fmt.Errorf("salesforce: opportunity %s CreatedDate: %w", o.ID, err)
+	}
+	if o.CloseDate != "" {
+		if d.Closed, err = time.ParseInLocation(dateLayout, o.CloseDate, c.cfg.Location); err != nil {
+			return d, fmt.Errorf("salesforce: opportunity %s CloseDate: %w", o.ID, err)
+		}
+	}
+	if d.Moved, err = parseTime(o.LastStageChangeDate); err != nil {
+		return d, fmt.Errorf("salesforce: opportunity %s LastStageChangeDate: %w", o.ID, err)
+	}
+	if o.Account != nil {
+		d.Account = o.Account.Name
+	}
+	if f := c.cfg.ProductField; f != "" {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err == nil {
+			if s, ok := m[f].(string); ok {
+				d.Product = s
+			}
+		}
+	}
+	return d, nil
+}
+
+// history reads the OpportunityHistory rows of the deals read (all of them
+// in a full sync) and sets each deal's History: the stages it entered,
+// oldest first, a row that changed something other than the stage
+// collapsing into the stage before it.
+func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[string]int) error {
+	add := func(recs []json.RawMessage) error {
+		for _, raw := range recs {
+			var h historyRow
+			if err := json.Unmarshal(raw, &h); err != nil {
+				return fmt.Errorf("salesforce: decode history: %w", err)
+			}
+			i, ok := index[h.OpportunityID]
+			if !ok {
+				continue
+			}
+			at, err := parseTime(h.CreatedDate)
+			if err != nil {
+				return fmt.Errorf("salesforce: history of %s: %w", h.OpportunityID, err)
+			}
+			ch.Deals[i].History = append(ch.Deals[i].History, insights.StageChange{Stage: h.StageName, At: at})
+		}
+		return nil
+	}
+	const fields = "SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory"
+	if ch.Full {
+		if err := c.Query(ctx, fields, false, add); err != nil {
+			return err
+		}
+	} else {
+		ids := make([]string, 0, len(ch.Deals))
+		for _, d := range ch.Deals {
+			ids = append(ids, d.ID)
+		}
+		for lo := 0; lo < len(ids); lo += idsPerQuery {
+			if err := c.Query(ctx, fields+" WHERE OpportunityId IN "+inList(ids[lo:min(lo+idsPerQuery, len(ids))]), false, add); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range ch.Deals {
+		ch.Deals[i].History = stages(ch.Deals[i].History)
+	}
+	return nil
+}
+
+// stages sorts h by time and keeps the first row of each run of one stage.
+func stages(h []insights.StageChange) []insights.StageChange {
+	if len(h) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(h, func(a, b insights.StageChange) int { return a.At.Compare(b.At) })
+	out := h[:1]
+	for _, s := range h[1:] {
+		if s.Stage != out[len(out)-1].Stage {
+			out = append(out, s)
+		}
+	}
+	return slices.Clip(out)
+}
+
+// users reads the owners of the deals read: in a full sync every user; else
+// the users changed since since and the owners of the changed deals.
+func (c *Client) users(ctx context.Context, full bool, since time.Time, owners map[string]bool) ([]insights.Rep, error) {
+	var reps []insights.Rep
+	seen := map[string]bool{}
+	add := func(recs []json.RawMessage) error {
+		for _, raw := range recs {
+			var u user
+			if err := json.Unmarshal(raw, &u); err != nil {
+				return fmt.Errorf("salesforce: decode user: %w", err)
+			}
+			if seen[u.ID] {
+				continue
+			}
+			seen[u.ID] = true
+			r := insights.Rep{ID: insights.RepID(u.ID), Name: u.Name, Email: u.Email, Team: u.Department}
+			if u.Manager != nil {
+				r.Manager = u.Manager.Name
+			}
+			reps = append(reps, r)
+		}
+		return nil
+	}
+	const fields = "SELECT Id, Name, Email, Manager.Name, Department FROM User"
+	if full {
+		return reps, c.Query(ctx, fields, false, add)
+	}
+	if err := c.Query(ctx, fields+" WHERE SystemModstamp >= "+since.UTC().Format(literalLayout), false, add); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for id := range owners {
+		if !seen[id] {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for lo := 0; lo < len(ids); lo += idsPerQuery {
+		if err := c.Query(ctx, fields+" WHERE Id IN "+inList(ids[lo:min(lo+idsPerQuery, len(ids))]), false, add); err != nil {
+			return nil, err
+		}
+	}
+	return reps, nil
+}
+
+// inList writes ids as a SOQL IN list: ('a','b'). Salesforce IDs are
+// alphanumeric; quotes and backslashes are dropped so nothing can escape
+// the literal.
+func inList(ids []string) string {
+	clean := strings.NewReplacer(`\`, "", `'`, "")
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("'" + clean.Replace(id) + "'")
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// parseTime reads a Salesforce timestamp; empty is the zero time.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Parse(time.RFC3339Nano, s)
+	}
+	return t, nil
+}
