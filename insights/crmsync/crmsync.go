@@ -342,11 +342,14 @@ func mergeRep(old, r insights.Rep) insights.Rep {
 func dealEqual(a, b *insights.Deal) bool {
 	if a.ID != b.ID || a.Name != b.Name || a.Owner != b.Owner || a.Stage != b.Stage || a.Status != b.Status ||
 		a.Amount != b.Amount || a.AmountKnown != b.AmountKnown || !a.Created.Equal(b.Created) || !a.Closed.Equal(b.Closed) ||
-		!a.Moved.Equal(b.Moved) || a.Product != b.Product || a.Account != b.Account || len(a.History) != len(b.History) {
+		!a.Moved.Equal(b.Moved) || a.Product != b.Product || a.Account != b.Account || a.Probability != b.Probability ||
+		a.HasProbability != b.HasProbability || a.ForecastCategory != b.ForecastCategory || len(a.History) != len(b.History) {
 		return false
 	}
 	for i := range a.History {
-		if a.History[i].Stage != b.History[i].Stage || !a.History[i].At.Equal(b.History[i].At) {
+		x, y := &a.History[i], &b.History[i]
+		if x.Stage != y.Stage || !x.At.Equal(y.At) || x.Amount != y.Amount || x.AmountKnown != y.AmountKnown ||
+			x.Probability != y.Probability || x.HasProbability != y.HasProbability || !x.CloseDate.Equal(y.CloseDate) {
 			return false
 		}
 	}

@@ -38,9 +38,26 @@ func TestDealEqualSeesEveryField(t *testing.T) {
 			t.Errorf("dealEqual misses a change of Deal.%s", typ.Field(i).Name)
 		}
 	}
-	a := insights.Deal{History: []insights.StageChange{{Stage: "x", At: time.Unix(1, 0)}}}
-	b := insights.Deal{History: []insights.StageChange{{Stage: "x", At: time.Unix(2, 0)}}}
-	if dealEqual(&a, &b) {
-		t.Error("dealEqual misses a change of a stage's time")
+	st := reflect.TypeOf(insights.StageChange{})
+	for i := range st.NumField() {
+		a := insights.Deal{History: []insights.StageChange{{}}}
+		b := insights.Deal{History: []insights.StageChange{{}}}
+		f := reflect.ValueOf(&b.History[0]).Elem().Field(i)
+		switch v := f.Addr().Interface().(type) {
+		case *string:
+			*v = "x"
+		case *float64:
+			*v = 1
+		case *bool:
+			*v = true
+		case *time.Time:
+			*v = time.Unix(1, 0)
+		default:
+			t.Errorf("StageChange.%s (%s): teach dealEqual and this test about it", st.Field(i).Name, f.Type())
+			continue
+		}
+		if dealEqual(&a, &b) {
+			t.Errorf("dealEqual misses a change of StageChange.%s", st.Field(i).Name)
+		}
 	}
 }

@@ -37,6 +37,7 @@ type opportunity struct {
 	IsDeleted           bool     `json:"IsDeleted"`
 	Amount              *float64 `json:"Amount"`
 	Probability         *float64 `json:"Probability"`
+	ForecastCategory    string   `json:"ForecastCategoryName"`
 	CreatedDate         string   `json:"CreatedDate"`
 	CloseDate           string   `json:"CloseDate"`
 	LastStageChangeDate string   `json:"LastStageChangeDate"`
@@ -57,9 +58,12 @@ type user struct {
 }
 
 type historyRow struct {
-	OpportunityID string `json:"OpportunityId"`
-	StageName     string `json:"StageName"`
-	CreatedDate   string `json:"CreatedDate"`
+	OpportunityID string   `json:"OpportunityId"`
+	StageName     string   `json:"StageName"`
+	CreatedDate   string   `json:"CreatedDate"`
+	Amount        *float64 `json:"Amount"`
+	Probability   *float64 `json:"Probability"`
+	CloseDate     string   `json:"CloseDate"`
 }
 
 // Fetch reads the org's opportunities and their owners. With a zero since
@@ -74,7 +78,7 @@ type historyRow struct {
 func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, error) {
 	start := c.Requests()
 	ch := crmsync.Changes{Full: since.IsZero()}
-	fields := "Id, Name, OwnerId, StageName, IsClosed, IsWon, IsDeleted, Amount, Probability, CreatedDate, CloseDate, LastStageChangeDate, SystemModstamp, Account.Name"
+	fields := "Id, Name, OwnerId, StageName, IsClosed, IsWon, IsDeleted, Amount, Probability, ForecastCategoryName, CreatedDate, CloseDate, LastStageChangeDate, SystemModstamp, Account.Name"
 	if c.cfg.ProductField != "" {
 		fields += ", " + c.cfg.ProductField
 	}
@@ -147,6 +151,10 @@ func (c *Client) deal(o opportunity, raw json.RawMessage) (insights.Deal, error)
 	if o.Amount != nil {
 		d.Amount, d.AmountKnown = *o.Amount, true
 	}
+	if o.Probability != nil {
+		d.Probability, d.HasProbability = *o.Probability/100, true
+	}
+	d.ForecastCategory = forecastCategory(o.ForecastCategory)
 	var err error
 	if d.Created, err = parseTime(o.CreatedDate); err != nil {
 		return d, fmt.Errorf("salesforce: opportunity %s CreatedDate: %w", o.ID, err)
@@ -175,8 +183,9 @@ func (c *Client) deal(o opportunity, raw json.RawMessage) (insights.Deal, error)
 
 // history reads the OpportunityHistory rows of the deals read (all of them
 // in a full sync) and sets each deal's History: the stages it entered,
-// oldest first, a row that changed something other than the stage
-// collapsing into the stage before it.
+// oldest first, each with the amount, probability and close date its row
+// recorded; a row that changed something other than the stage collapses
+// into the stage entry before it.
 func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[string]int) error {
 	add := func(recs []json.RawMessage) error {
 		for _, raw := range recs {
@@ -192,11 +201,23 @@ func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[str
 			if err != nil {
 				return fmt.Errorf("salesforce: history of %s: %w", h.OpportunityID, err)
 			}
-			ch.Deals[i].History = append(ch.Deals[i].History, insights.StageChange{Stage: h.StageName, At: at})
+			e := insights.StageChange{Stage: h.StageName, At: at}
+			if h.Amount != nil {
+				e.Amount, e.AmountKnown = *h.Amount, true
+			}
+			if h.Probability != nil {
+				e.Probability, e.HasProbability = *h.Probability/100, true
+			}
+			if h.CloseDate != "" {
+				if e.CloseDate, err = time.ParseInLocation(dateLayout, h.CloseDate, c.cfg.Location); err != nil {
+					return fmt.Errorf("salesforce: history of %s: CloseDate: %w", h.OpportunityID, err)
+				}
+			}
+			ch.Deals[i].History = append(ch.Deals[i].History, e)
 		}
 		return nil
 	}
-	const fields = "SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory"
+	const fields = "SELECT OpportunityId, StageName, CreatedDate, Amount, Probability, CloseDate FROM OpportunityHistory"
 	if ch.Full {
 		if err := c.Query(ctx, fields, false, add); err != nil {
 			return err
@@ -276,6 +297,24 @@ func (c *Client) users(ctx context.Context, full bool, since time.Time, owners m
 		}
 	}
 	return reps, nil
+}
+
+// forecastCategory folds ForecastCategoryName (Pipeline, Best Case,
+// Commit, Omitted, Closed) to an insights.Forecast… constant, "" if unknown.
+func forecastCategory(s string) string {
+	switch strings.ToLower(strings.ReplaceAll(s, " ", "")) {
+	case "commit":
+		return insights.ForecastCommit
+	case "bestcase":
+		return insights.ForecastBestCase
+	case "pipeline":
+		return insights.ForecastPipeline
+	case "omitted":
+		return insights.ForecastOmitted
+	case "closed":
+		return insights.ForecastClosed
+	}
+	return ""
 }
 
 // inList writes ids as a SOQL IN list: ('a','b'). Salesforce IDs are

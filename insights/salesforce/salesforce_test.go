@@ -58,9 +58,10 @@ func smallSet() insights.Dataset {
 		Deals: []insights.Deal{
 			{ID: "d1", Name: "Acme renewal", Owner: "ana", Stage: "Closed Won", Status: insights.StatusWon, Amount: 1200, AmountKnown: true,
 				Created: day(2024, 1, 2), Closed: day(2024, 3, 1), Account: "Acme",
-				History: []insights.StageChange{{Stage: "Prospecting", At: day(2024, 1, 2)}, {Stage: "Proposal", At: day(2024, 2, 1)}, {Stage: "Closed Won", At: day(2024, 3, 1)}}},
+				History: []insights.StageChange{{Stage: "Prospecting", At: day(2024, 1, 2)}, {Stage: "Proposal", At: day(2024, 2, 1), Amount: 1000, AmountKnown: true, Probability: 0.5, HasProbability: true, CloseDate: day(2024, 3, 31)}, {Stage: "Closed Won", At: day(2024, 3, 1)}}},
 			{ID: "d2", Owner: "bo", Stage: "Closed Lost", Status: insights.StatusLost, Amount: 500, AmountKnown: true, Created: day(2024, 1, 5), Closed: day(2024, 2, 10)},
-			{ID: "d3", Owner: "bo", Stage: "Prospecting", Status: insights.StatusOpen, Created: day(2024, 3, 5), Closed: day(2024, 6, 30), Product: "Widget"},
+			{ID: "d3", Owner: "bo", Stage: "Prospecting", Status: insights.StatusOpen, Created: day(2024, 3, 5), Closed: day(2024, 6, 30), Product: "Widget",
+				Probability: 0.1, HasProbability: true, ForecastCategory: insights.ForecastPipeline},
 		},
 	}
 }
@@ -122,11 +123,15 @@ func TestFullFetchMapsOpportunitiesUsersAndHistory(t *testing.T) {
 		!won.Closed.Equal(day(2024, 3, 1)) || !won.Created.Equal(day(2024, 1, 2)) {
 		t.Errorf("won deal = %+v", won)
 	}
-	wantHist := []insights.StageChange{{Stage: "Prospecting", At: day(2024, 1, 2)}, {Stage: "Proposal", At: day(2024, 2, 1)}, {Stage: "Closed Won", At: day(2024, 3, 1)}}
-	if !slices.EqualFunc(won.History, wantHist, func(a, b insights.StageChange) bool { return a.Stage == b.Stage && a.At.Equal(b.At) }) {
+	wantHist := []insights.StageChange{{Stage: "Prospecting", At: day(2024, 1, 2)}, {Stage: "Proposal", At: day(2024, 2, 1), Amount: 1000, AmountKnown: true, Probability: 0.5, HasProbability: true, CloseDate: day(2024, 3, 31)}, {Stage: "Closed Won", At: day(2024, 3, 1)}}
+	if !slices.EqualFunc(won.History, wantHist, func(a, b insights.StageChange) bool {
+		return a.Stage == b.Stage && a.At.Equal(b.At) && a.Amount == b.Amount && a.AmountKnown == b.AmountKnown &&
+			a.Probability == b.Probability && a.HasProbability == b.HasProbability && a.CloseDate.Equal(b.CloseDate)
+	}) {
 		t.Errorf("history = %v, want %v", won.History, wantHist)
 	}
-	if open.AmountKnown || open.Status != insights.StatusOpen || open.Product != "Widget" || open.History != nil {
+	if open.AmountKnown || open.Status != insights.StatusOpen || open.Product != "Widget" || open.History != nil ||
+		!open.HasProbability || open.Probability != 0.1 || open.ForecastCategory != insights.ForecastPipeline {
 		t.Errorf("open deal = %+v", open)
 	}
 	var gotAna insights.Rep

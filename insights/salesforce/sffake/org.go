@@ -45,11 +45,15 @@ type oppRec struct {
 	deleted   bool
 }
 
+// historyRow is an OpportunityHistory row: the stage, amount, probability
+// (0-1) and close date from at on.
 type historyRow struct {
 	id, opp, stage string
 	at             time.Time
 	amount         float64
 	amountKnown    bool
+	prob           float64
+	hasProb        bool
 	closed         time.Time
 }
 
@@ -122,7 +126,8 @@ func buildOrg(ds insights.Dataset, loc *time.Location, productField string, now 
 		}
 		rec.modstamp = latest(d, now)
 		for _, h := range d.History {
-			o.history = append(o.history, historyRow{id: o.nextID("008"), opp: rec.id, stage: h.Stage, at: h.At, amount: d.Amount, amountKnown: d.AmountKnown, closed: d.Closed})
+			o.history = append(o.history, historyRow{id: o.nextID("008"), opp: rec.id, stage: h.Stage, at: h.At,
+				amount: h.Amount, amountKnown: h.AmountKnown, prob: h.Probability, hasProb: h.HasProbability, closed: h.CloseDate})
 		}
 		d.History = nil
 		rec.deal = d

@@ -237,7 +237,7 @@ func (s *Server) OpportunityID(deal string) string {
 
 // UpdateDeal changes opportunity id as a user editing it would: f edits a
 // copy of its fields (Stage, Status, Amount, AmountKnown, Closed, Owner as
-// a user ID, Name), SystemModstamp becomes now, and a changed stage adds an
+// a user ID, Name, Probability, ForecastCategory), SystemModstamp becomes now, and a changed stage adds an
 // OpportunityHistory row and sets LastStageChangeDate. It returns false if
 // there is no such opportunity.
 func (s *Server) UpdateDeal(id string, f func(d *insights.Deal)) bool {
@@ -253,7 +253,8 @@ func (s *Server) UpdateDeal(id string, f func(d *insights.Deal)) bool {
 	now := s.cfg.Now()
 	if d.Stage != o.deal.Stage {
 		o.moved = now
-		s.org.history = append(s.org.history, historyRow{id: s.org.nextID("008"), opp: id, stage: d.Stage, at: now, amount: d.Amount, amountKnown: d.AmountKnown, closed: d.Closed})
+		s.org.history = append(s.org.history, historyRow{id: s.org.nextID("008"), opp: id, stage: d.Stage, at: now,
+			amount: d.Amount, amountKnown: d.AmountKnown, prob: d.Probability, hasProb: d.HasProbability, closed: d.Closed})
 	}
 	o.deal = d
 	o.modstamp = now

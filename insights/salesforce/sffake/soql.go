@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/repcoach/repcoach/insights"
 )
 
 const (
@@ -125,15 +127,15 @@ func objects(loc *time.Location, productField string) map[string]*object {
 		}
 		return d(o, i).deal.Amount
 	})
+	// Salesforce always has a probability; the dataset served may not, and
+	// then the fake answers null rather than make one up.
 	opp.add("Probability", kNumber, func(o *org, i int) any {
-		switch d(o, i).deal.Status {
-		case "won":
-			return 100.0
-		case "lost":
-			return 0.0
+		if !d(o, i).deal.HasProbability {
+			return nil
 		}
-		return nil
+		return d(o, i).deal.Probability * 100
 	})
+	opp.add("ForecastCategoryName", kString, func(o *org, i int) any { return forecastName(d(o, i).deal.ForecastCategory) })
 	opp.add("CreatedDate", kDateTime, func(o *org, i int) any { return timeOrNil(d(o, i).deal.Created) })
 	opp.add("CloseDate", kDate, func(o *org, i int) any {
 		if d(o, i).deal.Closed.IsZero() {
@@ -167,6 +169,12 @@ func objects(loc *time.Location, productField string) map[string]*object {
 		}
 		return h(o, i).amount
 	})
+	hist.add("Probability", kNumber, func(o *org, i int) any {
+		if !h(o, i).hasProb {
+			return nil
+		}
+		return h(o, i).prob * 100
+	})
 	hist.add("CloseDate", kDate, func(o *org, i int) any {
 		if h(o, i).closed.IsZero() {
 			return nil
@@ -176,6 +184,24 @@ func objects(loc *time.Location, productField string) map[string]*object {
 	hist.parents["opportunity"] = parent{name: "Opportunity", object: opp, ref: func(o *org, i int) string { return h(o, i).opp }}
 
 	return map[string]*object{"user": user, "account": account, "opportunity": opp, "opportunityhistory": hist}
+}
+
+// forecastName spells an insights forecast category as Salesforce's
+// ForecastCategoryName picklist does.
+func forecastName(c string) any {
+	switch c {
+	case insights.ForecastCommit:
+		return "Commit"
+	case insights.ForecastBestCase:
+		return "Best Case"
+	case insights.ForecastPipeline:
+		return "Pipeline"
+	case insights.ForecastOmitted:
+		return "Omitted"
+	case insights.ForecastClosed:
+		return "Closed"
+	}
+	return nil
 }
 
 // soqlError is a query the fake refuses, with Salesforce's errorCode.
