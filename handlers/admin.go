@@ -10,6 +10,7 @@ import (
 	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/crmsync"
 )
 
 // Control is the state /repcoach reads and changes.
@@ -20,13 +21,21 @@ type Control interface {
 	Current(ctx context.Context) (version int64, asOf time.Time, err error)
 }
 
+// SyncStatus reads how the live CRM syncs went, one State per source
+// that has synced at least once.
+type SyncStatus interface {
+	SyncStates(ctx context.Context) ([]crmsync.State, error)
+}
+
 // Admin answers /repcoach: the bot's status, each person's own DM
-// settings, and (for sales ops) pausing every scheduled post.
+// settings, and (for sales ops) pausing every scheduled post. Syncs may be
+// nil when no CRM API is configured.
 type Admin struct {
 	Control  Control
 	OptOut   *OptOut
 	Roles    Roles
 	Links    *Links
+	Syncs    SyncStatus
 	Location *time.Location
 	// Locales keeps each person's language (/repcoach language tr|en).
 	Locales *Locales
@@ -81,6 +90,9 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 	default:
 		b.WriteString(p.T("admin.numbers", asOfIn(p, asOf, a.Location)))
 	}
+	if err := a.syncStatus(ctx, &b, userID); err != nil {
+		return Message{}, err
+	}
 	by, at, paused, err := a.Control.PausedBy(ctx)
 	if err != nil {
 		return Message{}, err
@@ -120,6 +132,56 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 		b.WriteString(p.T("admin.setting", p.T("admin.your."+kind), p.T("admin."+state), kind, other))
 	}
 	return Text(b.String()), nil
+}
+
+// syncStatus writes a line per CRM sync: when it last ran and what it
+// found, or that it failed (why, for sales ops only: errors name URLs and
+// fields, not numbers).
+func (a *Admin) syncStatus(ctx context.Context, b *strings.Builder, userID string) error {
+	if a.Syncs == nil {
+		return nil
+	}
+	states, err := a.Syncs.SyncStates(ctx)
+	if err != nil {
+		return fmt.Errorf("read sync states: %w", err)
+	}
+	when := func(t time.Time) string { return t.In(a.zone()).Format("Mon 2 Jan 15:04 MST") }
+	for _, st := range states {
+		name := crmName(st.Source)
+		if st.Error != "" {
+			fmt.Fprintf(b, "\n:warning: The last %s sync (%s) failed, so the numbers are from ", name, when(st.LastRun))
+			if st.LastOK.IsZero() {
+				b.WriteString("no sync yet.")
+			} else {
+				fmt.Fprintf(b, "the sync of %s.", when(st.LastOK))
+			}
+			ops, err := a.Roles.IsOps(ctx, userID)
+			if err != nil {
+				return fmt.Errorf("check ops membership: %w", err)
+			}
+			if ops {
+				fmt.Fprintf(b, " Error: `%s`", strings.ReplaceAll(kit.Escape(kit.Truncate(st.Error, 300)), "`", "'"))
+			}
+			continue
+		}
+		kind := "changes since the sync before"
+		if st.Full {
+			kind = "a full read"
+		}
+		fmt.Fprintf(b, "\n:arrows_counterclockwise: %s synced %s (%s): %s read, %s changed, %s deleted; %s in RepCoach.",
+			name, when(st.LastOK), kind, kit.Plural(st.Deals, "deal", "deals"), kit.Plural(st.Changed, "deal", "deals"), kit.Plural(st.Deleted, "deal", "deals"), kit.Plural(st.Total, "deal", "deals"))
+	}
+	return nil
+}
+
+func crmName(source string) string {
+	switch source {
+	case "salesforce":
+		return "Salesforce"
+	case "hubspot":
+		return "HubSpot"
+	}
+	return source
 }
 
 func (a *Admin) pause(ctx context.Context, p *i18n.Printer, userID string, pause bool) (Message, error) {

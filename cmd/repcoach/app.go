@@ -117,7 +117,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.links = &handlers.Links{Roles: a.dir, Book: a.store, Decisions: a.store, Reps: a.reps, Refresh: func(ctx context.Context) error {
 		return a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error { _, err := a.link(ctx); return err })
 	}}
-	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Location: loc, Locales: a.locales}
+	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Syncs: syncStatus{a.store}, Location: loc, Locales: a.locales}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc, Locales: a.locales}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/crmsync"
+	"github.com/repcoach/repcoach/insights/hubspot"
 	"github.com/repcoach/repcoach/insights/salesforce"
 )
 
@@ -63,6 +64,17 @@ func (a *App) sources(httpClient *http.Client) ([]crmsync.Source, error) {
 			Location:     a.cal.Zone(),
 			HTTPClient:   httpClient,
 		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	token, err := secret(a.cfg.HSToken, a.cfg.HSTokenFile, "HUBSPOT_TOKEN")
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		c, err := hubspot.New(hubspot.Config{BaseURL: a.cfg.HSAPIURL, Token: token, ProductProperty: a.cfg.HSProductProp, HTTPClient: httpClient})
 		if err != nil {
 			return nil, err
 		}
@@ -155,6 +167,31 @@ func runSync(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		fmt.Fprintln(stdout, syncSummary(st))
 	}
 	return err
+}
+
+// crmSources names every CRM the sync knows, for status.
+var crmSources = []string{"salesforce", "hubspot"}
+
+// syncStatus reads the stored state of every CRM that has synced.
+type syncStatus struct {
+	store interface {
+		SyncState(ctx context.Context, source string) (crmsync.State, error)
+	}
+}
+
+// SyncStates returns the state of each CRM that ran at least once.
+func (s syncStatus) SyncStates(ctx context.Context) ([]crmsync.State, error) {
+	var out []crmsync.State
+	for _, name := range crmSources {
+		st, err := s.store.SyncState(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if !st.LastRun.IsZero() {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
 
 // syncSummary describes a sync's outcome in one line.

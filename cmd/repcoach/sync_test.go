@@ -24,12 +24,11 @@ import (
 
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/crmsync"
+	"github.com/repcoach/repcoach/insights/hubspot/hsfake"
 	"github.com/repcoach/repcoach/insights/importer"
 	"github.com/repcoach/repcoach/insights/salesforce/sffake"
 )
 
-// mavenDir is the real Maven CRM set, read in place.
-const mavenDir = "../../../shared/data/maven-crm"
 
 var sfKey = sync.OnceValue(func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -298,6 +297,67 @@ func testSalesforceMatchesImport(t *testing.T, dir string) {
 		return s
 	}
 	compareReports(t, reportsOf(t, csvApp, func(x any) any { return x }), reportsOf(t, app, norm))
+}
+
+func testHubSpotMatchesImport(t *testing.T, dir string) {
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("%s not here: %v", dir, err)
+	}
+	ctx := context.Background()
+	redisURL := testRedisURL(t)
+	csvApp, ds := importedApp(t, redisURL, dir)
+
+	cfg := syncConfig(t, redisURL)
+	fake, err := hsfake.New(hsfake.Config{Dataset: ds, TenSecondly: -1, SearchPerSecond: -1,
+		Now: func() time.Time { return time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	cfg.HSAPIURL, cfg.HSToken, cfg.HSProductProp = fake.URL(), hsfake.DefaultToken, "product"
+	app, err := newApp(ctx, cfg, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	// HubSpot owners have no manager and deals no list price: the teams
+	// and products files are imported, as ops would.
+	if _, _, err := app.load(ctx, []string{filepath.Join(dir, "products.csv"), filepath.Join(dir, "sales_teams.csv")}, importer.Options{Profile: "maven"}, false); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := app.sources(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := app.syncAll(ctx, false, srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := states[0]; st.Source != "hubspot" || !st.Full || st.Total != len(ds.Deals) {
+		t.Errorf("first sync = %+v; want a full HubSpot sync of %d deals", st, len(ds.Deals))
+	}
+	back := map[string]string{}
+	for _, d := range ds.Deals {
+		back[fake.DealID(d.ID)] = d.ID
+	}
+	norm := func(x any) any {
+		if b, ok := back[x.(string)]; ok {
+			return b
+		}
+		return x
+	}
+	compareReports(t, reportsOf(t, csvApp, func(x any) any { return x }), reportsOf(t, app, norm))
+}
+
+func TestHubSpotSyncMatchesCSVImportFixture(t *testing.T) {
+	testHubSpotMatchesImport(t, "testdata/maven-small")
+}
+
+func TestHubSpotSyncMatchesCSVImportMaven(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	testHubSpotMatchesImport(t, mavenDir)
 }
 
 func TestSalesforceSyncMatchesCSVImportFixture(t *testing.T) {

@@ -1,0 +1,234 @@
+package crmsync_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/crmsync"
+	"github.com/repcoach/repcoach/insights/redisstore"
+	"github.com/repcoach/repcoach/insights/salesforce"
+	"github.com/repcoach/repcoach/insights/salesforce/sffake"
+	"github.com/repcoach/repcoach/insights/sample"
+
+	"crypto/x509"
+	"encoding/pem"
+)
+
+// benchDeals is the number of opportunities the sync benchmarks serve:
+// 1,000,000 unless REPCOACH_BENCH_DEALS says otherwise.
+func benchDeals() int {
+	if n, err := strconv.Atoi(os.Getenv("REPCOACH_BENCH_DEALS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// timed wraps the sync's source, store and publisher to time each phase.
+type timed struct {
+	fetch, read, save, publish time.Duration
+}
+
+type timedSource struct {
+	crmsync.Source
+	t *timed
+}
+
+func (s timedSource) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, error) {
+	start := time.Now()
+	defer func() { s.t.fetch += time.Since(start) }()
+	return s.Source.Fetch(ctx, since)
+}
+
+type timedStore struct {
+	crmsync.Store
+	t *timed
+}
+
+func (s timedStore) Dataset(ctx context.Context) (insights.Dataset, error) {
+	start := time.Now()
+	defer func() { s.t.read += time.Since(start) }()
+	return s.Store.Dataset(ctx)
+}
+
+func (s timedStore) SaveDataset(ctx context.Context, ds insights.Dataset) error {
+	start := time.Now()
+	defer func() { s.t.save += time.Since(start) }()
+	return s.Store.SaveDataset(ctx, ds)
+}
+
+// peakHeap samples the Go heap in use until stop is called, returning the
+// highest value seen.
+func peakHeap() (stop func() uint64) {
+	var mu sync.Mutex
+	var peak uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			mu.Lock()
+			peak = max(peak, ms.HeapInuse)
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak
+	}
+}
+
+// vmHWM returns the process's peak resident memory in bytes (Linux).
+func vmHWM() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+type benchRig struct {
+	clock  *clock
+	fake   *sffake.Server
+	syncer *crmsync.Syncer
+	t      *timed
+	deals  int
+}
+
+func newBenchRig(b *testing.B) *benchRig {
+	b.Helper()
+	n := benchDeals()
+	r := &benchRig{clock: &clock{t: day(2024, 7, 1)}, t: &timed{}, deals: n}
+	ds := sample.Generate(sample.Config{Seed: 9, Managers: 1000, RepsPerManager: 10, Deals: n, End: day(2024, 6, 30), ActivitiesPerDeal: -1})
+	fake, err := sffake.New(sffake.Config{Dataset: ds, PublicKey: &rsaKey().PublicKey, Now: r.clock.Now, DailyLimit: 100_000_000, SessionTTL: 1000 * time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { fake.Close() })
+	client, err := salesforce.New(salesforce.Config{
+		LoginURL: fake.URL(), ClientID: sffake.DefaultClientID, Username: sffake.DefaultUsername,
+		PrivateKey: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey())}),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := redisstore.OpenTest(b)
+	cal := insights.NewCalendar(time.UTC, time.Monday, time.January)
+	r.fake = fake
+	r.syncer = &crmsync.Syncer{Source: timedSource{client, r.t}, Store: timedStore{store, r.t}, Now: r.clock.Now,
+		Publish: func(ctx context.Context, ds insights.Dataset, _ []insights.RepID) error {
+			start := time.Now()
+			defer func() { r.t.publish += time.Since(start) }()
+			snap := insights.Compute(ds, cal, r.clock.Now(), insights.Options{})
+			for i := range snap.Teams {
+				snap.Teams[i] = snap.Teams[i].Slim(98)
+			}
+			_, err := store.PublishSnapshot(ctx, snap)
+			return err
+		}}
+	return r
+}
+
+func (r *benchRig) report(b *testing.B, n int) {
+	b.ReportMetric(r.t.fetch.Seconds()/float64(n), "fetch-s/op")
+	b.ReportMetric(r.t.read.Seconds()/float64(n), "read-s/op")
+	b.ReportMetric(r.t.save.Seconds()/float64(n), "save-s/op")
+	b.ReportMetric(r.t.publish.Seconds()/float64(n), "recompute+publish-s/op")
+}
+
+// BenchmarkFullSync1M syncs 1,000,000 opportunities (10,000 reps in teams
+// of ten, with their stage history) from the fake Salesforce into Redis
+// and publishes every report. It reports opportunities read per second,
+// the Go heap's peak above what the fake org holds, and the process's
+// peak RSS (fake included).
+func BenchmarkFullSync1M(b *testing.B) {
+	r := newBenchRig(b)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	stop := peakHeap()
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		st, err := r.syncer.Sync(ctx, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Total != r.deals {
+			b.Fatalf("stored %d deals, want %d", st.Total, r.deals)
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	peak := stop()
+	b.ReportMetric(float64(r.deals*b.N)/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "sync-peak-heap-MiB")
+	b.ReportMetric(float64(base)/(1<<20), "fake-org-heap-MiB")
+	b.ReportMetric(float64(vmHWM())/(1<<20), "process-peak-RSS-MiB")
+	r.report(b, b.N)
+}
+
+// BenchmarkIncrementalSync1Percent changes 1 % of the opportunities in the
+// fake (closing open ones as won, spread over the reps) after a full sync,
+// then times the incremental sync that reads them and republishes.
+func BenchmarkIncrementalSync1Percent(b *testing.B) {
+	r := newBenchRig(b)
+	ctx := context.Background()
+	if _, err := r.syncer.Sync(ctx, true); err != nil {
+		b.Fatal(err)
+	}
+	ids := r.fake.OpportunityIDs()
+	change := len(ids) / 100
+	*r.t = timed{}
+	b.ResetTimer()
+	var affected int
+	for i := range b.N {
+		b.StopTimer()
+		r.clock.Add(time.Hour)
+		for j := range change {
+			id := ids[(i*change+j*97)%len(ids)]
+			r.fake.UpdateDeal(id, func(d *insights.Deal) { d.Amount += 1; d.AmountKnown = true })
+		}
+		b.StartTimer()
+		st, err := r.syncer.Sync(ctx, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Deals < change {
+			b.Fatalf("read %d deals, want at least %d", st.Deals, change)
+		}
+		affected = st.Affected
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(change), "deals-changed")
+	b.ReportMetric(float64(affected), "reps-touched")
+	r.report(b, b.N)
+}
