@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,9 @@ import (
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/i18n"
+	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/hubspot/hsfake"
 	"github.com/repcoach/repcoach/insights/sample"
 )
 
@@ -80,6 +83,14 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	}
 	defer fake.Close()
 	app.cfg.AppToken, app.cfg.BotToken, app.cfg.APIURL = "xapp-1-fake", "xoxb-fake", fake.APIURL()
+	// A faithful fake HubSpot serving the same team, for the live sync.
+	hs, err := hsfake.New(hsfake.Config{Dataset: ds, TenSecondly: -1, SearchPerSecond: -1})
+	if err != nil {
+		return fmt.Errorf("start fake HubSpot: %w", err)
+	}
+	defer hs.Close()
+	app.cfg.HSAPIURL, app.cfg.HSToken, app.cfg.HSTokenFile = hs.URL(), hsfake.DefaultToken, ""
+	app.cfg.SFClientID = ""
 
 	if err := app.publish(ctx, ds); err != nil {
 		return err
@@ -102,6 +113,9 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	}
 
 	tour := demoTour(cast, sched, turkish)
+	tour = append(tour, demoStep{"Live CRM sync: RepCoach reads HubSpot through its API, then only what changed", demoSync(app, hs, ds, cast)},
+		demoStep{"Sales ops check that the data is fresh", demoCommand(cast, cast.ops, "/repcoach", "status")},
+		demoStep{"The rep looks again: the deal just won counts", demoCommand(cast, cast.rep, "/myperformance", "")})
 	for i, step := range tour {
 		fmt.Fprintf(out, "─── %d/%d  %s\n", i+1, len(tour), step.title)
 		if err := step.run(ctx, fake, out); err != nil {
@@ -122,6 +136,70 @@ type demoStep struct {
 	run   func(ctx context.Context, fake *slackfake.Server, out io.Writer) error
 }
 
+// demoCommand is a tour step: who types a slash command, and the answer is
+// printed with who sees it.
+func demoCommand(c demoCast, who slackfake.User, cmd, text string) func(context.Context, *slackfake.Server, io.Writer) error {
+	return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
+		line := strings.TrimSpace(cmd + " " + text)
+		fmt.Fprintf(out, "%s (%s) types: %s\n", who.RealName, who.ID, line)
+		sent, err := fake.SendCommand(ctx, who.ID, cmd, text)
+		if err != nil {
+			return err
+		}
+		if !sent.Acked {
+			return fmt.Errorf("%s was not acked within Slack's 3 s", line)
+		}
+		fmt.Fprintf(out, "(acked in %s)\n", sent.AckLatency.Round(time.Microsecond))
+		replyCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+		defer stop()
+		msg, err := sent.Reply(replyCtx)
+		if err != nil {
+			return fmt.Errorf("no reply to %s: %w", line, err)
+		}
+		audience := "only " + who.RealName + " sees this"
+		if msg.ResponseType == "in_channel" {
+			audience = "everyone in the channel sees this"
+		}
+		printMessage(out, msg, audience, c.names)
+		return nil
+	}
+}
+
+// demoSync syncs the fake HubSpot (a full read), wins one of the rep's open
+// deals there, and syncs again (only the changes).
+func demoSync(app *App, hs *hsfake.Server, ds insights.Dataset, c demoCast) func(context.Context, *slackfake.Server, io.Writer) error {
+	return func(ctx context.Context, _ *slackfake.Server, out io.Writer) error {
+		srcs, err := app.sources(nil)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "With HUBSPOT_TOKEN set, `repcoach run` syncs every REPCOACH_SYNC_EVERY (here a fake HubSpot on %s). The first sync reads everything:\n", hs.URL())
+		states, err := app.syncAll(ctx, false, srcs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "  "+syncSummary(states[0]))
+		fmt.Fprintln(out, "  (This first sync takes over from the sample data loaded at start: HubSpot has its own deal IDs, so every deal counts as replaced. The figures stay the same.)")
+		var won insights.Deal
+		for _, d := range ds.Deals {
+			if string(d.Owner) == c.rep.RealName && d.Status == insights.StatusOpen && d.AmountKnown && d.Amount > won.Amount {
+				won = d
+			}
+		}
+		if won.ID == "" {
+			return fmt.Errorf("%s has no open deal to win", c.rep.RealName)
+		}
+		now := time.Now()
+		hs.UpdateDeal(hs.DealID(won.ID), func(d *insights.Deal) { d.Stage, d.Status, d.Closed = "Won", insights.StatusWon, now })
+		fmt.Fprintf(out, "In HubSpot, %s marks %q (%s, %s) won. The next sync reads only what changed since the last one (less a 5-minute overlap):\n", c.rep.RealName, cmp.Or(won.Name, won.Account), won.Account, kit.Money(won.Amount))
+		if states, err = app.syncAll(ctx, false, srcs); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "  "+syncSummary(states[0]))
+		return nil
+	}
+}
+
 // demoTour is the scripted tour; turkish plays it for a Turkish team (the
 // rep's commands in Turkish, steps titled in Turkish).
 func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
@@ -132,30 +210,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 		return en
 	}
 	command := func(who slackfake.User, cmd, text string) func(context.Context, *slackfake.Server, io.Writer) error {
-		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
-			line := strings.TrimSpace(cmd + " " + text)
-			fmt.Fprintf(out, "%s (%s) types: %s\n", who.RealName, who.ID, line)
-			sent, err := fake.SendCommand(ctx, who.ID, cmd, text)
-			if err != nil {
-				return err
-			}
-			if !sent.Acked {
-				return fmt.Errorf("%s was not acked within Slack's 3 s", line)
-			}
-			fmt.Fprintf(out, "(acked in %s)\n", sent.AckLatency.Round(time.Microsecond))
-			replyCtx, stop := context.WithTimeout(ctx, 10*time.Second)
-			defer stop()
-			msg, err := sent.Reply(replyCtx)
-			if err != nil {
-				return fmt.Errorf("no reply to %s: %w", line, err)
-			}
-			audience := "only " + who.RealName + " sees this"
-			if msg.ResponseType == "in_channel" {
-				audience = "everyone in the channel sees this"
-			}
-			printMessage(out, msg, audience, c.names)
-			return nil
-		}
+		return demoCommand(c, who, cmd, text)
 	}
 	scheduled := func(job string, who slackfake.User, when string) func(context.Context, *slackfake.Server, io.Writer) error {
 		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/crmsync"
 	"github.com/repcoach/repcoach/insights/hubspot"
@@ -196,15 +197,21 @@ func (s syncStatus) SyncStates(ctx context.Context) ([]crmsync.State, error) {
 
 // syncSummary describes a sync's outcome in one line.
 func syncSummary(st crmsync.State) string {
+	name := map[string]string{"salesforce": "Salesforce", "hubspot": "HubSpot"}[st.Source]
+	if name == "" {
+		name = st.Source
+	}
 	if st.Error != "" {
-		return fmt.Sprintf("%s: sync failed: %s (nothing was published; the next sync retries)", st.Source, st.Error)
+		return fmt.Sprintf("%s: sync failed: %s (nothing was published; the next sync retries)", name, st.Error)
 	}
 	kind := "incremental"
 	if st.Full {
 		kind = "full"
 	}
-	return fmt.Sprintf("%s: %s sync read %d deals and %d users in %d requests (%s): %d changed, %d deleted; %d reps and %d teams touched; %d deals stored; took %s.",
-		st.Source, kind, st.Deals, st.Reps, st.Requests, orNone(st.Usage), st.Changed, st.Deleted, st.Affected, st.Teams, st.Total, st.Took.Round(time.Millisecond))
+	return fmt.Sprintf("%s: %s sync read %s and %s in %s (%s): %s changed, %s deleted; %s and %s touched; %s stored; took %s.",
+		name, kind, kit.Plural(st.Deals, "deal", "deals"), kit.Plural(st.Reps, "user", "users"), kit.Plural(st.Requests, "request", "requests"),
+		orNone(st.Usage), kit.Plural(st.Changed, "deal", "deals"), kit.Plural(st.Deleted, "deal", "deals"), kit.Plural(st.Affected, "rep", "reps"),
+		kit.Plural(st.Teams, "team", "teams"), kit.Plural(st.Total, "deal", "deals"), st.Took.Round(time.Millisecond))
 }
 
 func orNone(s string) string {
