@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/insights"
-	"github.com/repcoach/repcoach/insights/crmsync"
 	"github.com/repcoach/repcoach/insights/hubspot/hsfake"
 	"github.com/repcoach/repcoach/insights/importer"
 	"github.com/repcoach/repcoach/insights/salesforce/sffake"
@@ -371,5 +370,60 @@ func TestSalesforceSyncMatchesCSVImportMaven(t *testing.T) {
 	testSalesforceMatchesImport(t, mavenDir)
 }
 
-var _ = crmsync.DefaultOverlap
-var _ = strings.Cut
+// TestSyncCommandReadsSecretsFromFilesAndNeverPrintsThem runs `repcoach
+// sync` against the fake HubSpot with the token in a file: a wrong token
+// fails without printing it, the right one syncs, and a second run reads
+// only what changed.
+func TestSyncCommandReadsSecretsFromFilesAndNeverPrintsThem(t *testing.T) {
+	fake, err := hsfake.New(hsfake.Config{Dataset: hsSmall(), Token: "pat-na1-right-token-4711"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	url, prefix := testRedisURL(t), "rcsynccmd:"+randomHex(t)+":"
+	t.Setenv("REDIS_URL", url)
+	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
+	t.Setenv("REPCOACH_TZ", "UTC")
+	t.Setenv("HUBSPOT_API_URL", fake.URL())
+	if os.Getenv("REDIS_URL") != "" {
+		t.Cleanup(func() { deleteKeys(t, url, prefix) })
+	}
+	tokenFile := filepath.Join(t.TempDir(), "hubspot-token")
+	sync := func(token string) (string, error) {
+		if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("HUBSPOT_TOKEN_FILE", tokenFile)
+		var out strings.Builder
+		err := run(context.Background(), []string{"sync"}, &out, &out)
+		return out.String(), err
+	}
+	out, err := sync("pat-na1-wrong-token-0815")
+	if err == nil || strings.Contains(out+err.Error(), "wrong-token") || !strings.Contains(err.Error(), "INVALID_AUTHENTICATION") {
+		t.Errorf("wrong token: err = %v, output %q; want INVALID_AUTHENTICATION and no token", err, out)
+	}
+	out, err = sync("pat-na1-right-token-4711")
+	if err != nil || !strings.Contains(out, "HubSpot: full sync read 3 deals") || strings.Contains(out, "4711") {
+		t.Errorf("right token: err = %v, output %q", err, out)
+	}
+	out, err = sync("pat-na1-right-token-4711")
+	if err != nil || !strings.Contains(out, "HubSpot: incremental sync") || !strings.Contains(out, "0 deals changed") {
+		t.Errorf("second sync: err = %v, output %q", err, out)
+	}
+	t.Setenv("HUBSPOT_TOKEN", "pat-na1-right-token-4711")
+	if _, err := sync("pat-na1-right-token-4711"); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("HUBSPOT_TOKEN and HUBSPOT_TOKEN_FILE both set: err = %v, want a refusal", err)
+	}
+}
+
+func hsSmall() insights.Dataset {
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	return insights.Dataset{
+		Reps: []insights.Rep{{ID: "Ana Lima", Name: "Ana Lima", Email: "ana.lima@example.com", Team: "East"}},
+		Deals: []insights.Deal{
+			{ID: "1", Owner: "Ana Lima", Stage: "Won", Status: insights.StatusWon, Amount: 100, AmountKnown: true, Created: day(9, 1), Closed: day(10, 1)},
+			{ID: "2", Owner: "Ana Lima", Stage: "Lost", Status: insights.StatusLost, Amount: 50, AmountKnown: true, Created: day(9, 2), Closed: day(10, 2)},
+			{ID: "3", Owner: "Ana Lima", Stage: "Proposal", Status: insights.StatusOpen, Amount: 70, AmountKnown: true, Created: day(9, 3), Closed: day(12, 20)},
+		},
+	}
+}
