@@ -427,3 +427,44 @@ func hsSmall() insights.Dataset {
 		},
 	}
 }
+
+// TestSyncWaitsForTheReplicaHoldingTheLock holds the sync lock as another
+// replica would: `repcoach sync` then refuses instead of syncing alongside.
+func TestSyncWaitsForTheReplicaHoldingTheLock(t *testing.T) {
+	fake, err := hsfake.New(hsfake.Config{Dataset: hsSmall()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	url, prefix := testRedisURL(t), "rcsynclock:"+randomHex(t)+":"
+	t.Setenv("REDIS_URL", url)
+	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
+	t.Setenv("HUBSPOT_API_URL", fake.URL())
+	t.Setenv("HUBSPOT_TOKEN", hsfake.DefaultToken)
+	if os.Getenv("REDIS_URL") != "" {
+		t.Cleanup(func() { deleteKeys(t, url, prefix) })
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := newApp(context.Background(), cfg, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if ok, err := app.store.TryLock(context.Background(), syncLock, "other-replica", time.Minute); !ok || err != nil {
+		t.Fatalf("take the lock: %v %v", ok, err)
+	}
+	var out strings.Builder
+	err = run(context.Background(), []string{"sync"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "another replica is syncing") || fake.Stats().Requests != 0 {
+		t.Errorf("sync while another replica holds the lock: err = %v, %d requests to HubSpot; want a refusal and none", err, fake.Stats().Requests)
+	}
+	if err := app.store.Unlock(context.Background(), syncLock, "other-replica"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"sync"}, &out, &out); err != nil {
+		t.Errorf("sync once the lock is free: %v\n%s", err, out.String())
+	}
+}

@@ -343,7 +343,8 @@ func dealEqual(a, b *insights.Deal) bool {
 	if a.ID != b.ID || a.Name != b.Name || a.Owner != b.Owner || a.Stage != b.Stage || a.Status != b.Status ||
 		a.Amount != b.Amount || a.AmountKnown != b.AmountKnown || !a.Created.Equal(b.Created) || !a.Closed.Equal(b.Closed) ||
 		!a.Moved.Equal(b.Moved) || a.Product != b.Product || a.Account != b.Account || a.Probability != b.Probability ||
-		a.HasProbability != b.HasProbability || a.ForecastCategory != b.ForecastCategory || len(a.History) != len(b.History) {
+		a.HasProbability != b.HasProbability || a.ForecastCategory != b.ForecastCategory || a.Currency != b.Currency ||
+		len(a.History) != len(b.History) {
 		return false
 	}
 	for i := range a.History {

@@ -29,7 +29,7 @@ const (
 // dealProperties are the deal properties the sync reads.
 func (c *Client) dealProperties() []string {
 	p := []string{"dealname", "amount", "dealstage", "pipeline", "closedate", "createdate", "hs_lastmodifieddate",
-		"hubspot_owner_id", "hs_deal_stage_probability", "hs_manual_forecast_category"}
+		"hubspot_owner_id", "hs_deal_stage_probability", "hs_manual_forecast_category", "deal_currency_code"}
 	if c.cfg.ProductProperty != "" {
 		p = append(p, c.cfg.ProductProperty)
 	}
@@ -179,6 +179,7 @@ func (c *Client) deal(o *object, stages map[string]stage, owners map[string]owne
 		d.HasProbability = true
 	}
 	d.ForecastCategory = forecastCategory(prop("hs_manual_forecast_category"))
+	d.Currency = prop("deal_currency_code")
 	if d.Created, err = parseTime(prop("createdate")); err != nil {
 		return d, "", fmt.Errorf("hubspot: deal %s createdate: %w", o.ID, err)
 	}

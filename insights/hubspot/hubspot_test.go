@@ -41,7 +41,7 @@ func smallSet() insights.Dataset {
 				History: []insights.StageChange{{Stage: "Appointment Scheduled", At: day(2024, 1, 2)}, {Stage: "Contract Sent", At: day(2024, 2, 1)}, {Stage: "Closed Won", At: day(2024, 3, 1)}}},
 			{ID: "d2", Owner: "Bo Berg", Stage: "Closed Lost", Status: insights.StatusLost, Amount: 500, AmountKnown: true, Created: day(2024, 1, 5), Closed: day(2024, 2, 10)},
 			{ID: "d3", Owner: "Bo Berg", Stage: "Appointment Scheduled", Status: insights.StatusOpen, Created: day(2024, 3, 5), Closed: day(2024, 6, 30),
-				Product: "Widget", Probability: 0.2, HasProbability: true, ForecastCategory: insights.ForecastBestCase},
+				Product: "Widget", Probability: 0.2, HasProbability: true, ForecastCategory: insights.ForecastBestCase, Currency: "EUR"},
 		},
 	}
 }
@@ -107,7 +107,7 @@ func TestFullFetchMapsDealsOwnersStagesAndHistory(t *testing.T) {
 	if lost.Status != insights.StatusLost || lost.Owner != "Bo Berg" {
 		t.Errorf("lost deal = %+v", lost)
 	}
-	if open.Status != insights.StatusOpen || open.AmountKnown || open.Product != "Widget" || !open.HasProbability || open.Probability != 0.2 || open.ForecastCategory != insights.ForecastBestCase {
+	if open.Status != insights.StatusOpen || open.AmountKnown || open.Product != "Widget" || !open.HasProbability || open.Probability != 0.2 || open.ForecastCategory != insights.ForecastBestCase || open.Currency != "EUR" {
 		t.Errorf("open deal = %+v", open)
 	}
 	var ana insights.Rep

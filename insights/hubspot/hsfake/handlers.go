@@ -218,6 +218,7 @@ func (s *Server) render(d *dealRec, props []string, history bool, assoc bool) ma
 		"hubspot_owner_id":            nilIfEmpty(string(d.deal.Owner)),
 		s.cfg.ProductProperty:         nilIfEmpty(d.deal.Product),
 		"hs_manual_forecast_category": forecastValue(d.deal.ForecastCategory),
+		"deal_currency_code":          nilIfEmpty(d.deal.Currency),
 	}
 	all["amount"] = nil
 	if d.deal.AmountKnown {
