@@ -28,7 +28,6 @@ import (
 	"github.com/repcoach/repcoach/insights/salesforce/sffake"
 )
 
-
 var sfKey = sync.OnceValue(func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
