@@ -27,13 +27,14 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	dryRun := fs.Bool("dry-run", false, "read and check the files, store nothing")
 	shiftTo := fs.String("shift-to", "", "move every date so the latest lands on this day (YYYY-MM-DD), to make a historical export current")
 	merge := fs.Bool("merge", false, "lay the rows over the stored ones by ID (incremental exports); by default each kind of data imported (deals, reps, quotas, …) replaces the stored one")
+	allowRejects := fs.Bool("allow-rejects", false, "exit 0 even when some rows are rejected (they are listed either way)")
 	mapping := fs.String("map", "", "generic CSV column mapping: field=column,… (fields: id, name, owner, stage, status, amount, created, closed, moved, product, account, manager, team, email)")
 	encoding := fs.String("encoding", "", "text encoding: utf-8, windows-1254, iso-8859-9 or windows-1252 (default: detect, with a warning when a file is not UTF-8)")
 	delimiter := fs.String("delimiter", "", "field delimiter: , ; tab or | (default: detect from the header)")
 	decimal := fs.String("decimal", "", "decimal separator of amounts: comma (1.234,50) or point (1,234.50) (default: detect; a file whose numbers fit both is refused)")
 	dateFormat := fs.String("date-format", "", "numeric dates: dd.mm.yyyy (day first) or mm/dd/yyyy (month first) (default: detect; a file whose dates fit both is refused)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--merge] [--shift-to DATE] [--map field=column,…] [--encoding E] [--delimiter D] [--decimal comma|point] [--date-format F] PATH...")
+		fmt.Fprintln(stderr, "Usage: repcoach import [--profile P] [--dry-run] [--merge] [--allow-rejects] [--shift-to DATE] [--map field=column,…] [--encoding E] [--delimiter D] [--decimal comma|point] [--date-format F] PATH...")
 		fmt.Fprintln(stderr, "PATH is a CSV file or a folder of a profile's files (e.g. the Maven CRM folder).")
 		fs.PrintDefaults()
 	}
@@ -100,7 +101,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 			fmt.Fprintf(stdout, "Converted %d deals from %s to %s at %g.\n", converted[code], code, cur, rates[code])
 		}
 		fmt.Fprintln(stdout, "Dry run: nothing was stored.")
-		return nil
+		return rejects(res, *allowRejects, "")
 	}
 	if cfg.RedisURL == "" {
 		return errors.New("REDIS_URL is not set, so the import would be lost when this command ends (the embedded Redis keeps nothing). Set REDIS_URL to the Redis `repcoach run` uses, use --dry-run to check the files, or set REPCOACH_IMPORT so `repcoach run` imports at start")
@@ -111,7 +112,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	}
 	defer app.Close()
 	start := time.Now()
-	_, summary, err := app.load(ctx, fs.Args(), opts, *merge)
+	res, summary, err := app.load(ctx, fs.Args(), opts, *merge)
 	done()
 	if err != nil {
 		return err
@@ -122,7 +123,24 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		return err
 	}
 	fmt.Fprintf(stdout, "Stored and recomputed every rep's and team's reports as of %s in %s.\n", asOf.In(cal.Zone()).Format("Mon 2 Jan 2006 15:04 MST"), time.Since(start).Round(time.Millisecond))
-	return nil
+	return rejects(res, *allowRejects, "; the good rows were stored")
+}
+
+// rejects fails an import that rejected rows, unless they are allowed:
+// a scheduled import should not pass quietly with rows missing.
+func rejects(res importer.Result, allowed bool, stored string) error {
+	n := 0
+	for _, f := range res.Files {
+		n += f.Rejected
+	}
+	if n == 0 || allowed {
+		return nil
+	}
+	rows := "rows"
+	if n == 1 {
+		rows = "row"
+	}
+	return fmt.Errorf("%d %s rejected (listed above)%s. Fix the rows and import again, or pass --allow-rejects when rejected rows are expected", n, rows, stored)
 }
 
 // progress reports rows read on stderr, rewriting one line, when stderr

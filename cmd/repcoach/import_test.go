@@ -137,12 +137,39 @@ func TestImportReplacesEachKindAndKeepsTheRest(t *testing.T) {
 		t.Errorf("preview of an unknown name = %v", err)
 	}
 
-	out := imp("--merge", bad)
-	if !strings.Contains(out, "bad.csv:3") || !strings.Contains(out, "1 rejected") {
+	var rejected bytes.Buffer
+	err = run(context.Background(), []string{"import", "--merge", bad}, &rejected, &rejected)
+	if err == nil || err.Error() != "1 row rejected (listed above); the good rows were stored. Fix the rows and import again, or pass --allow-rejects when rejected rows are expected" {
+		t.Errorf("import with a rejected row = %v, want a failure saying so", err)
+	}
+	if out := rejected.String(); !strings.Contains(out, "bad.csv:3") || !strings.Contains(out, "1 rejected") {
 		t.Errorf("bad row report = %q, want file:line of the rejected row", out)
 	}
 	if d, _ := counts(); d != 9 {
 		t.Errorf("after a file with one good and one bad row: %d deals, want 9 (the good row kept)", d)
+	}
+	if out := imp("--merge", "--allow-rejects", bad); !strings.Contains(out, "bad.csv:3") {
+		t.Errorf("--allow-rejects report = %q, want the rejected row listed", out)
+	}
+}
+
+func TestImportDryRunRejects(t *testing.T) {
+	t.Setenv("REDIS_URL", "")
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("id,name,owner,stage,status,amount,created,closed\nX1,Ok,Ana Lima,Won,won,100,2017-10-01,2017-10-02\nX2,Big,Ana Lima,Won,won,9300000000000000000,2017-10-01,2017-10-02\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"import", "--dry-run", bad}, &out, &out)
+	if err == nil || !strings.HasPrefix(err.Error(), "1 row rejected") {
+		t.Errorf("dry run with a rejected row = %v, want a failure", err)
+	}
+	if !strings.Contains(out.String(), "bad.csv:3: amount \"9300000000000000000\" is too large") {
+		t.Errorf("dry run report lacks the rejected amount:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"import", "--dry-run", "--allow-rejects", bad}, &out, &out); err != nil {
+		t.Errorf("dry run --allow-rejects = %v", err)
 	}
 }
 

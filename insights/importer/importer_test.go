@@ -3,6 +3,7 @@ package importer
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -470,5 +471,50 @@ func TestImportFileErrors(t *testing.T) {
 	}
 	if _, err := Import([]string{writeFile(t, "x.csv", "\x00")}, Options{}); !errors.Is(err, errNotCSV) {
 		t.Errorf("binary file: got %v, want errNotCSV", err)
+	}
+}
+
+func TestImportUnterminatedQuote(t *testing.T) {
+	// One stray quote on line 3 would swallow the 100 rows after it into one
+	// field: an error naming the line and the rows lost, never a quiet drop.
+	var b strings.Builder
+	b.WriteString("opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n")
+	b.WriteString("A0,Ana Diaz,GTX Basic,Acme,Won,2017-01-02,2017-02-03,100\n")
+	b.WriteString("A1,Ana Diaz,GTX Basic,\"Acme,Won,2017-01-02,2017-02-03,100\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "B%d,Bo Li,GTX Basic,Acme,Won,2017-01-02,2017-02-03,100\n", i)
+	}
+	path := writeFile(t, "sales_pipeline.csv", b.String())
+	_, err := Import([]string{path}, Options{})
+	want := path + ":3: a quote opened on this line is never closed, so the 100 rows after it would be read as one field and dropped"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got error %v, want one containing %q", err, want)
+	}
+}
+
+func TestImportDuplicateHeaders(t *testing.T) {
+	content := "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,Close_Value,close_value ,account\nA1,Ana Diaz,GTX Basic,Acme,Won,2017-01-02,2017-02-03,100,200,Acme\n"
+	path := writeFile(t, "sales_pipeline.csv", content)
+	_, err := Import([]string{path}, Options{})
+	want := path + `: the header names a column twice: "account" (columns 4 and 10), "close_value" (columns 8 and 9); rename or remove the copies`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got error %v, want %q", err, want)
+	}
+}
+
+func TestImportImplausibleAmount(t *testing.T) {
+	content := "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n" +
+		"A1,Ana Diaz,GTX Basic,Acme,Won,2017-01-02,2017-02-03,9300000000000000000\n" +
+		"A2,Ana Diaz,GTX Basic,Acme,Won,2017-01-02,2017-02-03,1000\n"
+	path := writeFile(t, "sales_pipeline.csv", content)
+	res, err := Import([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || !strings.Contains(res.Errors[0].Reason, "too large to be a deal") {
+		t.Fatalf("errors = %v, want line 2 rejected as too large", res.Errors)
+	}
+	if len(res.Dataset.Deals) != 1 || res.Dataset.Deals[0].ID != "A2" {
+		t.Errorf("kept %v, want only A2", res.Dataset.Deals)
 	}
 }

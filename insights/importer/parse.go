@@ -161,10 +161,23 @@ func parseBool(s string) bool {
 
 var errNegative = errors.New("is negative")
 
+// maxAmount is the largest amount one deal may plausibly hold (a million
+// million): anything larger is a unit or export mistake, and past 2^63 it
+// would no longer print as a whole number.
+const maxAmount = 1e12
+
 // parseAmount reads a money amount: "1234", "1,234.50", "$1234", "€ 99",
 // "1234 USD". Blank is unknown (known false). A decimal comma ("1.234,50"),
-// a negative amount, NaN and infinities are errors.
+// a negative amount, NaN, infinities and amounts over maxAmount are errors.
 func parseAmount(s string) (v float64, known bool, err error) {
+	v, known, err = readAmount(s)
+	if err == nil && v > maxAmount {
+		return 0, false, fmt.Errorf("amount %q is too large to be a deal (over 1,000,000,000,000)", strings.TrimSpace(s))
+	}
+	return v, known, err
+}
+
+func readAmount(s string) (v float64, known bool, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false, nil

@@ -355,6 +355,9 @@ func TestParseAmount(t *testing.T) {
 		{"hex", "0x10", 0, false, true},
 		{"exponent", "1e6", 0, false, true},
 		{"two dots", "1.2.3", 0, false, true},
+		{"largest plausible", "1000000000000", 1e12, true, false},
+		{"implausibly large", "1000000000001", 0, false, true},
+		{"past int64", "9300000000000000000", 0, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -516,7 +519,7 @@ func FuzzImportCSV(f *testing.F) {
 				}
 			}
 			for _, d := range res.Dataset.Deals {
-				if math.IsNaN(d.Amount) || math.IsInf(d.Amount, 0) || d.Amount < 0 {
+				if math.IsNaN(d.Amount) || d.Amount < 0 || d.Amount > maxAmount {
 					t.Errorf("profile %q: deal %s amount %v", p, d.ID, d.Amount)
 				}
 			}

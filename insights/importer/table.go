@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -49,12 +50,22 @@ func openTable(path string, r io.Reader, f format) (*table, error) {
 		return nil, fmt.Errorf("%s: %w: header: %v", path, errNotCSV, err)
 	}
 	t := &table{path: path, r: cr, header: make([]string, len(header)), cols: make(map[string]int, len(header))}
+	var dups []string
 	for i, h := range header {
 		t.header[i] = strings.Clone(h)
 		n := normCol(h)
-		if _, dup := t.cols[n]; !dup && n != "" {
-			t.cols[n] = i
+		if n == "" {
+			continue
 		}
+		if first, dup := t.cols[n]; dup {
+			dups = append(dups, fmt.Sprintf("%q (columns %d and %d)", n, first+1, i+1))
+			continue
+		}
+		t.cols[n] = i
+	}
+	if len(dups) > 0 {
+		slices.Sort(dups)
+		return nil, fmt.Errorf("%s: the header names a column twice: %s; rename or remove the copies", path, strings.Join(dups, ", "))
 	}
 	return t, nil
 }
@@ -126,6 +137,10 @@ func (im *importer) rows(t *table, fs *FileSummary, fn rowFunc) error {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
 				return fmt.Errorf("%s: %w", t.path, err)
+			}
+			if errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine {
+				return fmt.Errorf("%s:%d: a quote opened on this line is never closed, so the %d rows after it would be read as one field and dropped; close the quote or remove it, then import again",
+					t.path, pe.StartLine, pe.Line-pe.StartLine)
 			}
 			fs.Read++
 			fs.Rejected++
