@@ -29,7 +29,7 @@ func runBacktest(cfg Config, args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return errUsage
+		return flagDone(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

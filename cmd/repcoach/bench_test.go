@@ -47,7 +47,7 @@ func BenchmarkSlashCommandLoad(b *testing.B) {
 		"REDIS_URL": os.Getenv("REDIS_URL"), "REPCOACH_REDIS_PREFIX": prefix, "REPCOACH_AS_OF": now.Format(time.RFC3339),
 		"REPCOACH_TZ": "UTC", "REPCOACH_LOG_LEVEL": "error",
 	})
-	app, err := newApp(ctx, cfg, newLogger(io.Discard, "error"))
+	app, err := newApp(ctx, cfg, newLogger(io.Discard, Config{LogLevel: "error"}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func testConfig(tb testing.TB, vars map[string]string) Config {
 			os.Unsetenv(name) // so the field takes its default
 		}
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		tb.Fatal(err)
 	}

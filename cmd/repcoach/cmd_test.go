@@ -50,8 +50,8 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"no tokens", map[string]string{}, "SLACK_APP_TOKEN is not set"},
-		{"bot token as app token", map[string]string{"SLACK_APP_TOKEN": "xoxb-secret-1", "SLACK_BOT_TOKEN": "xoxb-secret-2"}, "must start with xapp-"},
-		{"app token as bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-secret-1", "SLACK_BOT_TOKEN": "xapp-secret-2"}, "must start with xoxb-"},
+		{"bot token as app token", map[string]string{"SLACK_APP_TOKEN": "xoxb-secret-1", "SLACK_BOT_TOKEN": "xoxb-secret-2"}, "starting with xapp-"},
+		{"app token as bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-secret-1", "SLACK_BOT_TOKEN": "xapp-secret-2"}, "starting with xoxb-"},
 		{"bad api url", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"},
 		{"bad time zone", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_TZ": "Mars/Olympus"}, "REPCOACH_TZ"},
 		{"bad as-of", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_AS_OF": "yesterday"}, "REPCOACH_AS_OF"},

@@ -4,23 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
+	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
 	"golang.org/x/text/language"
 
 	"github.com/repcoach/repcoach/handlers/i18n"
 
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/importer"
 )
 
 // Config is everything RepCoach reads from the environment. Only cmd reads
-// the environment; everything below gets plain values.
+// the environment; everything below gets plain values. Each field's tags
+// name its variable (envconfig), its default and its help text (desc);
+// rules says what form each value must take.
 type Config struct {
 	AppToken           string        `envconfig:"SLACK_APP_TOKEN" desc:"app-level token (xapp-…) with connections:write, for Socket Mode"`
 	BotToken           string        `envconfig:"SLACK_BOT_TOKEN" desc:"bot token (xoxb-…) from installing the app"`
@@ -71,13 +77,184 @@ type Config struct {
 	DeliveryLease      time.Duration `envconfig:"REPCOACH_DELIVERY_LEASE" default:"2m" desc:"how long a replica may take to post one scheduled DM before another replica takes it over"`
 	DryRun             bool          `envconfig:"REPCOACH_DRY_RUN" default:"false" desc:"log scheduled messages instead of sending them"`
 	LogLevel           string        `envconfig:"REPCOACH_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	LogFormat          string        `envconfig:"REPCOACH_LOG_FORMAT" default:"text" desc:"log lines as text (key=value) or json"`
+	HTTPAddr           string        `envconfig:"REPCOACH_HTTP_ADDR" desc:"host:port for /healthz, /readyz and /metrics (e.g. :8080); empty turns the listener off"`
 }
 
-// loadConfig reads the environment into a Config.
-func loadConfig() (Config, error) {
+// rule says what form one variable's value must take: ok reports whether
+// a set value has it, want describes it for the operator.
+type rule struct {
+	key  string
+	want string
+	ok   func(v string) bool
+}
+
+// rules is every variable's form, checked before anything runs. A rule
+// sees only set values; a variable left empty takes its default.
+var rules = []rule{
+	{"SLACK_APP_TOKEN", "an app-level token starting with xapp- (Basic Information → App-Level Tokens), not a bot or user token", prefix("xapp-")},
+	{"SLACK_BOT_TOKEN", "a bot token starting with xoxb- (Install App → Bot User OAuth Token)", prefix("xoxb-")},
+	{"SLACK_API_URL", "an http(s) URL ending in /, like https://slack.com/api/", func(v string) bool {
+		u, err := url.Parse(v)
+		return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && strings.HasSuffix(v, "/")
+	}},
+	{"REDIS_URL", "a URL like redis://host:6379/0 (rediss:// for TLS, unix:///path/redis.sock)", func(v string) bool {
+		u, err := url.Parse(v)
+		return err == nil && ((u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != "" || u.Scheme == "unix" && u.Path != "")
+	}},
+	{"REPCOACH_REDIS_PREFIX", "a key prefix without braces, like rc:", func(v string) bool { return !strings.ContainsAny(v, "{} ") }},
+	{"REPCOACH_AS_OF", "a date like 2017-12-31 or an RFC 3339 time like 2017-12-31T18:00:00Z", func(v string) bool {
+		_, err := insights.ParseAsOf(v, time.UTC)
+		return err == nil
+	}},
+	{"REPCOACH_TZ", "an IANA time zone name, like Europe/London or America/New_York", func(v string) bool {
+		_, err := time.LoadLocation(v)
+		return err == nil && v != "Local"
+	}},
+	{"REPCOACH_WEEK_START", "a weekday, like Monday or Sun", func(v string) bool { _, ok := weekday(v); return ok }},
+	{"REPCOACH_FISCAL_YEAR_START", "a month number from 1 to 12", intIn(1, 12)},
+	{"REPCOACH_OPS_GROUP", "a user group handle without @ or spaces, like sales-ops, or its ID (S…)", func(v string) bool { return !strings.ContainsAny(v, "@ ,#") }},
+	{"REPCOACH_OPS_USERS", "Slack user IDs separated by commas, like U0123ABCD (in Slack: the person's profile → More → Copy member ID)", func(v string) bool {
+		for _, id := range strings.Split(v, ",") {
+			if !slackUserID.MatchString(strings.TrimSpace(id)) {
+				return false
+			}
+		}
+		return true
+	}},
+	{"REPCOACH_IMPORT", "CRM export files or folders that exist, separated by commas", func(v string) bool {
+		for _, p := range strings.Split(v, ",") {
+			if _, err := os.Stat(strings.TrimSpace(p)); err != nil {
+				return false
+			}
+		}
+		return true
+	}},
+	{"REPCOACH_IMPORT_PROFILE", "one of auto, " + strings.Join(importer.Profiles(), ", "), func(v string) bool {
+		return v == "auto" || slices.Contains(importer.Profiles(), v)
+	}},
+	{"REPCOACH_IMPORT_EVERY", "a duration like 24h or 30m (0 turns re-importing off)", durationIn(time.Minute, 365*24*time.Hour, true)},
+	{"REPCOACH_USER_MAP", "the path of a CSV file that exists (rows: crm,slack)", func(v string) bool {
+		fi, err := os.Stat(v)
+		return err == nil && !fi.IsDir()
+	}},
+	{"REPCOACH_DEFAULT_QUOTA", "a yearly amount of 0 or more, like 1200000", func(v string) bool {
+		f, err := strconv.ParseFloat(v, 64)
+		return err == nil && f >= 0 && f <= 1e12
+	}},
+	{"REPCOACH_STALE_AFTER_DAYS", "a whole number of days from 1 to 3650", intIn(1, 3650)},
+	{"FEEDBACK_AT", "a day and a time, like Fri 16:00 or Fri 4pm", weekly},
+	{"NUDGE_AT", "a day and a time, like Wed 10:00 or Wed 10am", weekly},
+	{"AWARDS_AT", "a day and a time, like Mon 09:00 or Mon 9am", weekly},
+	{"REPCOACH_AWARDS_CHANNEL", "a channel ID like C0123ABCD, not a name (in Slack: the channel's name → About → Channel ID)", regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`).MatchString},
+	{"DIGEST_AT", "a day and a time, like Mon 08:00 or Mon 8am", weekly},
+	{"REPCOACH_WORKING_DAYS", "weekdays separated by commas, like Mon,Tue,Wed,Thu,Fri", func(v string) bool {
+		for _, d := range strings.Split(v, ",") {
+			if _, ok := weekday(d); !ok {
+				return false
+			}
+		}
+		return true
+	}},
+	{"REPCOACH_HOLIDAYS", "dates separated by commas, like 2026-12-25,2026-12-26", func(v string) bool {
+		for _, d := range strings.Split(v, ",") {
+			if _, err := time.Parse(time.DateOnly, strings.TrimSpace(d)); err != nil {
+				return false
+			}
+		}
+		return true
+	}},
+	{"REPCOACH_QUIET_START", "a whole hour from 0 to 23, like 21 for 9 pm", intIn(0, 23)},
+	{"REPCOACH_QUIET_END", "a whole hour from 0 to 23, like 7 for 7 am", intIn(0, 23)},
+	{"REPCOACH_POST_RATE", "messages per second, more than 0 and at most 1000, like 10", func(v string) bool {
+		f, err := strconv.ParseFloat(v, 64)
+		return err == nil && f > 0 && f <= 1000
+	}},
+	{"REPCOACH_DELIVERY_LEASE", "a duration from 10s to 1h, like 2m", durationIn(10*time.Second, time.Hour, false)},
+	{"REPCOACH_DRY_RUN", "true or false", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
+	{"REPCOACH_LOG_LEVEL", "debug, info, warn or error", oneOf("debug", "info", "warn", "error")},
+	{"REPCOACH_LOG_FORMAT", "text or json", oneOf("text", "json")},
+	{"REPCOACH_LANGUAGE", "en or tr", func(v string) bool { _, ok := i18n.Parse(v); return ok }},
+	{"REPCOACH_CURRENCY", "an ISO 4217 currency code, like USD, EUR or TRY", func(v string) bool { _, err := i18n.ParseCurrency(v); return err == nil }},
+	{"REPCOACH_FX_RATES", "CODE=rate pairs separated by commas, each rate a positive number, like EUR=1.08,TRY=0.029", func(v string) bool {
+		_, err := Config{FXRates: v}.rates()
+		return err == nil
+	}},
+	{"REPCOACH_HTTP_ADDR", "host:port or :port, like :8080", func(v string) bool {
+		_, port, err := net.SplitHostPort(v)
+		n, perr := strconv.Atoi(port)
+		return err == nil && perr == nil && n >= 0 && n < 65536
+	}},
+}
+
+func prefix(p string) func(string) bool {
+	return func(v string) bool { return strings.HasPrefix(v, p) }
+}
+
+func intIn(lo, hi int) func(string) bool {
+	return func(v string) bool {
+		n, err := strconv.Atoi(v)
+		return err == nil && n >= lo && n <= hi
+	}
+}
+
+// durationIn accepts a Go duration from lo to hi, and 0 when zeroOK.
+func durationIn(lo, hi time.Duration, zeroOK bool) func(string) bool {
+	return func(v string) bool {
+		d, err := time.ParseDuration(v)
+		return err == nil && (d >= lo && d <= hi || zeroOK && d == 0)
+	}
+}
+
+func oneOf(values ...string) func(string) bool {
+	return func(v string) bool { return slices.Contains(values, strings.ToLower(v)) }
+}
+
+func weekly(v string) bool { _, err := bot.ParseWeekly(v); return err == nil }
+
+// weekday reads an English weekday name or its first three letters.
+func weekday(s string) (time.Weekday, bool) {
+	s = strings.TrimSpace(s)
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(s, d.String()) || strings.EqualFold(s, d.String()[:3]) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// ConfigError lists every problem found in the configuration, one line
+// each, naming the variable, its value (never a secret) and the form wanted.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string { return strings.Join(e.Problems, "\n") }
+
+// loadConfig reads the configuration through getenv (os.Getenv in
+// production) and checks every variable against rules at once. It returns
+// a *ConfigError listing each problem when any value has the wrong form.
+func loadConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		return c, fmt.Errorf("configuration: %w", err)
+	var problems []string
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := f.Tag.Get("envconfig")
+		raw := strings.TrimSpace(getenv(key))
+		if raw != "" {
+			if r, ok := ruleFor(key); ok && !r.ok(raw) {
+				problems = append(problems, fmt.Sprintf("%s=%s: want %s", key, shown(key, raw), r.want))
+				continue
+			}
+		} else {
+			raw = f.Tag.Get("default")
+		}
+		if err := setField(v.Field(i), raw); err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%s: %v", key, shown(key, raw), err))
+		}
+	}
+	if len(problems) > 0 {
+		return c, &ConfigError{Problems: problems}
 	}
 	return c, nil
 }
@@ -96,29 +273,103 @@ func (c Config) roles() bot.Roles {
 	return r
 }
 
-// validateSlack checks what `run` needs to reach Slack. Messages name the
-// variable and never echo a token.
-func (c Config) validateSlack() error {
-	var errs []error
-	switch {
-	case c.AppToken == "":
-		errs = append(errs, errors.New("SLACK_APP_TOKEN is not set: create an app-level token with connections:write in your app's Basic Information page"))
-	case !strings.HasPrefix(c.AppToken, "xapp-"):
-		errs = append(errs, errors.New("SLACK_APP_TOKEN must start with xapp- (an app-level token), not a bot or user token"))
+// defaultConfig is the configuration with every variable unset.
+func defaultConfig() Config {
+	c, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		panic("defaults break their own rules: " + err.Error())
 	}
-	switch {
-	case c.BotToken == "":
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: install the app to your workspace and copy the Bot User OAuth Token"))
-	case !strings.HasPrefix(c.BotToken, "xoxb-"):
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token)"))
-	}
-	for _, id := range c.OpsUsers {
-		if !slackUserID.MatchString(strings.TrimSpace(id)) {
-			errs = append(errs, fmt.Errorf("REPCOACH_OPS_USERS: %q is not a Slack user ID (like U0123ABCD; find it in the person's profile under More → Copy member ID)", id))
+	return c
+}
+
+func ruleFor(key string) (rule, bool) {
+	for _, r := range rules {
+		if r.key == key {
+			return r, true
 		}
 	}
-	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.HasSuffix(c.APIURL, "/") {
-		errs = append(errs, fmt.Errorf("SLACK_API_URL %q must be an http(s) URL ending in /", bot.RedactURL(c.APIURL)))
+	return rule{}, false
+}
+
+// setField stores raw in a Config field of kind string, int, float64,
+// bool, time.Duration or []string (comma-separated).
+func setField(f reflect.Value, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(raw)
+	case int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return errors.New("want a whole number")
+		}
+		f.SetInt(int64(n))
+	case float64:
+		x, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return errors.New("want a number")
+		}
+		f.SetFloat(x)
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		f.SetBool(b)
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errors.New("want a duration like 2m or 24h")
+		}
+		f.SetInt(int64(d))
+	case []string:
+		var list []string
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
+	default:
+		panic(fmt.Sprintf("config field of unsupported type %s", f.Type()))
+	}
+	return nil
+}
+
+// shown is a value as a problem line may print it: quoted, with tokens
+// hidden and a Redis password masked.
+func shown(key, v string) string {
+	switch key {
+	case "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN":
+		if len(v) > 5 {
+			v = v[:5] + "…"
+		}
+		return strconv.Quote(v) + " (rest hidden)"
+	case "SLACK_API_URL":
+		return strconv.Quote(bot.RedactURL(v))
+	case "REDIS_URL":
+		if u, err := url.Parse(v); err == nil && u.User != nil {
+			return strconv.Quote(u.Redacted())
+		}
+		if at := strings.LastIndex(v, "@"); at >= 0 {
+			return strconv.Quote("…" + v[at:])
+		}
+	}
+	return strconv.Quote(v)
+}
+
+// validateSlack checks that the tokens a command needs are set: the app
+// token only for commands that open a socket. Their form was checked by
+// loadConfig. Messages name the variable and never echo a token.
+func (c Config) validateSlack(needAppToken bool) error {
+	var errs []error
+	if needAppToken && c.AppToken == "" {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN is not set: create an app-level token with connections:write in your app's Basic Information page"))
+	}
+	if c.BotToken == "" {
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: install the app to your workspace and copy the Bot User OAuth Token"))
 	}
 	return errors.Join(errs...)
 }
@@ -163,13 +414,8 @@ func (c Config) calendar() (insights.Calendar, error) {
 	if err != nil {
 		return insights.Calendar{}, fmt.Errorf("REPCOACH_TZ %q is not a time zone name (try Europe/London or America/New_York): %w", c.TimeZone, err)
 	}
-	var start time.Weekday = -1
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		if strings.EqualFold(c.WeekStart, d.String()) || strings.EqualFold(c.WeekStart, d.String()[:3]) {
-			start = d
-		}
-	}
-	if start < 0 {
+	start, ok := weekday(c.WeekStart)
+	if !ok {
 		return insights.Calendar{}, fmt.Errorf("REPCOACH_WEEK_START %q is not a weekday", c.WeekStart)
 	}
 	if c.FiscalYearStart < 1 || c.FiscalYearStart > 12 {
@@ -207,16 +453,11 @@ func (c Config) holidays(loc *time.Location) ([]time.Time, error) {
 func (c Config) workingDays() ([]time.Weekday, error) {
 	var out []time.Weekday
 	for _, name := range strings.Split(c.WorkingDays, ",") {
-		name = strings.TrimSpace(name)
-		found := false
-		for d := time.Sunday; d <= time.Saturday; d++ {
-			if strings.EqualFold(name, d.String()) || strings.EqualFold(name, d.String()[:3]) {
-				out, found = append(out, d), true
-			}
-		}
-		if !found {
+		d, ok := weekday(name)
+		if !ok {
 			return nil, fmt.Errorf("REPCOACH_WORKING_DAYS: %q is not a weekday (use Mon,Tue,…)", name)
 		}
+		out = append(out, d)
 	}
 	return out, nil
 }

@@ -81,7 +81,7 @@ func newFanoutWorld(t *testing.T, reps int) *fanoutWorld {
 	w.prefix = "rcfan:" + randomHex(t) + ":"
 	t.Cleanup(func() { deleteKeys(t, url, w.prefix) })
 	cfg := Config{RedisURL: url, RedisPrefix: w.prefix, AsOf: now.Format(time.RFC3339), TimeZone: "UTC", WeekStart: "Monday", FiscalYearStart: 1}
-	app, err := newApp(context.Background(), cfg, newLogger(io.Discard, "error"))
+	app, err := newApp(context.Background(), cfg, newLogger(io.Discard, Config{LogLevel: "error"}))
 	if err != nil {
 		t.Fatal(err)
 	}

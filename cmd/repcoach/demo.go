@@ -61,7 +61,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	cfg.RedisURL, cfg.Import = "", nil
 	cfg.AwardsChannel = slackfake.DefaultChannel
 	if cfg.LogLevel == "info" {
-		log = newLogger(io.Discard, "error")
+		log = newLogger(io.Discard, Config{LogLevel: "error"})
 	}
 	app, err := newApp(ctx, cfg, log)
 	if err != nil {
@@ -250,6 +250,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 				return fmt.Errorf("no %s button on %s's last DM", actionID, who.RealName)
 			}
 			fmt.Fprintf(out, "%s clicks “%s”.\n", who.RealName, what)
+			before := len(fake.MessagesTo(slackfake.DefaultChannel))
 			in, err := fake.SendAction(ctx, who.ID, slackfake.Action{ActionID: actionID, BlockID: "b", Value: value, Channel: dm, MessageTS: last.TS})
 			if err != nil {
 				return err
@@ -259,8 +260,10 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 				return fmt.Errorf("no answer to the button: %w", err)
 			}
 			printMessage(out, m, audience, c.names)
-			for _, p := range fake.MessagesTo(slackfake.DefaultChannel) {
-				if p.Method == "chat.postMessage" && p.At.After(m.At.Add(-time.Second)) {
+			// Only what this click posted: the answer above comes after
+			// any post the handler made.
+			for _, p := range fake.MessagesTo(slackfake.DefaultChannel)[before:] {
+				if p.Method == "chat.postMessage" {
 					printMessage(out, p, "posted in #general", c.names)
 				}
 			}

@@ -39,7 +39,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return errUsage
+		return flagDone(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

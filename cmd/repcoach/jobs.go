@@ -159,6 +159,9 @@ func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error 
 func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, training-nudge, manager-digest, award-suggestions")
+		if wantsHelp(args) {
+			return nil
+		}
 		return errUsage
 	}
 	fs := flag.NewFlagSet("job run", flag.ContinueOnError)
@@ -170,7 +173,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		name, rest = rest[0], rest[1:]
 	}
 	if err := fs.Parse(rest); err != nil {
-		return errUsage
+		return flagDone(err)
 	}
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
@@ -261,13 +264,19 @@ func (a *App) crmIdentity(ctx context.Context, name string) (insights.RepID, err
 func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 || (args[0] != "feedback" && args[0] != "digest") {
 		fmt.Fprintln(out, "Usage: repcoach preview feedback|digest --user NAME   (a CRM rep or manager name, or a Slack user ID)")
+		if wantsHelp(args) {
+			return nil
+		}
 		return errUsage
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
 	fs.SetOutput(out)
 	user := fs.String("user", "", "CRM rep or manager name, or Slack user ID")
-	if err := fs.Parse(args[1:]); err != nil || *user == "" {
+	if err := fs.Parse(args[1:]); err != nil {
+		return flagDone(err)
+	}
+	if *user == "" {
 		fmt.Fprintln(out, "preview needs --user NAME")
 		return errUsage
 	}

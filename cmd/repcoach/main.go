@@ -10,6 +10,8 @@
 //	repcoach sample [flags] DIR       write a generated CRM export to DIR
 //	repcoach job run NAME [flags]     run one scheduled job now
 //	repcoach preview feedback|digest --user NAME
+//	repcoach doctor                   check the setup, one line per check
+//	repcoach version                  print the version and VCS revision
 //
 // Configuration comes from the environment; `repcoach help` lists it.
 package main
@@ -17,6 +19,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +27,7 @@ import (
 	"os/signal"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -43,7 +47,9 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "repcoach:", err)
+			for _, line := range strings.Split(err.Error(), "\n") {
+				fmt.Fprintln(os.Stderr, "repcoach:", line)
+			}
 		}
 		os.Exit(1)
 	}
@@ -51,44 +57,129 @@ func main() {
 
 var errUsage = errors.New("usage")
 
-// run is the whole program: it parses args, reads the environment through
-// envconfig and runs one subcommand until ctx ends.
+// run is the whole program: it parses args and runs one subcommand until
+// ctx ends. help, version, manifest, sample and demo run whatever the
+// environment holds; the other commands first read the configuration and
+// stop with every problem in it, one line each.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		usage(stderr)
 		return errUsage
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
+	cmd, rest := args[0], args[1:]
+	if line, ok := plainCommands[cmd]; ok && wantsHelp(rest) {
+		fmt.Fprintln(stdout, "Usage: repcoach "+line)
+		return nil
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	switch args[0] {
-	case "run":
-		return runBot(ctx, cfg, log, args[1:])
-	case "demo":
-		return runDemo(ctx, cfg, log, args[1:], stdout)
-	case "import":
-		return runImport(ctx, cfg, log, args[1:], stdout, stderr)
-	case "backtest":
-		return runBacktest(cfg, args[1:], stdout, stderr)
-	case "sync":
-		return runSync(ctx, cfg, log, args[1:], stdout, stderr)
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return nil
+	case "version":
+		fmt.Fprintln(stdout, "repcoach", version())
+		return nil
 	case "manifest":
 		return printManifest(stdout)
 	case "sample":
-		return runSample(args[1:], stdout, stderr)
+		return runSample(rest, stdout, stderr)
+	case "demo":
+		cfg, err := loadConfig(os.Getenv)
+		if err != nil {
+			fmt.Fprintln(stderr, "demo: the environment's configuration has problems (`repcoach doctor` lists them); the demo uses the defaults")
+			cfg = defaultConfig()
+		}
+		return runDemo(ctx, cfg, newLogger(stderr, cfg), rest, stdout)
+	case "run", "import", "backtest", "sync", "job", "preview", "doctor":
+	default:
+		fmt.Fprintf(stderr, "repcoach: unknown command %q\n\n", cmd)
+		usage(stderr)
+		return errUsage
+	}
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		var ce *ConfigError
+		if cmd == "doctor" && errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				fmt.Fprintf(stdout, "FAIL  configuration: %s\n", p)
+			}
+			return fmt.Errorf("doctor: fix the configuration first (%d problems); the other checks need it", len(ce.Problems))
+		}
+		if !wantsHelp(rest) {
+			return err
+		}
+		cfg = defaultConfig() // --help needs no valid configuration
+	}
+	log := newLogger(stderr, cfg)
+	switch cmd {
+	case "run":
+		return runBot(ctx, cfg, log, rest)
+	case "import":
+		return runImport(ctx, cfg, log, rest, stdout, stderr)
+	case "backtest":
+		return runBacktest(cfg, rest, stdout, stderr)
+	case "sync":
+		return runSync(ctx, cfg, log, rest, stdout, stderr)
 	case "job":
-		return runJob(ctx, cfg, log, args[1:], stdout)
+		return runJob(ctx, cfg, log, rest, stdout)
 	case "preview":
-		return runPreview(ctx, cfg, log, args[1:], stdout)
-	case "help", "-h", "--help":
-		usage(stdout)
+		return runPreview(ctx, cfg, log, rest, stdout)
+	default:
+		return runDoctor(ctx, cfg, log, rest, stdout)
+	}
+}
+
+// plainCommands are the commands without flags, and their usage lines.
+var plainCommands = map[string]string{
+	"run":      "run                 serve Slack over Socket Mode (configuration: environment variables, see `repcoach help`)",
+	"demo":     "demo                fake Slack, embedded Redis, a sample team and a guided tour",
+	"manifest": "manifest            print the Slack app manifest (YAML)",
+	"version":  "version             print the version and the VCS revision it was built from",
+	"doctor":   "doctor              check the configuration, Slack, Redis and the data, one line per check",
+}
+
+// wantsHelp reports whether args ask for help.
+func wantsHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "help" })
+}
+
+// flagDone turns a FlagSet's parse error into run's result: nil after
+// -h/--help (the FlagSet has printed its usage), errUsage otherwise.
+func flagDone(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
-	fmt.Fprintf(stderr, "repcoach: unknown command %q\n\n", args[0])
-	usage(stderr)
 	return errUsage
+}
+
+// version describes this build from its build info: the module version
+// (a tag for `go install …@v1.2.3`, "(devel)" for a local build), the VCS
+// revision and time, and the Go version.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, at, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(12, len(s.Value))]
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		v += fmt.Sprintf(" (revision %s, %s%s)", rev, at, dirty)
+	}
+	return v + " " + bi.GoVersion
 }
 
 func usage(w io.Writer) {
@@ -101,12 +192,15 @@ Usage:
   repcoach backtest [flags] PATH...   replay every week of history and measure the forecast's error
   repcoach sync [--full]              read Salesforce and HubSpot through their APIs (what changed since
                                       the last sync, with stage history) and recompute metrics
+  repcoach doctor                     check tokens and scopes, Redis, the ops group, the awards channel and the data
   repcoach manifest                   print the Slack app manifest (YAML) to create the app
   repcoach sample [flags] DIR         write a generated team's CRM export (any size) to try imports
   repcoach job run NAME [--dry-run] [--only USER]
-                                      run a scheduled job once now
+                                      run a scheduled job once now (--dry-run: who would get what)
   repcoach preview feedback|digest --user NAME
                                       print the message that would be sent
+  repcoach version                    print the version and VCS revision
+  repcoach COMMAND --help             a command's flags
 
 Environment:
 `)
@@ -123,10 +217,16 @@ Environment:
 	tw.Flush()
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger returns the logger cfg asks for: REPCOACH_LOG_LEVEL and
+// REPCOACH_LOG_FORMAT (text or json), writing to w.
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+	if err := l.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel))); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if strings.EqualFold(cfg.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

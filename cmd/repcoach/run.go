@@ -34,7 +34,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, args []string) er
 // newSlackApp checks the Slack settings, then opens the App, for the
 // commands that talk to Slack.
 func newSlackApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
-	if err := cfg.validateSlack(); err != nil {
+	if err := cfg.validateSlack(true); err != nil {
 		return nil, err
 	}
 	return newApp(ctx, cfg, log)

@@ -28,7 +28,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "Usage: repcoach sample [--reps N] [--managers N] [--deals N] [--seed N] [--end DATE] DIR")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+	if err := fs.Parse(args); err != nil {
+		return flagDone(err) // the FlagSet has printed the usage
+	}
+	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage
 	}

@@ -68,6 +68,9 @@ var kinds = []*kind{
 
 var profiles = []string{"generic", "maven", "salesforce", "hubspot", "quotas"}
 
+// Profiles lists the profiles Options.Profile may force.
+func Profiles() []string { return slices.Clone(profiles) }
+
 // source is a file to read and the kind it was found to be; kind is nil for
 // a file in a folder that was skipped.
 type source struct {
