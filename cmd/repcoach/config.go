@@ -170,7 +170,7 @@ var rules = []rule{
 		f, err := strconv.ParseFloat(v, 64)
 		return err == nil && f > 0 && f <= 1000
 	}},
-	{"REPCOACH_DELIVERY_LEASE", "a duration from 10s to 1h, like 2m", durationIn(10*time.Second, time.Hour, false)},
+	{"REPCOACH_DELIVERY_LEASE", "a duration from 1s to 1h, like 2m", durationIn(time.Second, time.Hour, false)},
 	{"REPCOACH_DRY_RUN", "true or false", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
 	{"REPCOACH_LOG_LEVEL", "debug, info, warn or error", oneOf("debug", "info", "warn", "error")},
 	{"REPCOACH_LOG_FORMAT", "text or json", oneOf("text", "json")},

@@ -24,7 +24,7 @@ func TestConfigProblems(t *testing.T) {
 		{"REPCOACH_QUIET_END", "25", `REPCOACH_QUIET_END="25": want a whole hour from 0 to 23, like 7 for 7 am`},
 		{"REPCOACH_POST_RATE", "0", `REPCOACH_POST_RATE="0": want messages per second, more than 0 and at most 1000, like 10`},
 		{"REPCOACH_POST_RATE", "-1", `REPCOACH_POST_RATE="-1": want messages per second, more than 0 and at most 1000, like 10`},
-		{"REPCOACH_DELIVERY_LEASE", "0s", `REPCOACH_DELIVERY_LEASE="0s": want a duration from 10s to 1h, like 2m`},
+		{"REPCOACH_DELIVERY_LEASE", "0s", `REPCOACH_DELIVERY_LEASE="0s": want a duration from 1s to 1h, like 2m`},
 		{"REPCOACH_LOG_LEVEL", "verbose", `REPCOACH_LOG_LEVEL="verbose": want debug, info, warn or error`},
 		{"REPCOACH_LOG_FORMAT", "xml", `REPCOACH_LOG_FORMAT="xml": want text or json`},
 		{"REPCOACH_AWARDS_CHANNEL", "#wins", `REPCOACH_AWARDS_CHANNEL="#wins": want a channel ID like C0123ABCD, not a name (in Slack: the channel's name → About → Channel ID)`},
