@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -54,6 +55,9 @@ type Config struct {
 	Logger *slog.Logger
 	// HTTPClient is used for the Web API and response_url posts.
 	HTTPClient *http.Client
+	// Observer, if not nil, is told of envelopes, handler runs and the
+	// connection's state (for metrics).
+	Observer Observer
 }
 
 // Bot is a Socket Mode connection to Slack and the router behind it.
@@ -65,6 +69,8 @@ type Bot struct {
 	log    *slog.Logger
 	slots  chan struct{}
 	wg     sync.WaitGroup
+
+	connected atomic.Bool
 
 	seenMu sync.Mutex
 	seen   map[string]time.Time // in-process dedupe when cfg.Dedupe is nil
@@ -203,13 +209,20 @@ var ErrUninstalled = errors.New("Slack uninstalled the app or revoked its tokens
 // dispatch acks one socketmode event at once and hands it to a handler.
 func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		defer b.envelope(string(evt.Type), time.Now())
+	}
+	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		b.connection("connecting")
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected:
+		b.connection("connected")
 		b.log.Info("connected to Slack over Socket Mode")
 	case socketmode.EventTypeHello:
 		b.log.Debug("hello from Slack", "connections", evt.Request.NumConnections)
 	case socketmode.EventTypeConnectionError:
+		b.connection("failed")
 		b.log.Warn("Socket Mode connection failed; retrying", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("Slack refused SLACK_APP_TOKEN")
@@ -464,18 +477,26 @@ func (b *Bot) spawn(ctx context.Context, req Request) {
 		if b.duplicate(ctx, req) {
 			return
 		}
+		start, outcome := time.Now(), "answered"
+		defer func() { b.handled(req.Kind, start, outcome) }()
 		reply, err := b.call(ctx, h, req)
 		if err != nil {
 			reply = Reply{Text: b.userText(req, err)}
+			outcome = "failed"
+			if reply.Text != Apology {
+				outcome = "explained"
+			}
 			if req.Kind == KindEvent {
 				// Nobody asked: an event's failure is logged, not shown.
 				return
 			}
 		}
 		if reply.Empty() {
+			outcome = "silent"
 			return
 		}
 		if err := b.show(ctx, req, reply); err != nil {
+			outcome = "undelivered"
 			b.log.Error("reply not delivered", "kind", req.Kind, "user", req.UserID, "err", err)
 		}
 	}()

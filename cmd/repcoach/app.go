@@ -38,6 +38,8 @@ type App struct {
 	profilesChanged atomic.Bool
 	// crm are the CRM APIs to sync from (set by prepare).
 	crm []crmsync.Source
+	// metrics are served on /metrics when REPCOACH_HTTP_ADDR is set.
+	metrics *metrics
 
 	// Set by connect, once a Slack API client exists.
 	dir       *bot.Directory
@@ -70,7 +72,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store, owner: processOwner()}, nil
+	m := newMetrics()
+	store.Client().AddHook(redisHook{m})
+	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store, owner: processOwner(), metrics: m}, nil
 }
 
 // processOwner returns a name unique to this process.
@@ -135,9 +139,15 @@ func (a *App) load(ctx context.Context, paths []string, opts importer.Options, m
 	if opts.Location == nil {
 		opts.Location = a.cal.Zone()
 	}
+	start := time.Now()
+	defer func() { a.metrics.importTime.Observe(time.Since(start).Seconds()) }()
 	res, err := importer.Import(paths, opts)
 	if err != nil {
 		return res, "", err
+	}
+	for _, f := range res.Files {
+		a.metrics.importRows.WithLabelValues("imported").Add(float64(f.Imported))
+		a.metrics.importRows.WithLabelValues("rejected").Add(float64(f.Rejected))
 	}
 	_, cur, err := a.cfg.locale()
 	if err != nil {

@@ -112,7 +112,7 @@ func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	poster := bot.NewPoster(b.API(), ledger{a.store}, bot.PosterConfig{
+	poster := bot.NewPoster(b.API(), ledger{a.store, a.metrics}, bot.PosterConfig{
 		Rate:   a.cfg.PostRate,
 		Burst:  max(1, int(a.cfg.PostRate)),
 		DryRun: dryRun || a.cfg.DryRun,
@@ -129,28 +129,40 @@ func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 }
 
 // ledger adapts the Redis store's delivery claims to the poster's Ledger.
-type ledger struct{ s *redisstore.Store }
+// It counts each claim's state and each delivery in the metrics.
+type ledger struct {
+	s *redisstore.Store
+	m *metrics
+}
 
 func (l ledger) Claim(ctx context.Context, key, owner string, lease time.Duration) (bot.ClaimState, error) {
 	st, err := l.s.ClaimDelivery(ctx, key, owner, lease)
 	if err != nil {
 		return 0, err
 	}
-	switch st {
-	case redisstore.Claimed:
-		return bot.ClaimNew, nil
-	case redisstore.Reclaimed:
-		return bot.ClaimReclaimed, nil
-	case redisstore.AlreadySent:
-		return bot.ClaimSent, nil
-	case redisstore.HeldByOther:
-		return bot.ClaimHeld, nil
+	states := map[redisstore.ClaimState]struct {
+		name string
+		bot  bot.ClaimState
+	}{
+		redisstore.Claimed:     {"claimed", bot.ClaimNew},
+		redisstore.Reclaimed:   {"reclaimed", bot.ClaimReclaimed},
+		redisstore.AlreadySent: {"already_sent", bot.ClaimSent},
+		redisstore.HeldByOther: {"held_by_other", bot.ClaimHeld},
 	}
-	return 0, fmt.Errorf("claim %s: unexpected state %v", key, st)
+	s, ok := states[st]
+	if !ok {
+		return 0, fmt.Errorf("claim %s: unexpected state %v", key, st)
+	}
+	l.m.deliveries.WithLabelValues(s.name).Inc()
+	return s.bot, nil
 }
 
 func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error {
-	return l.s.MarkDelivered(ctx, key, owner, ts)
+	if err := l.s.MarkDelivered(ctx, key, owner, ts); err != nil {
+		return err
+	}
+	l.m.deliveries.WithLabelValues("delivered").Inc()
+	return nil
 }
 
 // runJob is `repcoach job run NAME [--dry-run] [--only USER]`: it runs one

@@ -31,6 +31,9 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+
+	// Zone data in the binary: the container image has no zoneinfo.
+	_ "time/tzdata"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
@@ -80,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "manifest":
 		return printManifest(stdout)
+	case "health":
+		return checkHealth(ctx, os.Getenv("REPCOACH_HTTP_ADDR"), stdout)
 	case "sample":
 		return runSample(rest, stdout, stderr)
 	case "demo":
@@ -134,6 +139,7 @@ var plainCommands = map[string]string{
 	"demo":     "demo                fake Slack, embedded Redis, a sample team and a guided tour",
 	"manifest": "manifest            print the Slack app manifest (YAML)",
 	"version":  "version             print the version and the VCS revision it was built from",
+	"health":   "health              ask the running bot's /healthz on REPCOACH_HTTP_ADDR (for container health checks)",
 	"doctor":   "doctor              check the configuration, Slack, Redis and the data, one line per check",
 }
 
@@ -200,6 +206,7 @@ Usage:
   repcoach preview feedback|digest --user NAME
                                       print the message that would be sent
   repcoach version                    print the version and VCS revision
+  repcoach health                     ask the running bot's /healthz (container health checks)
   repcoach COMMAND --help             a command's flags
 
 Environment:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (a *App) serve(ctx context.Context) error {
 // start builds the bot and scheduler, wires the handlers to Slack, imports
 // and links: everything before the first envelope.
 func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
-	a.log.Info("starting RepCoach", "redis", a.cfg.redisTarget(), "slack_api", bot.RedactURL(a.cfg.APIURL), "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
+	a.log.Info("starting RepCoach", "version", version(), "redis", a.cfg.redisTarget(), "slack_api", bot.RedactURL(a.cfg.APIURL), "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
 	if err := a.checkTokens(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -107,6 +108,20 @@ func (a *App) checkTokens(ctx context.Context) error {
 // or one fails.
 func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *bot.Scheduler) error {
 	g, ctx := errgroup.WithContext(ctx)
+	if a.cfg.HTTPAddr != "" {
+		ready := &readiness{
+			ping:      a.store.Ping,
+			connected: b.Connected,
+			authTest:  func(ctx context.Context) error { _, err := b.API().AuthTestContext(ctx); return err },
+		}
+		g.Go(func() error {
+			if err := serveOps(ctx, a.cfg.HTTPAddr, opsHandler(a.metrics, ready)); err != nil {
+				return fmt.Errorf("REPCOACH_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
+			}
+			return nil
+		})
+		a.log.Info("serving /healthz, /readyz and /metrics", "addr", a.cfg.HTTPAddr)
+	}
 	g.Go(func() error { return b.Run(ctx) })
 	g.Go(func() error { return sched.Run(ctx) })
 	g.Go(func() error { return a.every(ctx, a.cfg.ImportEvery, "import", a.importConfigured) })
@@ -130,6 +145,12 @@ func (a *App) newBot() *bot.Bot {
 		Explain:  handlers.Explain,
 		Dedupe:   a.store,
 		Logger:   a.log,
+		Observer: a.metrics,
+		HTTPClient: func() *http.Client {
+			c := bot.NewHTTPClient()
+			c.Transport = slackTransport{next: c.Transport, m: a.metrics}
+			return c
+		}(),
 	}, bot.NewRouter(a.routes()))
 }
 

@@ -44,7 +44,7 @@ func sfKeyPEM() string {
 func syncConfig(t *testing.T, redisURL string) Config {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +443,7 @@ func TestSyncWaitsForTheReplicaHoldingTheLock(t *testing.T) {
 	if os.Getenv("REDIS_URL") != "" {
 		t.Cleanup(func() { deleteKeys(t, url, prefix) })
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
