@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // plainCommands are the commands without flags, and their usage lines.
 var plainCommands = map[string]string{
 	"run":      "run                 serve Slack over Socket Mode (configuration: environment variables, see `repcoach help`)",
-	"demo":     "demo                fake Slack, embedded Redis, a sample team and a guided tour",
+	"demo":     "demo [--lang en|tr]  fake Slack, embedded Redis, a sample team and a guided tour",
 	"manifest": "manifest            print the Slack app manifest (YAML)",
 	"version":  "version             print the version and the VCS revision it was built from",
 	"health":   "health              ask the running bot's /healthz on REPCOACH_HTTP_ADDR (for container health checks)",

@@ -138,13 +138,6 @@ func TestMetricsAndReadiness(t *testing.T) {
 	h.ask(t, "U0ANA0001", "/myperformance", "quarter")
 	h.ask(t, "U0ANA0001", "/myperformance", "fortnight")
 	h.ask(t, "U0ANA0001", "/teamperformance", "")
-	code, after := get(t, base+"/metrics")
-	if code != 200 {
-		t.Fatalf("/metrics = %d", code)
-	}
-	moved := func(name string, labels ...string) float64 {
-		return metricValue(after, name, labels...) - metricValue(before, name, labels...)
-	}
 	checks := []struct {
 		name    string
 		labels  []string
@@ -156,6 +149,25 @@ func TestMetricsAndReadiness(t *testing.T) {
 		{"repcoach_replies_total", []string{`kind="command"`}, 3},
 		{"repcoach_replies_total", []string{`kind="command"`, `outcome="answered"`}, 1},
 		{"repcoach_slack_calls_total", []string{`method="response_url"`, `outcome="ok"`}, 3},
+	}
+	// A reply reaches Slack a moment before its handler's run is counted:
+	// scrape until every counter has moved, for at most ten seconds.
+	var after string
+	moved := func(name string, labels ...string) float64 {
+		return metricValue(after, name, labels...) - metricValue(before, name, labels...)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var code int
+		if code, after = get(t, base+"/metrics"); code != 200 {
+			t.Fatalf("/metrics = %d", code)
+		}
+		all := true
+		for _, c := range checks {
+			all = all && moved(c.name, c.labels...) >= c.atLeast
+		}
+		if all || time.Now().After(deadline) {
+			break
+		}
 	}
 	for _, c := range checks {
 		if got := moved(c.name, c.labels...); got < c.atLeast {
