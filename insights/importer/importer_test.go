@@ -19,14 +19,99 @@ import (
 const (
 	mavenDir      = "../../../shared/data/maven-crm"
 	salesforceDir = "../../../shared/data/salesforce-export"
+	// The project's own small fixtures in the same layouts, with the same
+	// quirks, so that a clone without ../shared runs every test.
+	mavenFixture      = "testdata/maven-crm"
+	salesforceFixture = "testdata/salesforce-export"
 )
 
-// needDir skips the test when the shared data set is not beside the repo.
+// needDir skips a benchmark when the shared data set is not beside the
+// repo (tests use dataSets instead and never skip).
 func needDir(tb testing.TB, dir string) {
 	tb.Helper()
 	if _, err := os.Stat(dir); err != nil {
 		tb.Skipf("data set not found: %v", err)
 	}
+}
+
+// dataSets names the data sets a test runs on: "testdata", the fixture,
+// always; "shared", the real data set, where it is beside the repo. When it
+// is not, the test says so loudly.
+func dataSets(tb testing.TB, fixture, real string) map[string]string {
+	tb.Helper()
+	sets := map[string]string{"testdata": fixture}
+	if _, err := os.Stat(real); err == nil {
+		sets["shared"] = real
+	} else {
+		tb.Logf("NOTE: %s is not beside this clone: this test ran on the fixture %s only, not on the real data set", real, fixture)
+	}
+	return sets
+}
+
+// mavenWant is what a Maven folder holds, worked out independently of the
+// importer (awk over the real files, by hand for the fixture).
+type mavenWant struct {
+	deals, won, lost, open, wonRevenue, agents int
+	reps, managers, offices, openBlankAccount  int
+	listPrices                                 int
+	first, last                                time.Time
+	perRep                                     []repWant
+	deal                                       insights.Deal // a won deal, every field
+	summary                                    []string
+}
+
+type repWant struct {
+	rep             insights.RepID
+	won, lost, open int
+	wonRevenue      float64
+	manager, team   string
+}
+
+var mavenWants = map[string]mavenWant{
+	"shared": {
+		deals: 8800, won: 4238, lost: 2473, open: 2089, wonRevenue: 10005534, agents: 30,
+		reps: 35, managers: 6, offices: 3, openBlankAccount: 1425, listPrices: 7,
+		first: time.Date(2016, 10, 20, 0, 0, 0, 0, time.UTC), last: time.Date(2017, 12, 31, 0, 0, 0, 0, time.UTC),
+		perRep: []repWant{
+			{"Darcel Schlecht", 349, 204, 194, 1153214, "Melvin Marxen", "Central"},
+			{"Violet Mclelland", 122, 71, 68, 123431, "Cara Losch", "East"},
+			{"Wilburn Farren", 55, 24, 31, 157640, "Cara Losch", "East"},
+		},
+		deal: insights.Deal{
+			ID: "Z063OYW0", Owner: "Darcel Schlecht", Stage: "Won", Status: insights.StatusWon,
+			Amount: 4514, AmountKnown: true,
+			Created: time.Date(2016, 10, 25, 0, 0, 0, 0, time.UTC),
+			Closed:  time.Date(2017, 3, 11, 0, 0, 0, 0, time.UTC),
+			Product: "GTX Pro", Account: "Isdom",
+			History: []insights.StageChange{
+				{Stage: "Engaging", At: time.Date(2016, 10, 25, 0, 0, 0, 0, time.UTC)},
+				{Stage: "Won", At: time.Date(2017, 3, 11, 0, 0, 0, 0, time.UTC)},
+			},
+		},
+		summary: []string{"4,238 won", "35 under 6 managers"},
+	},
+	"testdata": {
+		deals: 14, won: 6, lost: 3, open: 5, wonRevenue: 11250, agents: 4,
+		reps: 5, managers: 2, offices: 2, openBlankAccount: 3, listPrices: 3,
+		first: time.Date(2016, 10, 20, 0, 0, 0, 0, time.UTC), last: time.Date(2017, 12, 31, 0, 0, 0, 0, time.UTC),
+		perRep: []repWant{
+			{"Ana Diaz", 2, 1, 1, 5600, "Mara Stone", "Central"},
+			{"Bo Li", 2, 1, 1, 600, "Mara Stone", "Central"},
+			{"Cy Ng", 1, 1, 1, 4500, "Theo Park", "West"},
+		},
+		deal: insights.Deal{
+			ID: "F002", Owner: "Ana Diaz", Stage: "Won", Status: insights.StatusWon,
+			Amount: 5000, AmountKnown: true,
+			Created: time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC),
+			Closed:  time.Date(2017, 4, 15, 0, 0, 0, 0, time.UTC),
+			Product: "GTX Pro", Account: "Betamax",
+			History: []insights.StageChange{
+				{Stage: "Engaging", At: time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC)},
+				{Stage: "Won", At: time.Date(2017, 4, 15, 0, 0, 0, 0, time.UTC)},
+			},
+		},
+		summary: []string{"6 won", "5 under 2 managers"},
+	},
 }
 
 // mavenCounts is what the test works out itself from sales_pipeline.csv
@@ -39,9 +124,9 @@ type mavenCounts struct {
 	gtxProSpelledBare int
 }
 
-func countMaven(t *testing.T) mavenCounts {
+func countMaven(t *testing.T, dir string) mavenCounts {
 	t.Helper()
-	f, err := os.Open(filepath.Join(mavenDir, "sales_pipeline.csv"))
+	f, err := os.Open(filepath.Join(dir, "sales_pipeline.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,16 +169,22 @@ func countMaven(t *testing.T) mavenCounts {
 }
 
 func TestImportMaven(t *testing.T) {
-	needDir(t, mavenDir)
-	res, err := Import([]string{mavenDir}, Options{})
+	for set, dir := range dataSets(t, mavenFixture, mavenDir) {
+		t.Run(set, func(t *testing.T) { importMaven(t, dir, mavenWants[set]) })
+	}
+}
+
+func importMaven(t *testing.T, dir string, w mavenWant) {
+	res, err := Import([]string{dir}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ds := res.Dataset
-	want := countMaven(t)
-	// Constants checked with awk against the README's figures.
-	if want.won != 4238 || want.lost != 2473 || want.open != 2089 || want.wonRevenue != 10005534 || len(want.agents) != 30 {
-		t.Fatalf("independent count disagrees with the data set README: %+v", want)
+	want := countMaven(t, dir)
+	// Constants checked with awk against the README's figures (by hand for
+	// the fixture).
+	if want.won != w.won || want.lost != w.lost || want.open != w.open || want.wonRevenue != w.wonRevenue || len(want.agents) != w.agents {
+		t.Fatalf("independent count disagrees with the data set's figures: %+v", want)
 	}
 
 	var won, lost, open, openBlankAccount, gtxPro int
@@ -133,21 +224,21 @@ func TestImportMaven(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"deals", len(ds.Deals), 8800},
+		{"deals", len(ds.Deals), w.deals},
 		{"won", won, want.won},
 		{"lost", lost, want.lost},
 		{"open", open, want.open},
 		{"won revenue", revenue, float64(want.wonRevenue)},
 		{"reps with deals", len(owners), len(want.agents)},
-		{"reps", res.Reps, 35},
-		{"managers", res.Managers, 6},
-		{"offices", countTeams(ds.Reps), 3},
-		{"open deals without account", openBlankAccount, 1425},
+		{"reps", res.Reps, w.reps},
+		{"managers", res.Managers, w.managers},
+		{"offices", countTeams(ds.Reps), w.offices},
+		{"open deals without account", openBlankAccount, w.openBlankAccount},
 		{"GTX Pro deals", gtxPro, want.gtxProSpelledBare},
 		{"GTX Pro list price", ds.ListPrices["GTX Pro"], 4821.0},
-		{"list prices", len(ds.ListPrices), 7},
-		{"first", res.First, time.Date(2016, 10, 20, 0, 0, 0, 0, time.UTC)},
-		{"last", res.Last, time.Date(2017, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{"list prices", len(ds.ListPrices), w.listPrices},
+		{"first", res.First, w.first},
+		{"last", res.Last, w.last},
 		{"errors", len(res.Errors), 0},
 	}
 	for _, c := range checks {
@@ -157,17 +248,7 @@ func TestImportMaven(t *testing.T) {
 	}
 
 	// Per-rep figures, worked out with awk over sales_pipeline.csv.
-	reps := []struct {
-		rep             insights.RepID
-		won, lost, open int
-		wonRevenue      float64
-		manager, team   string
-	}{
-		{"Darcel Schlecht", 349, 204, 194, 1153214, "Melvin Marxen", "Central"},
-		{"Violet Mclelland", 122, 71, 68, 123431, "Cara Losch", "East"},
-		{"Wilburn Farren", 55, 24, 31, 157640, "Cara Losch", "East"},
-	}
-	for _, w := range reps {
+	for _, w := range w.perRep {
 		var got struct {
 			won, lost, open int
 			rev             float64
@@ -197,23 +278,13 @@ func TestImportMaven(t *testing.T) {
 	}
 
 	// A won deal: dates, history and canonical product spelling.
-	d := findDeal(ds.Deals, "Z063OYW0")
-	wantDeal := insights.Deal{
-		ID: "Z063OYW0", Owner: "Darcel Schlecht", Stage: "Won", Status: insights.StatusWon,
-		Amount: 4514, AmountKnown: true,
-		Created: time.Date(2016, 10, 25, 0, 0, 0, 0, time.UTC),
-		Closed:  time.Date(2017, 3, 11, 0, 0, 0, 0, time.UTC),
-		Product: "GTX Pro", Account: "Isdom",
-		History: []insights.StageChange{
-			{Stage: "Engaging", At: time.Date(2016, 10, 25, 0, 0, 0, 0, time.UTC)},
-			{Stage: "Won", At: time.Date(2017, 3, 11, 0, 0, 0, 0, time.UTC)},
-		},
+	if d := findDeal(ds.Deals, w.deal.ID); !reflect.DeepEqual(d, w.deal) {
+		t.Errorf("deal %s:\ngot  %+v\nwant %+v", w.deal.ID, d, w.deal)
 	}
-	if !reflect.DeepEqual(d, wantDeal) {
-		t.Errorf("deal Z063OYW0:\ngot  %+v\nwant %+v", d, wantDeal)
-	}
-	if s := res.Summary(); !strings.Contains(s, "4,238 won") || !strings.Contains(s, "35 under 6 managers") {
-		t.Errorf("summary lacks totals:\n%s", s)
+	for _, want := range w.summary {
+		if s := res.Summary(); !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
 	}
 }
 
@@ -244,28 +315,45 @@ func findDeal(deals []insights.Deal, id string) insights.Deal {
 }
 
 func TestImportMavenLocation(t *testing.T) {
-	needDir(t, mavenDir)
+	sets := map[string]struct {
+		closedMarch1, gtxPro string
+		agents               int
+	}{"shared": {"1C1I7A6R", "Z063OYW0", 30}, "testdata": {"F006", "F002", 4}}
+	for set, dir := range dataSets(t, mavenFixture, mavenDir) {
+		t.Run(set, func(t *testing.T) {
+			w := sets[set]
+			importMavenLocation(t, dir, w.closedMarch1, w.gtxPro, w.agents)
+		})
+	}
+}
+
+func importMavenLocation(t *testing.T, dir, closedMarch1, gtxPro string, agents int) {
 	team := time.FixedZone("team", -5*3600)
-	res, err := Import([]string{filepath.Join(mavenDir, "sales_pipeline.csv")}, Options{Location: team, Profile: "maven"})
+	res, err := Import([]string{filepath.Join(dir, "sales_pipeline.csv")}, Options{Location: team, Profile: "maven"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := findDeal(res.Dataset.Deals, "1C1I7A6R")
+	d := findDeal(res.Dataset.Deals, closedMarch1)
 	if got, want := d.Closed, time.Date(2017, 3, 1, 0, 0, 0, 0, team); !got.Equal(want) {
 		t.Errorf("close date: got %v, want %v", got, want)
 	}
 	// Without products.csv the pipeline's own spelling stays.
-	if got, want := findDeal(res.Dataset.Deals, "Z063OYW0").Product, "GTXPro"; got != want {
+	if got, want := findDeal(res.Dataset.Deals, gtxPro).Product, "GTXPro"; got != want {
 		t.Errorf("product without products.csv: got %q, want %q", got, want)
 	}
 	// A lone pipeline file still yields a rep per agent, without managers.
-	if got, want := res.Reps, 30; got != want {
+	if got, want := res.Reps, agents; got != want {
 		t.Errorf("reps: got %d, want %d", got, want)
 	}
 }
 
 func TestShiftTo(t *testing.T) {
-	needDir(t, mavenDir)
+	for set, dir := range dataSets(t, mavenFixture, mavenDir) {
+		t.Run(set, func(t *testing.T) { shiftTo(t, dir) })
+	}
+}
+
+func shiftTo(t *testing.T, mavenDir string) {
 	base, err := Import([]string{mavenDir}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +384,12 @@ func TestShiftTo(t *testing.T) {
 }
 
 func TestMergeIdempotent(t *testing.T) {
-	needDir(t, mavenDir)
+	for set, dir := range dataSets(t, mavenFixture, mavenDir) {
+		t.Run(set, func(t *testing.T) { mergeIdempotent(t, dir) })
+	}
+}
+
+func mergeIdempotent(t *testing.T, mavenDir string) {
 	first, err := Import([]string{mavenDir}, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,9 +14,53 @@ import (
 	"github.com/repcoach/repcoach/insights/sample"
 )
 
+// salesforceWant is what a Salesforce export folder holds: counts, one
+// open deal field by field, and the activities' kinds.
+type salesforceWant struct {
+	deals, won, lost, open         int
+	owner                          string
+	deal                           insights.Deal // Created and Moved are the same timestamp
+	closed                         time.Time     // the deal's CloseDate, midnight in the team's zone
+	activities, onDeals            int           // activities, and those whose WhatId is an opportunity
+	calls, emails, meetings, other int
+	accountID                      string // the deal's AccountId, kept when Account.csv is absent
+}
+
 func TestImportSalesforce(t *testing.T) {
-	needDir(t, salesforceDir)
 	team := time.FixedZone("team", -5*3600)
+	wants := map[string]salesforceWant{
+		"shared": {
+			deals: 50, won: 12, lost: 3, open: 35, owner: "005Ec000004oBPNIA2",
+			deal: insights.Deal{
+				ID: "006Ec00000AieKFIAZ", Name: "Patterson-Hansen - Merchant Services - November 2024",
+				Stage: "Qualification", Amount: 1124741.15, Created: time.Date(2024, 1, 22, 16, 14, 25, 0, time.UTC),
+				Product: "Merchant Services", Account: "Patterson-Hansen",
+				// Probability 10 and ForecastCategoryName Pipeline in the export.
+				Probability: 0.1, HasProbability: true, ForecastCategory: insights.ForecastPipeline,
+			},
+			closed:     time.Date(2024, 11, 10, 0, 0, 0, 0, team),
+			activities: 75, onDeals: 0, calls: 17, emails: 18, meetings: 12, other: 28, // Type__c in the sample
+			accountID: "001Ec00000GGw3iIAD",
+		},
+		"testdata": {
+			deals: 6, won: 2, lost: 1, open: 3, owner: "005RC000001AaaaAAA",
+			deal: insights.Deal{
+				ID: "006RC00000Opp004AAA", Name: "Fabrikam - Merchant Services - November 2024",
+				Stage: "Qualification", Amount: 310000, Created: time.Date(2024, 1, 22, 16, 14, 25, 0, time.UTC),
+				Product: "Merchant Services", Account: "Fabrikam",
+				Probability: 0.1, HasProbability: true, ForecastCategory: insights.ForecastPipeline,
+			},
+			closed:     time.Date(2024, 11, 10, 0, 0, 0, 0, team),
+			activities: 4, onDeals: 3, calls: 1, emails: 1, meetings: 1, other: 1,
+			accountID: "001RC00000Acc003AAA",
+		},
+	}
+	for set, dir := range dataSets(t, salesforceFixture, salesforceDir) {
+		t.Run(set, func(t *testing.T) { importSalesforce(t, dir, team, wants[set]) })
+	}
+}
+
+func importSalesforce(t *testing.T, salesforceDir string, team *time.Location, w salesforceWant) {
 	res, err := Import([]string{salesforceDir}, Options{Location: team})
 	if err != nil {
 		t.Fatal(err)
@@ -26,29 +70,17 @@ func TestImportSalesforce(t *testing.T) {
 	for _, d := range ds.Deals {
 		status[d.Status]++
 	}
-	if got, want := len(ds.Deals), 50; got != want {
+	if got, want := len(ds.Deals), w.deals; got != want {
 		t.Errorf("deals: got %d, want %d", got, want)
 	}
-	if status[insights.StatusWon] != 12 || status[insights.StatusLost] != 3 || status[insights.StatusOpen] != 35 {
-		t.Errorf("status mix: got %v, want 12 won, 3 lost, 35 open", status)
+	if status[insights.StatusWon] != w.won || status[insights.StatusLost] != w.lost || status[insights.StatusOpen] != w.open {
+		t.Errorf("status mix: got %v, want %d won, %d lost, %d open", status, w.won, w.lost, w.open)
 	}
-	d := findDeal(ds.Deals, "006Ec00000AieKFIAZ")
-	created := time.Date(2024, 1, 22, 16, 14, 25, 0, time.UTC)
-	want := insights.Deal{
-		ID:     "006Ec00000AieKFIAZ",
-		Name:   "Patterson-Hansen - Merchant Services - November 2024",
-		Owner:  "005Ec000004oBPNIA2",
-		Stage:  "Qualification",
-		Status: insights.StatusOpen,
-		Amount: 1124741.15, AmountKnown: true,
-		Created: created,
-		Closed:  time.Date(2024, 11, 10, 0, 0, 0, 0, team),
-		Moved:   created,
-		Product: "Merchant Services",
-		Account: "Patterson-Hansen",
-		// Probability 10 and ForecastCategoryName Pipeline in the export.
-		Probability: 0.1, HasProbability: true, ForecastCategory: insights.ForecastPipeline,
-	}
+	d := findDeal(ds.Deals, w.deal.ID)
+	created := w.deal.Created
+	want := w.deal
+	want.Owner, want.Status, want.AmountKnown = insights.RepID(w.owner), insights.StatusOpen, true
+	want.Closed, want.Moved = w.closed, created
 	if !d.Created.Equal(created) || !d.Closed.Equal(want.Closed) || !d.Moved.Equal(created) {
 		t.Errorf("dates: got created %v closed %v moved %v, want %v %v %v", d.Created, d.Closed, d.Moved, created, want.Closed, created)
 	}
@@ -56,35 +88,41 @@ func TestImportSalesforce(t *testing.T) {
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("deal:\ngot  %+v\nwant %+v", d, want)
 	}
-	if got := len(ds.Activities); got != 75 {
-		t.Errorf("activities: got %d, want 75", got)
+	if got := len(ds.Activities); got != w.activities {
+		t.Errorf("activities: got %d, want %d", got, w.activities)
 	}
 	kinds := map[insights.ActivityKind]int{}
+	onDeals := 0
 	for _, a := range ds.Activities {
 		kinds[a.Kind]++
 		if a.DealID != "" {
-			t.Errorf("activity %s: DealID %q from an account WhatId", a.ID, a.DealID)
+			onDeals++
+			if !strings.HasPrefix(a.DealID, "006") {
+				t.Errorf("activity %s: DealID %q is not an opportunity", a.ID, a.DealID)
+			}
 		}
 	}
-	// Type__c in the sample: 17 Call, 18 Email, 12 Meeting.
-	if kinds[insights.ActivityCall] != 17 || kinds[insights.ActivityEmail] != 18 || kinds[insights.ActivityMeeting] != 12 || kinds[insights.ActivityOther] != 28 {
-		t.Errorf("activity kinds: got %v, want 17 calls, 18 emails, 12 meetings, 28 other", kinds)
+	if onDeals != w.onDeals {
+		t.Errorf("activities on a deal: got %d, want %d (only opportunity WhatIds count)", onDeals, w.onDeals)
 	}
-	if got, want := ds.Reps, []insights.Rep{{ID: "005Ec000004oBPNIA2", Name: "005Ec000004oBPNIA2"}}; !reflect.DeepEqual(got, want) {
+	if kinds[insights.ActivityCall] != w.calls || kinds[insights.ActivityEmail] != w.emails || kinds[insights.ActivityMeeting] != w.meetings || kinds[insights.ActivityOther] != w.other {
+		t.Errorf("activity kinds: got %v, want %d calls, %d emails, %d meetings, %d other", kinds, w.calls, w.emails, w.meetings, w.other)
+	}
+	if got, want := ds.Reps, []insights.Rep{{ID: insights.RepID(w.owner), Name: w.owner}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("reps: got %+v, want %+v", got, want)
 	}
 
 	// Owners resolved through Options.Users.
 	ana := insights.Rep{Name: "Ana Diaz", Email: "ana@example.com", Manager: "Mo Li", Team: "East"}
-	res, err = Import([]string{filepath.Join(salesforceDir, "Opportunity.csv")}, Options{Users: map[string]insights.Rep{"005Ec000004oBPNIA2": ana}})
+	res, err = Import([]string{filepath.Join(salesforceDir, "Opportunity.csv")}, Options{Users: map[string]insights.Rep{w.owner: ana}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ana.ID = "005Ec000004oBPNIA2"
+	ana.ID = insights.RepID(w.owner)
 	if got, want := res.Dataset.Reps, []insights.Rep{ana}; !reflect.DeepEqual(got, want) {
 		t.Errorf("reps with Users: got %+v, want %+v", got, want)
 	}
-	if got := findDeal(res.Dataset.Deals, "006Ec00000AieKFIAZ").Account; got != "001Ec00000GGw3iIAD" {
+	if got := findDeal(res.Dataset.Deals, w.deal.ID).Account; got != w.accountID {
 		t.Errorf("account without Account.csv: got %q, want the ID", got)
 	}
 }
