@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -193,7 +195,15 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if name == "" {
 		return errors.New("job run: name a job: weekly-feedback, training-nudge, manager-digest or award-suggestions")
 	}
-	app, err := newSlackApp(ctx, cfg, log)
+	if *dryRun {
+		// A dry run only reads Slack: the bot token is enough.
+		if err := cfg.validateSlack(false); err != nil {
+			return err
+		}
+	} else if err := cfg.validateSlack(true); err != nil {
+		return err
+	}
+	app, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -205,8 +215,20 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if err := app.connect(b.API()); err != nil {
 		return err
 	}
+	if *dryRun {
+		if _, err := b.API().AuthTestContext(ctx); err != nil {
+			return fmt.Errorf("dry run: cannot reach Slack at %s with SLACK_BOT_TOKEN: %w", bot.RedactURL(cfg.APIURL), err)
+		}
+	}
 	if err := app.prepare(ctx); err != nil {
 		return err
+	}
+	if *dryRun {
+		user, err := app.slackUser(ctx, *only)
+		if err != nil {
+			return err
+		}
+		return app.dryRun(ctx, name, user, out)
 	}
 	sched, err := app.scheduler(b, *dryRun)
 	if err != nil {
@@ -341,4 +363,78 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	render(out, m.Text, raw)
 	fmt.Fprintf(out, "  Block Kit Builder: %s\n", builderLink(raw))
 	return kit.CheckMessage(m.Text, m.Blocks)
+}
+
+// dryRun prints who would get the job called name (or only user), when it
+// would arrive in their own time zone, and the first lines of what they
+// would read. It sends nothing, and fails when Slack cannot be asked who
+// the audience is.
+func (a *App) dryRun(ctx context.Context, name, user string, out io.Writer) error {
+	jobs, err := a.jobs()
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(jobs, func(j bot.Job) bool { return j.Name == name })
+	if i < 0 {
+		return fmt.Errorf("no job called %q (jobs: weekly-feedback, training-nudge, manager-digest, award-suggestions)", name)
+	}
+	job := jobs[i]
+	audience := []string{user}
+	if user == "" {
+		if audience, err = job.Audience(ctx); err != nil {
+			return fmt.Errorf("%s: audience: %w", name, err)
+		}
+	}
+	fmt.Fprintf(out, "Dry run of %s (%s, %s in each person's zone): nothing is sent.\n", name, job.Summary, job.At)
+	would := 0
+	for _, uid := range audience {
+		u, err := a.dir.User(ctx, uid)
+		if err != nil {
+			return fmt.Errorf("look up %s in Slack: %w", uid, err)
+		}
+		loc, err := a.dir.TimeZone(ctx, uid)
+		if err != nil {
+			return fmt.Errorf("time zone of %s: %w", uid, err)
+		}
+		at := nextWeekly(job.At, time.Now(), loc)
+		who := u.RealName
+		if who == "" {
+			who = u.Name
+		}
+		m, err := job.Build(ctx, uid, at)
+		switch {
+		case errors.Is(err, bot.ErrSkip):
+			fmt.Fprintf(out, "\n%s: nothing to send (no data for them, or nothing to say this week)\n", who)
+			continue
+		case err != nil:
+			return fmt.Errorf("build %s's message: %w", who, err)
+		}
+		would++
+		fmt.Fprintf(out, "\n%s, %s in %s:\n", who, at.Format("Mon 2 Jan 15:04"), loc)
+		// The first lines as the preview command draws them.
+		raw, err := json.Marshal(m.Blocks)
+		if err != nil || len(m.Blocks) == 0 {
+			raw = nil
+		}
+		var drawn strings.Builder
+		render(&drawn, m.Text, raw)
+		lines := strings.Split(strings.TrimRight(drawn.String(), "\n"), "\n")
+		for _, l := range lines[:min(5, len(lines))] {
+			fmt.Fprintf(out, "  %s\n", l)
+		}
+	}
+	fmt.Fprintf(out, "\n%d of %d would get it.\n", would, len(audience))
+	return nil
+}
+
+// nextWeekly is the first time at or after now that is w's day and time
+// in loc (before working days, holidays and quiet hours move it).
+func nextWeekly(w bot.Weekly, now time.Time, loc *time.Location) time.Time {
+	local := now.In(loc)
+	t := time.Date(local.Year(), local.Month(), local.Day(), w.Hour, w.Minute, 0, 0, loc)
+	t = t.AddDate(0, 0, (int(w.Day)-int(t.Weekday())+7)%7)
+	if t.Before(local) {
+		t = t.AddDate(0, 0, 7)
+	}
+	return t
 }

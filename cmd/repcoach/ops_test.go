@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+
+	"github.com/repcoach/repcoach/bot/slackfake"
 )
 
 // ownRedis is a Redis this test may stop and start: a redis-server on a
@@ -305,5 +307,52 @@ func TestDoctor(t *testing.T) {
 	t.Setenv("REPCOACH_QUIET_START", "9pm")
 	if err := run(t.Context(), []string{"doctor"}, &out, &out); err == nil || out.String() != "FAIL  configuration: REPCOACH_QUIET_START=\"9pm\": want a whole hour from 0 to 23, like 21 for 9 pm\n" {
 		t.Errorf("doctor with a malformed variable = %v:\n%s", err, out.String())
+	}
+}
+
+// TestJobDryRun runs `job run weekly-feedback --dry-run` with the bot token
+// only: it lists each rep by name with the local arrival time and the
+// message's first lines, sends nothing, and fails when Slack is unreachable.
+func TestJobDryRun(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"reps.csv": fixtureReps, "deals.csv": fixtureDeals, "quotas.csv": fixtureQuotas} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake, err := slackfake.New(slackfake.Config{Users: fixtureUsers, BotScopes: manifest().OAuthConfig.Scopes.Bot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	t.Setenv("SLACK_APP_TOKEN", "")
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-fake")
+	t.Setenv("SLACK_API_URL", fake.APIURL())
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("REPCOACH_AS_OF", "2017-12-31")
+	t.Setenv("REPCOACH_IMPORT", filepath.Join(dir, "reps.csv")+","+filepath.Join(dir, "deals.csv")+","+filepath.Join(dir, "quotas.csv"))
+
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"job", "run", "weekly-feedback", "--dry-run"}, &out, io.Discard); err != nil {
+		t.Fatalf("dry run = %v\n%s", err, out.String())
+	}
+	got := out.String()
+	for _, want := range []string{"Dry run of weekly-feedback", "\nAna Lima, Fri ", " 16:00 in Europe/Lisbon:\n  ", "would get it."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, got)
+		}
+	}
+	t.Logf("dry run:\n%s", got)
+	if strings.Contains(got, "U0ANA0001") {
+		t.Errorf("dry run shows Slack IDs rather than names:\n%s", got)
+	}
+	if n := fake.Calls("chat.postMessage"); n != 0 {
+		t.Errorf("dry run posted %d messages", n)
+	}
+
+	t.Setenv("SLACK_API_URL", "http://127.0.0.1:6614/api/") // nothing listens there
+	err = run(t.Context(), []string{"job", "run", "weekly-feedback", "--dry-run"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "dry run: cannot reach Slack at http://127.0.0.1:6614/api/") {
+		t.Errorf("dry run with Slack unreachable = %v, want a failure", err)
 	}
 }
