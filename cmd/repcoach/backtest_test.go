@@ -11,24 +11,34 @@ import (
 
 const mavenDir = "../../../shared/data/maven-crm"
 
-// TestBacktestCommand runs `repcoach backtest` on the Maven data, read in
-// place from ../shared (skipped without it), and checks it prints every
-// model's table with the default marked.
+// TestBacktestCommand runs `repcoach backtest` on the project's Maven-layout
+// fixture, and on the real Maven data where ../shared is beside the repo
+// (saying so where it is not), and checks it prints every model's table
+// with the default marked.
 func TestBacktestCommand(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(mavenDir, "sales_pipeline.csv")); err != nil {
-		t.Skip("Maven data not available:", err)
+	sets := []struct{ name, dir, scored string }{
+		{"testdata", filepath.Join("..", "..", "insights", "importer", "testdata", "maven-crm"), "as-of times scored"},
+		{"shared", mavenDir, "30 as-of times scored"},
 	}
-	var out, errs bytes.Buffer
-	if err := run(context.Background(), []string{"backtest", "--models", "rate,seasonal", mavenDir}, &out, &errs); err != nil {
-		t.Fatalf("backtest: %v\n%s", err, errs.String())
-	}
-	for _, want := range []string{`Model "rate"`, `Model "seasonal" (the default)`, "weeks left", "company MAPE", "Q4 2017", "30 as-of times scored"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
+	for _, set := range sets {
+		if _, err := os.Stat(filepath.Join(set.dir, "sales_pipeline.csv")); err != nil {
+			t.Logf("NOTE: %s is not beside this clone: this test ran on the fixture only, not on the real data set", set.dir)
+			continue
 		}
-	}
-	if err := run(context.Background(), []string{"backtest", "--models", "crystal-ball", mavenDir}, &out, &errs); err == nil {
-		t.Error("an unknown model was accepted")
+		t.Run(set.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			if err := run(context.Background(), []string{"backtest", "--models", "rate,seasonal", set.dir}, &out, &errs); err != nil {
+				t.Fatalf("backtest: %v\n%s", err, errs.String())
+			}
+			for _, want := range []string{`Model "rate"`, `Model "seasonal" (the default)`, "weeks left", "company MAPE", "Q4 2017", set.scored} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+			if err := run(context.Background(), []string{"backtest", "--models", "crystal-ball", set.dir}, &out, &errs); err == nil {
+				t.Error("an unknown model was accepted")
+			}
+		})
 	}
 }
 
