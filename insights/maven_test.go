@@ -71,7 +71,8 @@ func TestMavenSanity(t *testing.T) {
 		name, dir string
 		want      want
 	}{
-		{"testdata", mavenFixture, want{10710, 5, 5, 5, "Engaging"}},
+		// 14 deals are too few for a bottleneck to be named.
+		{"testdata", mavenFixture, want{10710, 5, 5, 5, ""}},
 		{"shared", mavenDir, want{10005534, 4238, 2089, 35, "Engaging"}},
 	}
 	for _, set := range sets {
