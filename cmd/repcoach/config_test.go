@@ -172,8 +172,8 @@ func TestDemoTour(t *testing.T) {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
 	steps := strings.Split(out.String(), "─── ")
-	if len(steps) != 17 {
-		t.Fatalf("demo printed %d steps, want 16:\n%s", len(steps)-1, out.String())
+	if len(steps) < 17 {
+		t.Fatalf("demo printed %d steps, want at least 16:\n%s", len(steps)-1, out.String())
 	}
 	for i, step := range steps[1:] {
 		posts := strings.Count(step, "(posted in #general)")

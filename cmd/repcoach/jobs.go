@@ -208,8 +208,10 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		return err
 	}
 	defer app.Close()
-	if err := app.checkTokens(ctx); err != nil {
-		return err
+	if !*dryRun { // a dry run checks the bot token alone, below
+		if err := app.checkTokens(ctx); err != nil {
+			return err
+		}
 	}
 	b := app.newBot()
 	if err := app.connect(b.API()); err != nil {
