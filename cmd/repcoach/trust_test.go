@@ -208,12 +208,12 @@ func TestStartupBadTokens(t *testing.T) {
 		want     []string
 	}{
 		{"bot token unset", "", "xapp-1-fake", slackfake.Config{}, []string{"SLACK_BOT_TOKEN is not set"}},
-		{"bot token of the wrong kind", "xapp-2-other", "xapp-1-fake", slackfake.Config{}, []string{"SLACK_BOT_TOKEN must start with xoxb-"}},
+		{"bot token of the wrong kind", "xapp-2-other", "xapp-1-fake", slackfake.Config{}, []string{`SLACK_BOT_TOKEN="xapp-…" (rest hidden): want a bot token starting with xoxb-`}},
 		{"bot token well-formed but wrong", "xoxb-wrong-but-well-formed", "xapp-1-fake", slackfake.Config{}, []string{"SLACK_BOT_TOKEN was refused by Slack (invalid_auth)"}},
 		{"bot token revoked", "xoxb-fake", "xapp-1-fake", slackfake.Config{RevokedTokens: []string{"xoxb-fake"}}, []string{"SLACK_BOT_TOKEN was revoked (token_revoked)"}},
 		{"bot token from an old manifest", "xoxb-fake", "xapp-1-fake", slackfake.Config{BotScopes: allButHistory}, []string{"SLACK_BOT_TOKEN lacks the scopes im:history"}},
 		{"app token unset", "xoxb-fake", "", slackfake.Config{}, []string{"SLACK_APP_TOKEN is not set"}},
-		{"app token of the wrong kind", "xoxb-fake", "xoxb-fake", slackfake.Config{}, []string{"SLACK_APP_TOKEN must start with xapp-"}},
+		{"app token of the wrong kind", "xoxb-fake", "xoxb-fake", slackfake.Config{}, []string{`SLACK_APP_TOKEN="xoxb-…" (rest hidden): want an app-level token starting with xapp-`}},
 		{"app token well-formed but wrong", "xoxb-fake", "xapp-1-wrong-but-well-formed", slackfake.Config{}, []string{"SLACK_APP_TOKEN was refused by Slack (invalid_auth)"}},
 		{"app token revoked", "xoxb-fake", "xapp-1-fake", slackfake.Config{RevokedTokens: []string{"xapp-1-fake"}}, []string{"SLACK_APP_TOKEN was revoked (token_revoked)"}},
 	}
