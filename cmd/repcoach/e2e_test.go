@@ -126,6 +126,7 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
 	t.Setenv("REPCOACH_LOG_LEVEL", "debug")
 	t.Setenv("REDIS_URL", os.Getenv("REDIS_URL")) // a real Redis where set, the embedded one otherwise
+	t.Setenv("REPCOACH_EPHEMERAL", "true")
 	if opt.sharedRedis && os.Getenv("REDIS_URL") == "" {
 		m := miniredis.NewMiniRedis()
 		if err := m.Start(); err != nil {
@@ -460,7 +461,7 @@ func TestRecognizeEndToEnd(t *testing.T) {
 	if _, err := h.fake.WaitMessage(ctx, func(m slackfake.Message) bool {
 		return m.Method == "chat.postMessage" && m.Channel == slackfake.DefaultChannel && strings.Contains(m.Text, "Shout-out for <@U0BEN0001>")
 	}); err != nil {
-		t.Fatalf("form award not posted: %v", err)
+		t.Fatalf("form award not posted: %v\n%s", err, h.logs)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
-	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // jobs is the one table of scheduled messages. Each is sent at its local
@@ -99,7 +98,7 @@ func (a *App) build(f func(ctx context.Context, userID string, due time.Time) (h
 // scheduler builds the poster and scheduler for the jobs table. The
 // scheduler runs on the real clock even when REPCOACH_AS_OF pins the
 // figures, or it would never reach a send time.
-func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
+func (a *App) scheduler(ctx context.Context, b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 	jobs, err := a.jobs()
 	if err != nil {
 		return nil, err
@@ -112,45 +111,29 @@ func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	poster := bot.NewPoster(b.API(), ledger{a.store}, bot.PosterConfig{
-		Rate:   a.cfg.PostRate,
-		Burst:  max(1, int(a.cfg.PostRate)),
-		DryRun: dryRun || a.cfg.DryRun,
-		Lease:  a.cfg.DeliveryLease,
-		Logger: a.log,
-	})
+	poster := a.poster
+	if dryRun && !poster.DryRun() {
+		poster = a.newPoster(b.API(), true)
+	}
+	watch, err := a.store.WatchData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if at, ok, err := a.store.DataLostAt(ctx); err != nil {
+		return nil, err
+	} else if left := bot.LookFirstFor - time.Since(at); ok && left > 0 {
+		// Redis lost its data lately: look before each post, as the
+		// processes that saw the loss do.
+		poster.LookFirst(left)
+	}
 	return bot.NewScheduler(jobs, poster, a.store, a.store, a.dir, bot.ScheduleConfig{
 		WorkingDays: days,
 		Holidays:    holidays,
 		QuietStart:  a.cfg.QuietStart,
 		QuietEnd:    a.cfg.QuietEnd,
 		Logger:      a.log,
+		DataLost:    watch.Lost,
 	}), nil
-}
-
-// ledger adapts the Redis store's delivery claims to the poster's Ledger.
-type ledger struct{ s *redisstore.Store }
-
-func (l ledger) Claim(ctx context.Context, key, owner string, lease time.Duration) (bot.ClaimState, error) {
-	st, err := l.s.ClaimDelivery(ctx, key, owner, lease)
-	if err != nil {
-		return 0, err
-	}
-	switch st {
-	case redisstore.Claimed:
-		return bot.ClaimNew, nil
-	case redisstore.Reclaimed:
-		return bot.ClaimReclaimed, nil
-	case redisstore.AlreadySent:
-		return bot.ClaimSent, nil
-	case redisstore.HeldByOther:
-		return bot.ClaimHeld, nil
-	}
-	return 0, fmt.Errorf("claim %s: unexpected state %v", key, st)
-}
-
-func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error {
-	return l.s.MarkDelivered(ctx, key, owner, ts)
 }
 
 // runJob is `repcoach job run NAME [--dry-run] [--only USER]`: it runs one
@@ -193,7 +176,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if err := app.prepare(ctx); err != nil {
 		return err
 	}
-	sched, err := app.scheduler(b, *dryRun)
+	sched, err := app.scheduler(ctx, b, *dryRun)
 	if err != nil {
 		return err
 	}
@@ -206,6 +189,9 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		return err
 	}
 	fmt.Fprintf(out, "%s: %d sent, %d already sent, %d skipped, %d held by another replica, %d failed", name, rep.Sent, rep.AlreadySent, rep.Skipped, rep.Held, rep.Failed)
+	if rep.Unrecorded > 0 {
+		fmt.Fprintf(out, ", %d sent but not recorded", rep.Unrecorded)
+	}
 	if *dryRun {
 		fmt.Fprintf(out, ", %d would be sent (dry run)", rep.WouldSend)
 	}
@@ -213,8 +199,11 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	for _, e := range rep.Errors[:min(10, len(rep.Errors))] {
 		fmt.Fprintln(out, "  ", e)
 	}
-	if rep.Failed > 0 {
-		return fmt.Errorf("%d deliveries failed", rep.Failed)
+	switch {
+	case rep.Failed > 0 || rep.Unrecorded > 0:
+		return fmt.Errorf("%d deliveries failed and %d were sent but not recorded (run the job again to record them; nobody gets a message twice)", rep.Failed, rep.Unrecorded)
+	case rep.Held > 0:
+		return fmt.Errorf("%d deliveries are being sent by another replica right now; run the job again in a few minutes to check", rep.Held)
 	}
 	return nil
 }

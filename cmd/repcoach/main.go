@@ -27,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+
+	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
@@ -63,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	redisstore.SetLogger(log)
 	switch args[0] {
 	case "run":
 		return runBot(ctx, cfg, log, args[1:])
