@@ -380,10 +380,16 @@ func (p *Poster) record(ctx context.Context, l *deliveryLease, ts string, res Re
 		if p.now().Add(wait).After(giveUp) || waitCtx(ctx, wait) != nil {
 			break
 		}
-		// After a failover the claim itself may be gone: claim again.
-		if st, cerr := p.claim(ctx, l); cerr == nil && st == delivery.Sent {
+		// After a failover the claim itself may be gone: claim again. If
+		// another owner holds it now, that owner finds the post in the
+		// history (its claim is a reclaim): stop here.
+		st, cerr := p.claim(ctx, l)
+		if cerr == nil && st == delivery.Sent {
 			p.forgetUnmarked(l.key)
 			return Outcome{Result: res, TS: ts}
+		}
+		if cerr == nil && st == delivery.Held {
+			break
 		}
 	}
 	p.log.Warn("posted but not recorded yet; recorded on the next try", "key", l.key, "ts", ts, "err", err)

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // The fixture team: two reps under one manager, with figures worked out by
@@ -365,23 +365,19 @@ func randomHex(t *testing.T) string {
 	return hex.EncodeToString(b[:])
 }
 
-// deleteKeys removes every key under prefix from the Redis at url.
+// deleteKeys removes every key under prefix from the Redis at url (a
+// single Redis, Sentinel or Cluster URL; on a cluster, from every master).
 func deleteKeys(t *testing.T, url, prefix string) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Errorf("REDIS_URL: %v", err)
-		return
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
 	// A shared Redis under load may hold many other keys: allow a minute.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
+	s, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Errorf("clean up test keys: %v", err)
+		return
 	}
-	if err := iter.Err(); err != nil {
+	defer s.Close()
+	if err := s.Wipe(ctx); err != nil {
 		t.Errorf("clean up test keys: %v", err)
 	}
 }

@@ -199,11 +199,8 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	for _, e := range rep.Errors[:min(10, len(rep.Errors))] {
 		fmt.Fprintln(out, "  ", e)
 	}
-	switch {
-	case rep.Failed > 0 || rep.Unrecorded > 0:
+	if rep.Failed > 0 || rep.Unrecorded > 0 {
 		return fmt.Errorf("%d deliveries failed and %d were sent but not recorded (run the job again to record them; nobody gets a message twice)", rep.Failed, rep.Unrecorded)
-	case rep.Held > 0:
-		return fmt.Errorf("%d deliveries are being sent by another replica right now; run the job again in a few minutes to check", rep.Held)
 	}
 	return nil
 }

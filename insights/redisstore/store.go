@@ -126,6 +126,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 			return nil, err
 		}
 		s.rdb, where = rdb, addr
+		if cc, ok := rdb.(*redis.ClusterClient); ok {
+			s.stop = make(chan struct{})
+			s.wg.Add(1)
+			go s.refreshClusterMap(cc)
+		}
 	}
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		s.Close()
@@ -184,6 +189,27 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 	}
 }
 
+// clusterMapEvery is how often a cluster client re-reads the cluster's
+// slot map: a replica promoted after its master died is used within about
+// this long, instead of the dead node being called until go-redis notices.
+const clusterMapEvery = time.Second
+
+// refreshClusterMap re-reads the cluster's slot map every clusterMapEvery
+// until Close.
+func (s *Store) refreshClusterMap(cc *redis.ClusterClient) {
+	defer s.wg.Done()
+	t := time.NewTicker(clusterMapEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			cc.ReloadState(context.Background())
+		}
+	}
+}
+
 // embeddedClock makes the embedded server's TTLs run on the wall clock
 // (miniredis only expires keys when told to), until Close.
 func (s *Store) embeddedClock() {
@@ -207,10 +233,12 @@ func (s *Store) embeddedClock() {
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
-		err = s.rdb.Close()
-		if s.mini != nil {
+		if s.stop != nil {
 			close(s.stop)
 			s.wg.Wait()
+		}
+		err = s.rdb.Close()
+		if s.mini != nil {
 			s.mini.Close()
 		}
 	})
