@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,7 +59,18 @@ type Config struct {
 	// Observer, if not nil, is told of envelopes, handler runs and the
 	// connection's state (for metrics).
 	Observer Observer
+	// ViewDeadline is when a modal submission is acked at the latest,
+	// whether or not its handler has finished (default 2.5 s, inside
+	// Slack's 3 s).
+	ViewDeadline time.Duration
+	// MaxFrameBytes bounds one incoming Socket Mode frame (default 4 MiB,
+	// well above Slack's largest envelope, a 250 kB view with its state).
+	// A bigger frame is not read: the socket is closed and reopened.
+	MaxFrameBytes int64
 }
+
+// DefaultMaxFrameBytes is Config.MaxFrameBytes's default.
+const DefaultMaxFrameBytes = 4 << 20
 
 // Bot is a Socket Mode connection to Slack and the router behind it.
 type Bot struct {
@@ -105,6 +117,12 @@ func New(cfg Config, router *Router) *Bot {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = NewHTTPClient()
 	}
+	if cfg.ViewDeadline <= 0 {
+		cfg.ViewDeadline = 2500 * time.Millisecond
+	}
+	if cfg.MaxFrameBytes <= 0 {
+		cfg.MaxFrameBytes = DefaultMaxFrameBytes
+	}
 	if cfg.Explain == nil {
 		cfg.Explain = func(error) (string, bool) { return "", false }
 	}
@@ -112,7 +130,7 @@ func New(cfg Config, router *Router) *Bot {
 	return &Bot{
 		cfg:    cfg,
 		api:    api,
-		sm:     socketmode.New(api),
+		sm:     socketmode.New(api, socketmode.OptionReadLimit(cfg.MaxFrameBytes)),
 		router: router,
 		log:    cfg.Logger,
 		slots:  make(chan struct{}, cfg.MaxInFlight),
@@ -320,6 +338,7 @@ func (b *Bot) interactive(ctx context.Context, env *socketmode.Request, cb slack
 	case slack.InteractionTypeViewSubmission:
 		req := base
 		req.Kind = KindView
+		req.ViewID = cb.View.ID
 		req.CallbackID = cb.View.CallbackID
 		req.PrivateMetadata = cb.View.PrivateMetadata
 		req.Values = viewValues(cb.View.State)
@@ -330,29 +349,66 @@ func (b *Bot) interactive(ctx context.Context, env *socketmode.Request, cb slack
 	}
 }
 
-// viewSubmission runs the handler before the ack, within Slack's deadline,
-// because only the ack can keep the modal open with errors.
+// viewSubmission runs the handler before the ack, because only the ack
+// can keep the modal open with errors; but the ack goes out by
+// ViewDeadline whatever the handler (or a Redis behind it) is doing, so
+// that Slack never shows the user a timeout. A handler still running then
+// goes on under HandlerTimeout; its error, if any, reaches the user by DM.
 func (b *Bot) viewSubmission(ctx context.Context, env *socketmode.Request, req Request) {
 	h := b.router.handler(req)
 	if h == nil {
 		b.ack(env, nil)
 		return
 	}
+	type result struct {
+		reply Reply
+		err   error
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		ctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+		hctx, cancel := context.WithTimeout(ctx, b.cfg.HandlerTimeout)
 		defer cancel()
-		reply, err := b.call(ctx, h, req)
-		if err != nil {
-			b.ack(env, map[string]any{"response_action": "errors", "errors": map[string]string{"_": b.userText(req, err)}})
+		done := make(chan result, 1)
+		go func() {
+			reply, err := b.call(hctx, h, req)
+			done <- result{reply, err}
+		}()
+		deadline := time.NewTimer(b.cfg.ViewDeadline)
+		defer deadline.Stop()
+		select {
+		case r := <-done:
+			switch {
+			case r.err != nil:
+				b.ack(env, map[string]any{"response_action": "errors", "errors": map[string]string{"_": b.userText(req, r.err)}})
+			case len(r.reply.ViewErrors) > 0:
+				b.ack(env, map[string]any{"response_action": "errors", "errors": r.reply.ViewErrors})
+			default:
+				b.ack(env, nil)
+			}
+			return
+		case <-deadline.C:
+			b.ack(env, nil) // close the form; the work goes on
+			b.log.Warn("form handler still running at the ack deadline; acked", "callback", req.CallbackID, "user", req.UserID)
+		}
+		r := <-done
+		var text string
+		switch {
+		case r.err != nil:
+			text = b.userText(req, r.err)
+		case len(r.reply.ViewErrors) > 0:
+			parts := make([]string, 0, len(r.reply.ViewErrors))
+			for _, msg := range r.reply.ViewErrors {
+				parts = append(parts, mrkdwnEscaper.Replace(msg))
+			}
+			sort.Strings(parts)
+			text = "Your form could not be saved: " + strings.Join(parts, " ")
+		default:
 			return
 		}
-		if len(reply.ViewErrors) > 0 {
-			b.ack(env, map[string]any{"response_action": "errors", "errors": reply.ViewErrors})
-			return
+		if err := b.postFallback(hctx, req.UserID, Reply{Text: text}, errors.New("form closed before its answer")); err != nil {
+			b.log.Error("form answer not delivered", "user", req.UserID, "err", err)
 		}
-		b.ack(env, nil)
 	}()
 }
 
@@ -527,35 +583,107 @@ func (b *Bot) unknownCommand(_ context.Context, req Request) (Reply, error) {
 }
 
 // show delivers a reply: through the response_url where the request has
-// one, else as an ephemeral message in the channel it came from.
+// one, else as an ephemeral message in the channel it came from. A
+// response_url that fails (5xx, 429, no answer) is tried again; if it
+// still fails, or is expired or used up (404), the reply goes to the user
+// another way: ephemeral in the channel, else by DM. It returns an error
+// only when every way failed.
 func (b *Bot) show(ctx context.Context, req Request, r Reply) error {
 	if req.ResponseURL != "" {
-		msg := &slack.WebhookMessage{Text: r.Text, ReplaceOriginal: r.ReplaceOriginal, ResponseType: slack.ResponseTypeEphemeral}
-		if r.InChannel {
-			msg.ResponseType = slack.ResponseTypeInChannel
+		err := b.postResponse(ctx, req.ResponseURL, r)
+		if err == nil {
+			return nil
 		}
-		if len(r.Blocks) > 0 {
-			msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
+		b.log.Warn("reply through response_url failed; sending it another way", "kind", req.Kind, "user", req.UserID, "err", err)
+		if r.InChannel && req.ChannelID != "" {
+			// Meant for the whole channel: post it there.
+			return b.postFallback(ctx, req.ChannelID, r, err)
 		}
-		if err := slack.PostWebhookCustomHTTPContext(ctx, req.ResponseURL, b.cfg.HTTPClient, msg); err != nil {
-			// A response_url is a 30-minute credential: keep it out of logs.
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = fmt.Errorf("%s response_url: %w", ue.Op, ue.Err)
-			}
-			return fmt.Errorf("post to response_url: %w", err)
+		if ferr := b.ephemeral(ctx, req, r); ferr == nil {
+			return nil
 		}
-		return nil
+		return b.postFallback(ctx, req.UserID, r, err)
 	}
 	if req.ChannelID == "" || req.UserID == "" {
 		return nil
+	}
+	return b.ephemeral(ctx, req, r)
+}
+
+// replyTries bounds the tries of one response_url post; replyBackoff is
+// the first wait between them, doubling.
+const (
+	replyTries   = 3
+	replyBackoff = 250 * time.Millisecond
+)
+
+// postResponse posts r to a response_url, retrying failures that may pass.
+func (b *Bot) postResponse(ctx context.Context, responseURL string, r Reply) error {
+	msg := &slack.WebhookMessage{Text: r.Text, ReplaceOriginal: r.ReplaceOriginal, ResponseType: slack.ResponseTypeEphemeral}
+	if r.InChannel {
+		msg.ResponseType = slack.ResponseTypeInChannel
+	}
+	if len(r.Blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
+	}
+	var err error
+	for try := 1; ; try++ {
+		err = callWaiting(ctx, func() error {
+			return slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.cfg.HTTPClient, msg)
+		})
+		if err == nil || !retryableReply(err) || try == replyTries || ctx.Err() != nil {
+			break
+		}
+		if waitCtx(ctx, replyBackoff<<(try-1)) != nil {
+			break
+		}
+	}
+	if err != nil {
+		// A response_url is a 30-minute credential: keep it out of logs.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s response_url: %w", ue.Op, ue.Err)
+		}
+		return fmt.Errorf("post to response_url: %w", err)
+	}
+	return nil
+}
+
+// ephemeral shows r to the user only, in the channel of req.
+func (b *Bot) ephemeral(ctx context.Context, req Request, r Reply) error {
+	if req.ChannelID == "" || req.UserID == "" {
+		return errors.New("no channel to answer in")
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(r.Text, false)}
 	if len(r.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(r.Blocks...))
 	}
-	if _, err := b.api.PostEphemeralContext(ctx, req.ChannelID, req.UserID, opts...); err != nil {
+	err := callWaiting(ctx, func() error {
+		_, err := b.api.PostEphemeralContext(ctx, req.ChannelID, req.UserID, opts...)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("chat.postEphemeral: %w", err)
+	}
+	return nil
+}
+
+// postFallback posts r in channel (a user ID means the bot's DM), after
+// the response_url failed with first.
+func (b *Bot) postFallback(ctx context.Context, channel string, r Reply, first error) error {
+	if channel == "" {
+		return first
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(r.Text, false)}
+	if len(r.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(r.Blocks...))
+	}
+	err := callWaiting(ctx, func() error {
+		_, _, err := b.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w; then chat.postMessage: %w", first, err)
 	}
 	return nil
 }

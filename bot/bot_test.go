@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,5 +140,125 @@ func TestRouterRejectsDuplicates(t *testing.T) {
 	}
 	if r.handler(Request{Kind: KindAction, ActionID: "other"}) != nil {
 		t.Error("unknown action routed")
+	}
+}
+
+// TestOversizedFrameDropsTheSocket: a frame past MaxFrameBytes is never
+// read into memory: the socket is closed, the bot reconnects and answers.
+// (Before the limit, one 64 MB frame took the process to 411 MB.)
+func TestOversizedFrameDropsTheSocket(t *testing.T) {
+	fake, _, _ := startBot(t, Routes{Commands: []Command{
+		{Name: "/echo", Summary: "echoes", Handle: func(_ context.Context, r Request) (Reply, error) { return Reply{Text: "you said " + r.Text}, nil }},
+	}}, Config{MaxFrameBytes: 64 << 10})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	big := `{"envelope_id":"big-1","type":"slash_commands","accepts_response_payload":true,"payload":{"command":"/echo","user_id":"U1","text":"` +
+		strings.Repeat("x", 200<<10) + `"}}`
+	if ack, err := fake.SendRaw(ctx, []byte(big)); err == nil {
+		t.Fatalf("a 200 KiB frame over a 64 KiB limit was read and acked (%s); want the socket dropped", ack)
+	}
+	if err := fake.WaitConnects(ctx, 2); err != nil {
+		t.Fatalf("bot did not reconnect after the oversized frame: %v", err)
+	}
+	if err := fake.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(t, fake, "/echo", "still here"); got != "you said still here" {
+		t.Errorf("after the oversized frame the bot answers %q", got)
+	}
+}
+
+// replyFaults fails the first n response_url posts with status (a 429
+// carries Retry-After: 1); other calls go through.
+type replyFaults struct {
+	status int
+	n      atomic.Int32
+}
+
+func (f *replyFaults) RoundTrip(r *http.Request) (*http.Response, error) {
+	if (strings.HasPrefix(r.URL.Path, "/commands/") || strings.HasPrefix(r.URL.Path, "/actions/")) && f.n.Add(-1) >= 0 {
+		h := http.Header{}
+		if f.status == http.StatusTooManyRequests {
+			h.Set("Retry-After", "1")
+		}
+		return &http.Response{StatusCode: f.status, Status: http.StatusText(f.status), Header: h, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestReplyThroughResponseURLSurvivesFailures: a reply is not lost on one
+// failed response_url post (before: no retry, no fallback). Passing
+// failures are retried; a URL that stays broken or is gone (404) gives way
+// to an ephemeral message in the channel.
+func TestReplyThroughResponseURLSurvivesFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		status   int
+		failures int32
+		wantVia  string
+	}{
+		{"one 503", http.StatusServiceUnavailable, 1, "response_url"},
+		{"one 500", http.StatusInternalServerError, 1, "response_url"},
+		{"one 429", http.StatusTooManyRequests, 1, "response_url"},
+		{"404 expired", http.StatusNotFound, 1, "chat.postEphemeral"},
+		{"503 for good", http.StatusServiceUnavailable, 100, "chat.postEphemeral"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &replyFaults{status: tc.status}
+			fake, _, _ := startBot(t, Routes{Commands: []Command{
+				{Name: "/echo", Summary: "echoes", Handle: func(_ context.Context, r Request) (Reply, error) { return Reply{Text: "you said " + r.Text}, nil }},
+			}}, Config{HTTPClient: &http.Client{Transport: f, Timeout: 5 * time.Second}})
+			f.n.Store(tc.failures)
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			user := slackfake.DefaultUsers()[1].ID
+			if _, err := fake.SendCommand(ctx, user, "/echo", "hi"); err != nil {
+				t.Fatal(err)
+			}
+			m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Text == "you said hi" })
+			if err != nil {
+				t.Fatalf("reply lost: %v", err)
+			}
+			if m.Method != tc.wantVia {
+				t.Errorf("reply came through %s, want %s", m.Method, tc.wantVia)
+			}
+			if n := len(fake.Messages()); n != 1 {
+				t.Errorf("%d messages, want the reply once", n)
+			}
+		})
+	}
+}
+
+// TestFormAckedInTimeWhileHandlerStalls: a form whose handler is stuck
+// (a Redis stall of 4 s) is still acked inside Slack's 3 s; the handler
+// finishes afterwards, and its error reaches the user by DM.
+func TestFormAckedInTimeWhileHandlerStalls(t *testing.T) {
+	release := make(chan struct{})
+	finished := make(chan struct{})
+	fake, _, _ := startBot(t, Routes{Views: []View{
+		{CallbackID: "stall", Handle: func(context.Context, Request) (Reply, error) {
+			<-release // ignores ctx, as a Redis client without deadlines did
+			close(finished)
+			return Reply{}, errors.New("redis: i/o timeout")
+		}},
+	}}, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	user := slackfake.DefaultUsers()[1].ID
+	in, err := fake.SendViewSubmission(ctx, user, "stall", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.Acked || in.TimedOut {
+		t.Fatalf("form not acked in time (acked %v, latency %v)", in.Acked, in.AckLatency)
+	}
+	close(release)
+	<-finished
+	m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "chat.postMessage" })
+	if err != nil {
+		t.Fatalf("the late failure never reached the user: %v", err)
+	}
+	if m.Text != Apology {
+		t.Errorf("late failure DM = %q, want the apology", m.Text)
 	}
 }

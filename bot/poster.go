@@ -4,18 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
-	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/insights/delivery"
 )
 
 // Outgoing is a message to send: Text is the notification and fallback
@@ -26,61 +28,68 @@ type Outgoing struct {
 	Blocks []slack.Block
 }
 
-// ClaimState is what a Ledger says about a delivery when it is claimed.
-type ClaimState int
-
-// The claim states. The zero value is not a valid state.
-const (
-	// ClaimNew: the caller holds the lease and nobody claimed the delivery
-	// before (or the caller renewed its own live lease): send it.
-	ClaimNew ClaimState = iota + 1
-	// ClaimReclaimed: the caller holds the lease, but an earlier claim
-	// lapsed without being marked delivered; its holder may have posted
-	// before it died, so look before sending.
-	ClaimReclaimed
-	// ClaimSent: the delivery was marked delivered; do not send.
-	ClaimSent
-	// ClaimHeld: another owner holds a live lease; do not send now.
-	ClaimHeld
-)
-
-func (c ClaimState) String() string {
-	switch c {
-	case ClaimNew:
-		return "new"
-	case ClaimReclaimed:
-		return "reclaimed"
-	case ClaimSent:
-		return "sent"
-	case ClaimHeld:
-		return "held"
-	}
-	return fmt.Sprintf("ClaimState(%d)", int(c))
-}
-
-// Ledger records which deliveries were sent, shared by every replica. cmd
-// implements it over the Redis store.
-type Ledger interface {
-	// Claim claims delivery key for owner with a lease that lapses after
-	// lease unless the delivery is marked first. A live lease held by the
-	// same owner is renewed and reported ClaimNew.
-	Claim(ctx context.Context, key, owner string, lease time.Duration) (ClaimState, error)
-	// MarkDelivered records that key was sent as the message ts. Only the
-	// owner holding the lease (or the last claimer, if nobody claimed
-	// since its lease lapsed) may mark it.
-	MarkDelivered(ctx context.Context, key, owner, ts string) error
-}
-
 // DeliveryEventType is the message metadata event_type the Poster attaches
 // to every delivery, with the payload {"key": <delivery key>}. It is how a
 // delivery that was posted but never recorded is found again in the
 // conversation's history.
 const DeliveryEventType = "repcoach_delivery"
 
+// Result is what Deliver did with one delivery.
+type Result int
+
+// The results of Deliver.
+const (
+	// Cancelled, the zero value: ctx ended before anything was posted.
+	Cancelled Result = iota
+	// Sent: posted now and recorded.
+	Sent
+	// AlreadySent: recorded as sent before (by an earlier run or another
+	// replica); nothing was posted.
+	AlreadySent
+	// Found: an earlier run posted it but died before recording it; the
+	// post was found in the conversation and is recorded now.
+	Found
+	// Unrecorded: posted, but the record failed (Redis down, no replica
+	// acknowledged it). The delivery stays claimed; the next Deliver of
+	// the key records it instead of posting again.
+	Unrecorded
+	// Held: another owner (replica) holds the delivery's lease right now.
+	Held
+	// Failed: not posted after retrying transient failures; the lease is
+	// released so that the next try (here or elsewhere) need not wait.
+	Failed
+	// Permanent: Slack refused the message (channel_not_found,
+	// invalid_blocks, …); retrying cannot help.
+	Permanent
+	// DryRun: the Poster only logs; nothing was posted or recorded.
+	DryRun
+)
+
+var resultNames = [...]string{"cancelled", "sent", "already sent", "found posted", "sent but not recorded", "held by another replica", "failed", "refused by Slack", "dry run"}
+
+func (r Result) String() string {
+	if r >= 0 && int(r) < len(resultNames) {
+		return resultNames[r]
+	}
+	return fmt.Sprintf("Result(%d)", int(r))
+}
+
+// Outcome is what Deliver did: the Result, the message's ts where one was
+// posted or found, and the error behind Unrecorded, Failed, Permanent and
+// Cancelled.
+type Outcome struct {
+	Result Result
+	TS     string
+	Err    error
+}
+
+// Posted reports whether the message is in the conversation now, whether
+// or not this call posted it.
+func (o Outcome) Posted() bool {
+	return o.Result == Sent || o.Result == AlreadySent || o.Result == Found || o.Result == Unrecorded
+}
+
 var (
-	// ErrHeld means another owner (replica) holds the delivery's lease
-	// right now: nothing was sent, and the caller may try again later.
-	ErrHeld = errors.New("delivery held by another owner")
 	// ErrPermanent marks a Slack error that retrying cannot fix
 	// (channel_not_found, invalid_blocks, msg_too_long, …). Errors that
 	// wrap it also wrap the slack.SlackErrorResponse or
@@ -95,6 +104,10 @@ type PosterConfig struct {
 	// does not publish). Burst is how many it may make at once (default 1).
 	Rate  float64
 	Burst int
+	// Shared, when set, paces posts across every replica instead of this
+	// process alone, at the same Rate and Burst (cmd passes one kept in
+	// Redis). 429 pauses still apply here too.
+	Shared Limiter
 	// PerChannel is the least spacing between two posts in one
 	// conversation (default 1 s, Slack's per-channel rate).
 	PerChannel time.Duration
@@ -110,8 +123,17 @@ type PosterConfig struct {
 	DryRun bool
 	Logger *slog.Logger
 	// Owner names this process in the ledger; it must be unique per
-	// process (default host-pid-random).
+	// process. cmd passes the one name the process uses everywhere; the
+	// default is host-pid-random.
 	Owner string
+	// Now is the clock for leases and 429 pauses (default time.Now).
+	Now func() time.Time
+}
+
+// Limiter hands out posting turns shared by several processes.
+type Limiter interface {
+	// Wait blocks until the next post may go out, or ctx ends.
+	Wait(ctx context.Context) error
 }
 
 // Poster is the one way RepCoach posts messages: it paces itself to Slack's
@@ -121,7 +143,7 @@ type PosterConfig struct {
 // replicas. It is safe for concurrent use.
 type Poster struct {
 	api    *slack.Client
-	ledger Ledger
+	ledger delivery.Ledger
 	cfg    PosterConfig
 	log    *slog.Logger
 
@@ -133,16 +155,37 @@ type Poster struct {
 	maxBackoff  time.Duration
 	historyMax  int // most history pages searched for a delivery
 	postTimeout time.Duration
+	settle      time.Duration // wait after an ambiguous failure before looking
+	recordFor   time.Duration // how long record keeps trying
 
 	mu       sync.Mutex
 	dms      map[string]string // user ID -> DM conversation ID, learnt from posts
 	unmarked map[string]string // delivery key -> ts posted by this process, not yet recorded
 	suspect  map[string]bool   // delivery keys whose post may have landed unseen
+	lookTill time.Time         // every delivery looks in the history first until then
+}
+
+// LookFirst makes every Deliver for the next d look in the conversation's
+// history before posting, as after a reclaim: for when the ledger may have
+// forgotten deliveries (Redis lost its data).
+func (p *Poster) LookFirst(d time.Duration) {
+	until := p.now().Add(d)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.lookTill) {
+		p.lookTill = until
+	}
+}
+
+func (p *Poster) lookingUntil() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lookTill
 }
 
 // NewPoster returns a Poster posting through api and recording deliveries
 // in ledger (which may be nil if only Post is used).
-func NewPoster(api *slack.Client, ledger Ledger, cfg PosterConfig) *Poster {
+func NewPoster(api *slack.Client, ledger delivery.Ledger, cfg PosterConfig) *Poster {
 	if cfg.Rate <= 0 {
 		cfg.Rate = 1
 	}
@@ -162,7 +205,10 @@ func NewPoster(api *slack.Client, ledger Ledger, cfg PosterConfig) *Poster {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Owner == "" {
-		cfg.Owner = defaultOwner()
+		cfg.Owner = DefaultOwner()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return &Poster{
 		api:         api,
@@ -175,6 +221,8 @@ func NewPoster(api *slack.Client, ledger Ledger, cfg PosterConfig) *Poster {
 		maxBackoff:  30 * time.Second,
 		historyMax:  5,
 		postTimeout: min(30*time.Second, cfg.Lease/4),
+		settle:      cfg.Lease / 2,
+		recordFor:   15 * time.Second,
 		dms:         map[string]string{},
 		unmarked:    map[string]string{},
 		suspect:     map[string]bool{},
@@ -187,7 +235,11 @@ func (p *Poster) Owner() string { return p.cfg.Owner }
 // DryRun reports whether the Poster only logs.
 func (p *Poster) DryRun() bool { return p.cfg.DryRun }
 
-func defaultOwner() string {
+func (p *Poster) now() time.Time { return p.cfg.Now() }
+
+// DefaultOwner returns a name unique to this process for leases and locks:
+// host, pid and a random part. A process uses one such name everywhere.
+func DefaultOwner() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "repcoach"
@@ -199,80 +251,157 @@ func defaultOwner() string {
 
 // Deliver posts msg to channel (a conversation ID, or a user ID for the
 // bot's DM with that user, without conversations.open) exactly once for key
-// across restarts and replicas that share the Ledger.
+// across restarts and replicas that share the Ledger, and says what it did.
 //
 // It claims key in the ledger, then: if the delivery was already sent it
-// returns ("", false, nil); if another owner holds it, an error wrapping
-// ErrHeld; if an earlier claim lapsed unrecorded, it looks in the
-// conversation's recent history for a message carrying key in its metadata
-// and, when found, records that message and returns (its ts, false, nil).
-// Otherwise it posts msg with the metadata, records it and returns (ts,
-// true, nil). A post that succeeded but could not be recorded returns (ts,
-// true, err): the message is out, and this Poster (or, after the lease,
-// any other through the history) records it on the next Deliver of key.
+// returns AlreadySent; if another owner holds it, Held; if an earlier claim
+// lapsed or was released unrecorded, it looks in the conversation's recent
+// history for a message carrying key in its metadata and, when found,
+// records that message and returns Found. Otherwise it posts msg with the
+// metadata, records it and returns Sent. A post that succeeded but could
+// not be recorded (after a few tries) returns Unrecorded: the message is
+// out, and this Poster (or, after the lease, any other through the
+// history) records it on the next Deliver of key.
 //
-// A permanent Slack error is returned at once and wraps ErrPermanent. Once
-// a post is under way it is finished even if ctx ends, so that it is
+// A delivery that fails (Failed, Permanent, Cancelled) releases its lease
+// at once, marked for a history search if a post may have landed, so that
+// a rerun or another replica need not wait for the lease to lapse. Once a
+// post is under way it is finished even if ctx ends, so that it is
 // recorded; waits before it end with ctx. In DryRun mode Deliver logs and
-// returns ("", false, nil).
-func (p *Poster) Deliver(ctx context.Context, key, channel string, msg Outgoing) (ts string, sent bool, err error) {
+// returns DryRun.
+func (p *Poster) Deliver(ctx context.Context, key, channel string, msg Outgoing) Outcome {
 	if key == "" || channel == "" {
-		return "", false, fmt.Errorf("deliver %q to %q: empty key or channel", key, channel)
+		return Outcome{Result: Permanent, Err: fmt.Errorf("deliver %q to %q: empty key or channel", key, channel)}
 	}
 	if p.cfg.DryRun {
 		p.logDry(key, channel, msg)
-		return "", false, nil
+		return Outcome{Result: DryRun}
 	}
 	if p.ledger == nil {
-		return "", false, fmt.Errorf("deliver %s: poster has no ledger", key)
+		return Outcome{Result: Permanent, Err: fmt.Errorf("deliver %s: poster has no ledger", key)}
 	}
+	o := p.deliver(ctx, key, channel, msg)
+	switch o.Result {
+	case Failed, Permanent, Cancelled:
+		if o.Err != nil && !strings.Contains(o.Err.Error(), key) {
+			o.Err = fmt.Errorf("deliver %s: %w", key, o.Err)
+		}
+		p.release(ctx, key)
+	}
+	return o
+}
+
+func (p *Poster) deliver(ctx context.Context, key, channel string, msg Outgoing) Outcome {
 	l := &deliveryLease{key: key}
 	st, err := p.claim(ctx, l)
 	if err != nil {
-		return "", false, err
+		return p.failed(ctx, err)
 	}
 	switch st {
-	case ClaimSent:
+	case delivery.Sent:
 		p.forgetUnmarked(key)
-		return "", false, nil
-	case ClaimHeld:
-		return "", false, fmt.Errorf("deliver %s: %w", key, ErrHeld)
-	case ClaimNew, ClaimReclaimed:
+		return Outcome{Result: AlreadySent}
+	case delivery.Held:
+		return Outcome{Result: Held}
+	case delivery.New, delivery.Reclaimed:
 	default:
-		return "", false, fmt.Errorf("deliver %s: ledger answered %v", key, st)
+		return Outcome{Result: Failed, Err: fmt.Errorf("ledger answered %v", st)}
 	}
+	l.held = true
 	if ts, ok := p.unmarkedTS(key); ok {
 		// This process posted it before but could not record it.
-		return ts, false, p.mark(ctx, key, ts)
+		return p.record(ctx, l, ts, Found)
 	}
-	if st == ClaimReclaimed || p.isSuspect(key) {
+	if st == delivery.Reclaimed || p.isSuspect(key) || p.now().Before(p.lookingUntil()) {
 		ts, found, err := p.findDelivery(ctx, channel, key)
 		if err != nil {
-			return "", false, fmt.Errorf("deliver %s: look for an earlier post: %w", key, err)
+			p.setSuspect(key)
+			return p.failed(ctx, fmt.Errorf("look for an earlier post: %w", err))
 		}
 		if found {
 			p.log.Info("delivery found already posted; recorded", "key", key, "channel", channel, "ts", ts)
-			return ts, false, p.mark(ctx, key, ts)
+			return p.record(ctx, l, ts, Found)
 		}
 	}
-	ts, err = p.post(ctx, channel, msg, l)
-	if errors.Is(err, errFoundPosted) {
-		return ts, false, p.mark(ctx, key, ts)
-	}
-	if errors.Is(err, errLostLease) {
+	ts, err := p.post(ctx, channel, msg, l)
+	switch {
+	case errors.Is(err, errFoundPosted):
+		return p.record(ctx, l, ts, Found)
+	case errors.Is(err, errLostLease):
 		// Another owner took over, or it was marked sent meanwhile.
-		if errors.Is(err, ErrHeld) {
-			return "", false, fmt.Errorf("deliver %s: %w", key, ErrHeld)
+		l.held = false
+		if errors.Is(err, errHeldByOther) {
+			return Outcome{Result: Held}
 		}
-		return "", false, nil
+		return Outcome{Result: AlreadySent}
+	case errors.Is(err, ErrPermanent):
+		return Outcome{Result: Permanent, Err: err}
+	case err != nil:
+		return p.failed(ctx, err)
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("deliver %s: %w", key, err)
+	return p.record(ctx, l, ts, Sent)
+}
+
+// failed is the outcome of a delivery that did not post because of err.
+func (p *Poster) failed(ctx context.Context, err error) Outcome {
+	if ctx.Err() != nil {
+		return Outcome{Result: Cancelled, Err: err}
 	}
-	if err := p.mark(ctx, key, ts); err != nil {
-		return ts, true, err
+	return Outcome{Result: Failed, Err: err}
+}
+
+// release gives up this Poster's lease on key after a failed delivery.
+func (p *Poster) release(ctx context.Context, key string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := p.ledger.ReleaseDelivery(rctx, key, p.cfg.Owner, p.isSuspect(key)); err != nil {
+		p.log.Warn("release delivery lease; it lapses by itself", "key", key, "err", err)
 	}
-	return ts, true, nil
+}
+
+// record marks a posted delivery delivered, retrying for a while (a
+// failover takes seconds, and a record that no replica has is lost with
+// its master) unless ctx ends. It returns res, or Unrecorded when the
+// record could not be made; ts is then remembered so that the next Deliver
+// of the key records it instead of posting again. Each try finishes even
+// if ctx ends.
+func (p *Poster) record(ctx context.Context, l *deliveryLease, ts string, res Result) Outcome {
+	var err error
+	giveUp := p.now().Add(p.recordFor)
+	for attempt := 1; ; attempt++ {
+		if err = p.markOnce(ctx, l.key, ts); err == nil {
+			p.forgetUnmarked(l.key)
+			return Outcome{Result: res, TS: ts}
+		}
+		p.mu.Lock()
+		p.unmarked[l.key] = ts
+		p.mu.Unlock()
+		wait := p.backoffFor(attempt)
+		if p.now().Add(wait).After(giveUp) || waitCtx(ctx, wait) != nil {
+			break
+		}
+		// After a failover the claim itself may be gone: claim again. If
+		// another owner holds it now, that owner finds the post in the
+		// history (its claim is a reclaim): stop here.
+		st, cerr := p.claim(ctx, l)
+		if cerr == nil && st == delivery.Sent {
+			p.forgetUnmarked(l.key)
+			return Outcome{Result: res, TS: ts}
+		}
+		if cerr == nil && st == delivery.Held {
+			break
+		}
+	}
+	p.log.Warn("posted but not recorded yet; recorded on the next try", "key", l.key, "ts", ts, "err", err)
+	return Outcome{Result: Unrecorded, TS: ts, Err: fmt.Errorf("posted delivery %s (ts %s) but could not record it: %w", l.key, ts, err)}
+}
+
+// markOnce makes one try at recording key as sent, finishing even if ctx
+// ends.
+func (p *Poster) markOnce(ctx context.Context, key, ts string) error {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return p.ledger.MarkDelivered(mctx, key, p.cfg.Owner, ts)
 }
 
 // Post posts msg to channel (a conversation ID, or a user ID for the bot's
@@ -297,16 +426,17 @@ func (p *Poster) logDry(key, channel string, msg Outgoing) {
 
 // deliveryLease tracks this Poster's claim on one delivery.
 type deliveryLease struct {
-	key string
-	at  time.Time // when it was last claimed or renewed
+	key  string
+	at   time.Time // when it was last claimed or renewed
+	held bool
 }
 
-func (p *Poster) claim(ctx context.Context, l *deliveryLease) (ClaimState, error) {
-	st, err := p.ledger.Claim(ctx, l.key, p.cfg.Owner, p.cfg.Lease)
+func (p *Poster) claim(ctx context.Context, l *deliveryLease) (delivery.Claim, error) {
+	st, err := p.ledger.ClaimDelivery(ctx, l.key, p.cfg.Owner, p.cfg.Lease)
 	if err != nil {
 		return 0, fmt.Errorf("claim delivery %s: %w", l.key, err)
 	}
-	l.at = time.Now()
+	l.at = p.now()
 	return st, nil
 }
 
@@ -314,13 +444,14 @@ func (p *Poster) claim(ctx context.Context, l *deliveryLease) (ClaimState, error
 var (
 	errFoundPosted = errors.New("found already posted")
 	errLostLease   = errors.New("lease lost")
+	errHeldByOther = errors.New("held by another owner")
 )
 
 // renew keeps l alive before a post: a lease more than half spent is
 // claimed again. It reports check=true when the lease had lapsed and was
 // reclaimed, so the history must be searched before posting.
 func (p *Poster) renew(ctx context.Context, l *deliveryLease) (check bool, err error) {
-	if time.Since(l.at) < p.cfg.Lease/2 {
+	if p.now().Sub(l.at) < p.cfg.Lease/2 {
 		return false, nil
 	}
 	st, err := p.claim(ctx, l)
@@ -328,12 +459,12 @@ func (p *Poster) renew(ctx context.Context, l *deliveryLease) (check bool, err e
 		return false, err
 	}
 	switch st {
-	case ClaimNew:
+	case delivery.New:
 		return false, nil
-	case ClaimReclaimed:
+	case delivery.Reclaimed:
 		return true, nil
-	case ClaimHeld:
-		return false, fmt.Errorf("%w: %w", errLostLease, ErrHeld)
+	case delivery.Held:
+		return false, fmt.Errorf("%w: %w", errLostLease, errHeldByOther)
 	default:
 		return false, errLostLease
 	}
@@ -360,20 +491,20 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 		// Giving up while a post may have landed: the next Deliver of this
 		// key looks in the history first, whoever holds the lease then.
 		if check && l != nil && err != nil && !errors.Is(err, errFoundPosted) {
-			p.mu.Lock()
-			p.suspect[l.key] = true
-			p.mu.Unlock()
+			p.setSuspect(l.key)
 		}
 	}()
 	var lastErr error
-	fail := func(err error) error {
+	// fail counts a failure and waits before the next try: the backoff,
+	// and at least atLeast.
+	fail := func(err error, atLeast time.Duration) error {
 		failures++
 		lastErr = err
 		if failures > p.cfg.MaxRetries {
 			return fmt.Errorf("chat.postMessage to %s: giving up after %d failures: %w", channel, failures, err)
 		}
 		p.log.Warn("chat.postMessage failed; retrying", "channel", channel, "attempt", failures, "err", err)
-		return waitCtx(ctx, p.backoffFor(failures))
+		return waitCtx(ctx, max(atLeast, p.backoffFor(failures)))
 	}
 	for {
 		if err := p.pace(ctx, channel); err != nil {
@@ -385,7 +516,7 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 				if errors.Is(err, errLostLease) {
 					return "", err
 				}
-				if err := fail(err); err != nil {
+				if err := fail(err, 0); err != nil {
 					return "", err
 				}
 				continue
@@ -396,7 +527,7 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 					if ctx.Err() != nil {
 						return "", ctx.Err()
 					}
-					if err := fail(fmt.Errorf("look for an earlier post after %v: %w", lastErr, err)); err != nil {
+					if err := fail(fmt.Errorf("look for an earlier post after %v: %w", lastErr, err), 0); err != nil {
 						return "", err
 					}
 					continue
@@ -420,7 +551,7 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 		if errors.As(err, &rl) {
 			wait := max(rl.RetryAfter, 100*time.Millisecond)
 			p.log.Debug("chat.postMessage rate limited; waiting", "channel", channel, "retry_after", wait)
-			now := time.Now()
+			now := p.now()
 			p.global.pauseUntil(now.Add(wait))
 			p.chans.pauseUntil(channel, now.Add(wait))
 			if err := ctx.Err(); err != nil {
@@ -428,13 +559,22 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 			}
 			continue
 		}
+		settle := time.Duration(0)
 		switch classify(err) {
 		case errPermanent:
 			return "", fmt.Errorf("chat.postMessage to %s: %w: %w", channel, ErrPermanent, err)
 		case errMaybePosted:
-			check = l != nil
+			if l != nil {
+				check = true
+				if inFlight(err) {
+					// No answer came: Slack may still be committing the
+					// post. Give it time to show in the history before
+					// looking, or a slow commit would be posted twice.
+					settle = p.settle
+				}
+			}
 		}
-		if err := fail(err); err != nil {
+		if err := fail(err, settle); err != nil {
 			return "", err
 		}
 	}
@@ -447,20 +587,11 @@ func (p *Poster) isSuspect(key string) bool {
 	return p.suspect[key]
 }
 
-// mark records a posted delivery; on failure it remembers ts so that the
-// next Deliver of key records it instead of posting again. It finishes
-// even if ctx ends.
-func (p *Poster) mark(ctx context.Context, key, ts string) error {
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := p.ledger.MarkDelivered(mctx, key, p.cfg.Owner, ts); err != nil {
-		p.mu.Lock()
-		p.unmarked[key] = ts
-		p.mu.Unlock()
-		return fmt.Errorf("posted delivery %s (ts %s) but could not record it: %w", key, ts, err)
-	}
-	p.forgetUnmarked(key)
-	return nil
+// setSuspect remembers that a post of key may have landed unseen.
+func (p *Poster) setSuspect(key string) {
+	p.mu.Lock()
+	p.suspect[key] = true
+	p.mu.Unlock()
 }
 
 func (p *Poster) unmarkedTS(key string) (string, bool) {
@@ -500,20 +631,16 @@ func (p *Poster) conversation(ctx context.Context, channel string) (string, erro
 	if ok {
 		return dm, nil
 	}
-	for {
-		ch, _, _, err := p.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})
-		if wait, ok := rateLimited(err); ok {
-			if err := waitCtx(ctx, wait); err != nil {
-				return "", err
-			}
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("conversations.open with %s: %w", channel, err)
-		}
-		p.rememberDM(channel, ch.ID)
-		return ch.ID, nil
+	var ch *slack.Channel
+	err := callWaiting(ctx, func() (err error) {
+		ch, _, _, err = p.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("conversations.open with %s: %w", channel, err)
 	}
+	p.rememberDM(channel, ch.ID)
+	return ch.ID, nil
 }
 
 // findDelivery looks through the newest messages of channel (at most
@@ -525,13 +652,11 @@ func (p *Poster) findDelivery(ctx context.Context, channel, key string) (ts stri
 	}
 	params := &slack.GetConversationHistoryParameters{ChannelID: conv, Limit: 200, IncludeAllMetadata: true}
 	for page := 0; page < p.historyMax; {
-		res, err := p.api.GetConversationHistoryContext(ctx, params)
-		if wait, ok := rateLimited(err); ok {
-			if err := waitCtx(ctx, wait); err != nil {
-				return "", false, err
-			}
-			continue
-		}
+		var res *slack.GetConversationHistoryResponse
+		err := callWaiting(ctx, func() (err error) {
+			res, err = p.api.GetConversationHistoryContext(ctx, params)
+			return err
+		})
 		if err != nil {
 			return "", false, fmt.Errorf("conversations.history of %s: %w", conv, err)
 		}
@@ -551,12 +676,20 @@ func (p *Poster) findDelivery(ctx context.Context, channel, key string) (ts stri
 	return "", false, nil
 }
 
-// pace waits for channel's turn and then for a workspace-wide token.
+// pace waits for channel's turn and then for a workspace-wide token:
+// from the shared limiter when there is one (after any 429 pause), else
+// from this process's bucket.
 func (p *Poster) pace(ctx context.Context, channel string) error {
-	if err := waitCtx(ctx, p.chans.reserve(channel, time.Now())); err != nil {
+	if err := waitCtx(ctx, p.chans.reserve(channel, p.now())); err != nil {
 		return err
 	}
-	return waitCtx(ctx, p.global.reserve(time.Now()))
+	if p.cfg.Shared == nil {
+		return waitCtx(ctx, p.global.reserve(p.now()))
+	}
+	if err := waitCtx(ctx, p.global.pausedFor(p.now())); err != nil {
+		return err
+	}
+	return p.cfg.Shared.Wait(ctx)
 }
 
 func (p *Poster) backoffFor(failures int) time.Duration {
@@ -589,17 +722,32 @@ func classify(err error) errClass {
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
-		if sc.Code >= 500 {
+		if sc.Code >= 500 || sc.Code == http.StatusRequestTimeout {
 			return errMaybePosted
 		}
 		return errPermanent
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, context.DeadlineExceeded) {
-		return errMaybePosted
-	}
-	return errPermanent
+	// Anything else (a network error, a timeout, a 200 answer that is not
+	// Slack's JSON, such as a proxy's HTML page) says nothing about whether
+	// Slack posted: look, then retry.
+	return errMaybePosted
+}
+
+// inFlight reports whether a failed request got no answer from Slack at
+// all (a timeout, a dropped connection), so Slack may still be working on
+// it, as opposed to an answer that says how it ended.
+func inFlight(err error) bool {
+	var se slack.SlackErrorResponse
+	var sc slack.StatusCodeError
+	return !errors.As(err, &se) && !errors.As(err, &sc) && !isBadBody(err)
+}
+
+// isBadBody reports whether err is an answer that was not Slack's JSON (a
+// proxy's HTML page): Slack's side has answered, nothing is in flight.
+func isBadBody(err error) bool {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	return errors.As(err, &syn) || errors.As(err, &typ)
 }
 
 // tokenBucket is a token bucket in its GCRA form: one token every
@@ -628,6 +776,16 @@ func (b *tokenBucket) reserve(now time.Time) time.Duration {
 	}
 	b.tat = t.Add(b.interval)
 	return max(0, t.Sub(now)-b.tolerance)
+}
+
+// pausedFor returns how long a pause (pauseUntil) lasts from now.
+func (b *tokenBucket) pausedFor(now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.tat.After(now) {
+		return 0
+	}
+	return max(0, b.tat.Sub(now)-b.tolerance)
 }
 
 // pauseUntil hands out no token before u.
@@ -678,29 +836,5 @@ func (s *spacer) pauseUntil(channel string, u time.Time) {
 	defer s.mu.Unlock()
 	if u.After(s.next[channel]) {
 		s.next[channel] = u
-	}
-}
-
-// rateLimited reports how long Slack asked us to wait, if err is a 429.
-func rateLimited(err error) (time.Duration, bool) {
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return max(rl.RetryAfter, 100*time.Millisecond), true
-	}
-	return 0, false
-}
-
-// waitCtx waits for d, or returns ctx's error if ctx ends first.
-func waitCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -40,9 +40,12 @@ type Request struct {
 	Value     string
 	MessageTS string
 
-	// CallbackID, Values and PrivateMetadata are set for view submissions;
-	// Values maps block ID → action ID → the submitted value (a selected
-	// user's ID, an option's value or typed text).
+	// ViewID, CallbackID, Values and PrivateMetadata are set for view
+	// submissions; Values maps block ID → action ID → the submitted value
+	// (a selected user's ID, an option's value or typed text). ViewID is
+	// the same when a form is submitted again: handlers key on it to act
+	// once.
+	ViewID          string
 	CallbackID      string
 	Values          map[string]map[string]string
 	PrivateMetadata string
@@ -99,7 +102,9 @@ type Action struct {
 }
 
 // View declares a handler for a modal's submission, by callback ID. It runs
-// before the ack, so it must finish well inside Slack's 3 s.
+// before the ack, so that it can keep the modal open with errors; the ack
+// goes out by Config.ViewDeadline even if it has not finished, so it must
+// be safe to run again for the same Request.ViewID (a resubmission).
 type View struct {
 	CallbackID string
 	Handle     HandlerFunc

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -135,7 +136,18 @@ type ScheduleConfig struct {
 	Grace   time.Duration
 	Workers int // deliveries at once (default 8)
 	Logger  *slog.Logger
+	// DataLost, when set, reports whether the ledger's Redis lost its data
+	// since the last call (and has paused scheduled sends). The Scheduler
+	// asks before each round and each delivery; on a loss it drops what it
+	// knew of the week's runs, and the Poster looks in each conversation
+	// before posting until LookFirstFor has passed, so that nobody is sent
+	// a message twice once sales ops resume.
+	DataLost func(ctx context.Context) (bool, error)
 }
+
+// LookFirstFor is how long after Redis lost its data every delivery looks
+// in the conversation before posting: a week's runs and their grace.
+const LookFirstFor = 8 * 24 * time.Hour
 
 // Prefs answers the recipients' and ops' preferences.
 type Prefs interface {
@@ -171,14 +183,24 @@ type RunReport struct {
 	Skipped     int // opted out, ErrSkip, not a working day, missed the grace window
 	Failed      int // errors (listed in Errors)
 	Held        int // another replica was sending it at that moment
-	WouldSend   int // DryRun: would have been posted
-	Errors      []error
+	// Unrecorded were posted but could not be recorded as sent: until the
+	// ledger has them the run is not done (see Errors).
+	Unrecorded int
+	WouldSend  int // DryRun: would have been posted
+	Errors     []error
 }
+
+// OK reports whether every recipient was dealt with for good: nothing
+// failed, nothing is left unrecorded or held by another replica.
+func (r RunReport) OK() bool { return r.Failed == 0 && r.Unrecorded == 0 && r.Held == 0 }
 
 func (r *RunReport) add(o fanOutcome) {
 	switch o.kind {
-	case outSent, outUnrecorded:
+	case outSent:
 		r.Sent++
+	case outUnrecorded:
+		r.Unrecorded++
+		r.Errors = append(r.Errors, o.err)
 	case outAlready:
 		r.AlreadySent++
 	case outSkipped, outMissed:
@@ -212,8 +234,9 @@ type Scheduler struct {
 	quiet    func(hour int) bool
 	spin     uint32 // where this replica starts in a fan-out, to spread replicas apart
 
-	tickMu sync.Mutex
-	runs   map[string]*runState // by run name; only tick touches it
+	tickMu     sync.Mutex
+	runs       map[string]*runState // by run name; only tick touches it
+	forgetRuns atomic.Bool          // drop runs at the next tick (Redis lost them)
 
 	zoneMu sync.Mutex
 	zones  map[string]zoneEntry
@@ -429,6 +452,12 @@ func (s *Scheduler) tick(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
+	if s.forgetRuns.Swap(false) {
+		s.runs = map[string]*runState{}
+	}
+	if s.dataLost(ctx) {
+		return
+	}
 	paused, err := s.prefs.Paused(ctx)
 	if err != nil {
 		s.log.Error("scheduler: cannot tell whether posts are paused; waiting", "err", err)
@@ -455,6 +484,28 @@ func (s *Scheduler) tick(ctx context.Context) {
 			delete(s.runs, run)
 		}
 	}
+}
+
+// dataLost asks DataLost; on a loss (or an error, which holds sends too)
+// it forgets the runs, whose outbox is gone, and makes the Poster look
+// before posting. It reports whether sends must wait.
+func (s *Scheduler) dataLost(ctx context.Context) bool {
+	if s.cfg.DataLost == nil {
+		return false
+	}
+	lost, err := s.cfg.DataLost(ctx)
+	if err != nil {
+		s.log.Error("scheduler: cannot tell whether Redis kept its data; waiting", "err", err)
+		return true
+	}
+	if lost {
+		s.log.Error("Redis lost its data (restarted without persistence, flushed, or failed over to an empty replica): " +
+			"scheduled DMs are held until sales ops type `/repcoach resume`; after that each one looks in the conversation first, so nobody gets a message twice")
+		s.forgetRuns.Store(true)
+		s.poster.LookFirst(LookFirstFor)
+		return true
+	}
+	return false
 }
 
 // candidateWeeks lists the ISO weeks (by UTC date) that may hold a send
@@ -698,6 +749,9 @@ func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string,
 			s.done(ctx, run, it.user)
 			return fanOutcome{kind: outMissed}
 		}
+		if s.dataLost(ctx) {
+			return fanOutcome{kind: outCancelled}
+		}
 		if paused, err := s.prefs.Paused(ctx); err != nil || paused {
 			return fanOutcome{kind: outCancelled}
 		}
@@ -729,28 +783,30 @@ func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string,
 		s.poster.logDry(key, it.user, msg)
 		return fanOutcome{kind: outDry}
 	}
-	_, sent, err := s.poster.Deliver(ctx, key, it.user, msg)
-	switch {
-	case errors.Is(err, ErrHeld):
-		return fanOutcome{kind: outHeld}
-	case sent && err != nil:
-		// Out, but not recorded: the item stays pending until the ledger
-		// has it (this Poster retries the record; others find the post).
-		s.log.Warn("scheduler: sent but not recorded yet", "key", key, "err", err)
-		return fanOutcome{kind: outUnrecorded}
-	case err != nil && ctx.Err() != nil:
-		return fanOutcome{kind: outCancelled}
-	case errors.Is(err, ErrPermanent):
-		s.done(ctx, run, it.user)
-		return fail(outPermanent, err)
-	case err != nil:
-		return fail(outFailed, err)
-	case sent:
+	d := s.poster.Deliver(ctx, key, it.user, msg)
+	switch d.Result {
+	case Sent:
 		s.done(ctx, run, it.user)
 		return fanOutcome{kind: outSent}
-	default:
+	case AlreadySent, Found:
 		s.done(ctx, run, it.user)
 		return fanOutcome{kind: outAlready}
+	case Held:
+		return fanOutcome{kind: outHeld}
+	case Unrecorded:
+		// Out, but not recorded: the item stays pending until the ledger
+		// has it (this Poster retries the record; others find the post).
+		s.log.Warn("scheduler: sent but not recorded yet", "key", key, "err", d.Err)
+		return fanOutcome{kind: outUnrecorded, err: d.Err}
+	case Cancelled:
+		return fanOutcome{kind: outCancelled}
+	case Permanent:
+		s.done(ctx, run, it.user)
+		return fail(outPermanent, d.Err)
+	case DryRun:
+		return fanOutcome{kind: outDry}
+	default:
+		return fail(outFailed, d.Err)
 	}
 }
 

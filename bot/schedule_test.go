@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/delivery"
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
@@ -99,9 +101,9 @@ func newSchedRig(t testing.TB, users []slackfake.User, start time.Time, simSlack
 	return r
 }
 
-func (r *schedRig) scheduler(t testing.TB, jobs []Job, owner string, l Ledger, pc PosterConfig, sc ScheduleConfig) *Scheduler {
+func (r *schedRig) scheduler(t testing.TB, jobs []Job, owner string, l delivery.Ledger, pc PosterConfig, sc ScheduleConfig) *Scheduler {
 	if l == nil {
-		l = storeLedger{r.store}
+		l = r.store
 	}
 	pc.Owner = owner
 	p := fastPoster(t, slackClientFor(r.srv, nil), l, pc)
@@ -364,7 +366,7 @@ func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
 	lease := time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	crash := &crashLedger{Ledger: storeLedger{r.store}, after: 50, crash: cancel}
+	crash := &crashLedger{Ledger: r.store, after: 50, crash: cancel}
 	a := r.scheduler(t, []Job{job}, "proc-a", crash, PosterConfig{Lease: lease}, ScheduleConfig{})
 	a.tick(ctx)
 	if crash.crashed.Load() == 0 {
@@ -446,7 +448,7 @@ func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
 	ctx := context.Background()
 	zones := zonesOf(users)
 	zones["U0GONE"] = "UTC"
-	p := fastPoster(t, slackClientFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, PosterConfig{Owner: "a"})
 	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: warnLogger(t)})
 	s.tick(ctx)
 	r.exactlyOnce(t, userIDs(users))
@@ -505,7 +507,7 @@ func TestRunSendsAndStops(t *testing.T) {
 	at := Weekly{Day: now.Weekday(), Hour: now.Hour(), Minute: now.Minute()}
 	job := weeklyJob("live", at, userIDs(users))
 	all := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
-	p := fastPoster(t, slackClientFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, PosterConfig{Owner: "a"})
 	s := NewScheduler([]Job{job}, p, r.store, r.store, zonesOf(users),
 		ScheduleConfig{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: warnLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -637,7 +639,7 @@ func BenchmarkFanout10k(b *testing.B) {
 	log := warnLogger(b)
 	all := userIDs(users)
 	job := weeklyJob("weekly-feedback", fri16, all)
-	p := NewPoster(slackClientFor(srv, nil), storeLedger{store}, PosterConfig{Rate: limit, Burst: 1, Logger: log})
+	p := NewPoster(slackClientFor(srv, nil), store, PosterConfig{Rate: limit, Burst: 1, Logger: log})
 	s := NewScheduler([]Job{job}, p, store, store, zonesOf(users), ScheduleConfig{Now: clock.Now, Workers: 16, Logger: log})
 	ctx := context.Background()
 	var total time.Duration
@@ -688,7 +690,7 @@ func TestScheduleUnknownZoneWaits(t *testing.T) {
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	zones := zonesOf(users)
 	delete(zones, users[0].ID)
-	p := fastPoster(t, slackClientFor(r.srv, nil), storeLedger{r.store}, PosterConfig{Owner: "a"})
+	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, PosterConfig{Owner: "a"})
 	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: warnLogger(t)})
 	ctx := context.Background()
 	s.tick(ctx)
@@ -699,5 +701,54 @@ func TestScheduleUnknownZoneWaits(t *testing.T) {
 	zones[users[0].ID] = "UTC" // Slack answers again
 	r.clock.Add(time.Minute)
 	s.tick(ctx)
+	r.exactlyOnce(t, userIDs(users))
+}
+
+// TestScheduleRedisLosesDataMidFanout: Redis loses its data (a restart
+// without persistence) in the middle of a fan-out. Sends are held at once
+// with a clear error instead of going out again from a ledger that forgot
+// them (before: 301 of 1,000 doubled, 623 silently skipped); once sales
+// ops resume, each send looks in the conversation first, and everyone ends
+// with exactly one message.
+func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
+	users := fakeUsers("LOSS", 40, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
+	ctx := context.Background()
+	watch, err := r.store.WatchData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	build := job.Build
+	var built atomic.Int32
+	job.Build = func(ctx context.Context, user string, due time.Time) (Outgoing, error) {
+		if built.Add(1) == 15 {
+			if err := r.store.Wipe(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+		return build(ctx, user, due)
+	}
+	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{Workers: 1, DataLost: watch.Lost})
+	s.tick(ctx)
+	held := r.srv.Calls("chat.postMessage")
+	if held < 14 || held >= len(users) {
+		t.Fatalf("%d posts when Redis lost its data; want the fan-out stopped part-way", held)
+	}
+	by, _, paused, err := r.store.PausedBy(ctx)
+	if err != nil || !paused || by != redisstore.DataLossPause {
+		t.Fatalf("after the loss: paused %v by %q, %v; want held by %q", paused, by, err, redisstore.DataLossPause)
+	}
+	for range 3 {
+		r.clock.Add(time.Minute)
+		s.tick(ctx)
+	}
+	if n := r.srv.Calls("chat.postMessage"); n != held {
+		t.Fatalf("%d more posts while held", n-held)
+	}
+	if err := r.store.SetPaused(ctx, false, "UOPS"); err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t, ctx, "weekly-feedback/2026-W45", 60*time.Second, s)
 	r.exactlyOnce(t, userIDs(users))
 }

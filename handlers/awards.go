@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,19 +21,12 @@ type Awards struct {
 	Teams  TeamReports
 	Users  SlackUsers
 	Store  RecognitionStore
-	Once   Once
 	Roles  Roles
-	Poster ChannelPoster
+	Poster OncePoster
 	// Channel is where approved awards are posted; empty turns the
 	// suggestions off.
 	Channel string
 	Now     func() time.Time
-}
-
-// Once reports true only the first time it is asked about id (across
-// replicas), for ttl.
-type Once interface {
-	FirstDelivery(ctx context.Context, id string, ttl time.Duration) (bool, error)
 }
 
 // ActionAwardPost is the action ID of the button that posts an award.
@@ -47,6 +42,27 @@ type suggestion struct {
 	Kind   string         `json:"kind"`
 	Reason string         `json:"reason"`
 }
+
+// buttonValue is s as its button carries it, within Slack's 2,000
+// characters: an over-long name or reason (a deal name from the CRM can be
+// any length) is shortened rather than failing the whole message. The
+// award posted says what the button says.
+func (s *suggestion) buttonValue() (string, error) {
+	s.Name = kit.Truncate(s.Name, maxAwardName)
+	for n := maxReason; ; n /= 2 {
+		s.Reason = kit.Truncate(s.Reason, n)
+		b, err := json.Marshal(s)
+		if err != nil {
+			return "", err
+		}
+		if len(b) <= kit.MaxButtonValue || n < 16 {
+			return string(b), nil
+		}
+	}
+}
+
+// maxAwardName bounds a rep's name in an award button.
+const maxAwardName = 100
 
 // For builds the suggestions message for a member of sales ops: this
 // quarter's awards in every manager's team. It returns ErrNoMessage when
@@ -90,7 +106,7 @@ func (a *Awards) For(ctx context.Context, _ string) (Message, error) {
 	}
 	for _, s := range sugg {
 		k, _ := kindOf(s.Kind)
-		value, err := json.Marshal(s)
+		value, err := s.buttonValue()
 		if err != nil {
 			return Message{}, err
 		}
@@ -122,21 +138,20 @@ func (a *Awards) Approve(ctx context.Context, userID, value string) (Message, er
 	if err != nil {
 		return Message{}, err
 	}
-	// Everyone in sales ops gets the same buttons: only the first click posts.
-	first, err := a.Once.FirstDelivery(ctx, fmt.Sprintf("award|%s|%s|%s", s.Rep, s.Kind, s.Reason), 180*24*time.Hour)
+	// Everyone in sales ops gets the same buttons: only the first click
+	// posts, and a click whose post failed leaves it to the next click.
+	rec := insights.Recognition{To: to, From: userID, Kind: s.Kind, Reason: s.Reason, At: a.Now()}
+	post := RecognitionMessage(rec)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%s", s.Rep, s.Kind, s.Reason)))
+	posted, err := a.Poster.PostOnce(ctx, "award/"+hex.EncodeToString(sum[:12]), a.Channel, post)
 	if err != nil {
-		return Message{}, err
+		return Message{}, fmt.Errorf("post award in %s: %w", a.Channel, err)
 	}
-	if !first {
+	if !posted {
 		return Text(fmt.Sprintf("This award for %s was already posted.", kit.Escape(s.Name))), nil
 	}
-	rec := insights.Recognition{To: to, From: userID, Kind: s.Kind, Reason: s.Reason, At: a.Now()}
 	if err := a.Store.AddRecognition(ctx, rec); err != nil {
-		return Message{}, err
-	}
-	post := RecognitionMessage(rec)
-	if _, _, err := a.Poster.PostMessageContext(ctx, a.Channel, slack.MsgOptionText(post.Text, false), slack.MsgOptionBlocks(post.Blocks...)); err != nil {
-		return Message{}, fmt.Errorf("post award in %s: %w", a.Channel, err)
+		return Message{}, fmt.Errorf("award posted in %s but not kept for feedback: %w", a.Channel, err)
 	}
 	return Text(fmt.Sprintf(":white_check_mark: Posted in <#%s>: %s", a.Channel, post.Text)), nil
 }

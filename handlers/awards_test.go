@@ -14,26 +14,31 @@ import (
 	"github.com/repcoach/repcoach/insights"
 )
 
-type onceMem struct {
-	mu   sync.Mutex
-	seen map[string]bool
+// oncePosts is an in-memory OncePoster: each key posts once; failNext
+// makes that many posts fail first, as a 503 from Slack would.
+type oncePosts struct {
+	mu       sync.Mutex
+	posted   map[string]bool
+	channels []string
+	failNext int
 }
 
-func (o *onceMem) FirstDelivery(_ context.Context, id string, _ time.Duration) (bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.seen[id] {
+func (p *oncePosts) PostOnce(_ context.Context, key, channel string, _ Message) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.posted[key] {
 		return false, nil
 	}
-	o.seen[id] = true
-	return true, nil
-}
-
-type posts struct{ channels []string }
-
-func (p *posts) PostMessageContext(_ context.Context, channel string, _ ...slack.MsgOption) (string, string, error) {
+	if p.failNext > 0 {
+		p.failNext--
+		return false, errors.New("chat.postMessage: 503 Service Unavailable")
+	}
+	if p.posted == nil {
+		p.posted = map[string]bool{}
+	}
+	p.posted[key] = true
 	p.channels = append(p.channels, channel)
-	return channel, "1.2", nil
+	return true, nil
 }
 
 type users map[insights.RepID]string
@@ -55,8 +60,8 @@ func TestAwardSuggestionsAndApproval(t *testing.T) {
 			break
 		}
 	}
-	out := &posts{}
-	a := &Awards{Teams: st, Users: users{star.Rep: "USTAR"}, Store: recStore{}, Once: &onceMem{seen: map[string]bool{}}, Roles: st, Poster: out, Channel: "CWINS", Now: func() time.Time { return asOf }}
+	out := &oncePosts{}
+	a := &Awards{Teams: st, Users: users{star.Rep: "USTAR"}, Store: recStore{}, Roles: st, Poster: out, Channel: "CWINS", Now: func() time.Time { return asOf }}
 	ctx := context.Background()
 
 	m, err := a.For(ctx, "UOPS")
@@ -88,7 +93,7 @@ func TestAwardSuggestionsAndApproval(t *testing.T) {
 	}
 
 	a.Users = users{}
-	a.Once = &onceMem{seen: map[string]bool{}}
+	a.Poster = &oncePosts{}
 	if got, _ := a.Approve(ctx, "UOPS", value); !strings.Contains(got.Text, "not matched to a Slack user") {
 		t.Errorf("approving for an unlinked rep = %q", got.Text)
 	}
@@ -96,4 +101,71 @@ func TestAwardSuggestionsAndApproval(t *testing.T) {
 	if _, err := a.For(ctx, "UOPS"); !errors.Is(err, ErrNoMessage) {
 		t.Errorf("suggestions without a channel = %v, want ErrNoMessage", err)
 	}
+}
+
+// TestAwardPostFailureLeavesItToTheNextClick: "Post it" marks the award
+// posted only once it is (before, one 503 and it was never posted, and
+// the retry said "already posted"), and keeps it for feedback only then.
+func TestAwardPostFailureLeavesItToTheNextClick(t *testing.T) {
+	snap := snapshot(t)
+	st := &snapStore{snap: snap, ops: map[string]bool{"UOPS": true}}
+	kept := &keptRecs{}
+	out := &oncePosts{failNext: 1}
+	a := &Awards{Teams: st, Users: users{"R1": "UR1"}, Store: kept, Roles: st, Poster: out, Channel: "CWINS", Now: func() time.Time { return asOf }}
+	ctx := context.Background()
+	value := `{"rep":"R1","name":"Ana","kind":"top-closer","reason":"most won revenue"}`
+	if _, err := a.Approve(ctx, "UOPS", value); err == nil {
+		t.Fatal("a click whose post failed answered without an error")
+	}
+	if len(kept.recs) != 0 {
+		t.Errorf("award kept for feedback although not posted: %+v", kept.recs)
+	}
+	got, err := a.Approve(ctx, "UOPS", value)
+	if err != nil || !strings.Contains(got.Text, "Posted in <#CWINS>") {
+		t.Fatalf("click after the failure = %q, %v; want it posted", got.Text, err)
+	}
+	if got, _ := a.Approve(ctx, "UOPS", value); !strings.Contains(got.Text, "already posted") {
+		t.Errorf("third click = %q, want already posted", got.Text)
+	}
+	if len(out.channels) != 1 || len(kept.recs) != 1 {
+		t.Errorf("posts %v, kept %d; want one of each", out.channels, len(kept.recs))
+	}
+}
+
+// TestAwardSuggestionLongDealName: a deal name of 1,950 characters in an
+// award's reason used to overflow the button value (2,000 max) and fail
+// the whole suggestions DM. No single field may fail a message.
+func TestAwardSuggestionLongDealName(t *testing.T) {
+	snap := snapshot(t)
+	long := strings.Repeat("Mega <Deal> & Co ", 115) // 1,955 characters, escaped longer still
+	found := false
+	for i, tr := range snap.Teams {
+		if insights.IsManagerTeam(tr.Team) && tr.Period.Kind == insights.PeriodQuarter && len(tr.Recognitions) > 0 {
+			snap.Teams[i].Recognitions[0].Reason = "biggest deal: " + long
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("sample has no award suggestions")
+	}
+	st := &snapStore{snap: snap, ops: map[string]bool{"UOPS": true}}
+	a := &Awards{Teams: st, Users: users{}, Store: recStore{}, Roles: st, Poster: &oncePosts{}, Channel: "CWINS", Now: func() time.Time { return asOf }}
+	m, err := a.For(context.Background(), "UOPS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kit.CheckMessage(m.Text, m.Blocks); err != nil {
+		t.Errorf("suggestions with a long deal name break Slack's limits: %v", err)
+	}
+}
+
+type keptRecs struct{ recs []insights.Recognition }
+
+func (k *keptRecs) AddRecognition(_ context.Context, r insights.Recognition) error {
+	k.recs = append(k.recs, r)
+	return nil
+}
+
+func (k *keptRecs) Recognitions(context.Context, string, time.Time) ([]insights.Recognition, error) {
+	return k.recs, nil
 }

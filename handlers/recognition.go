@@ -27,9 +27,13 @@ type ModalOpener interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
-// ChannelPoster posts a message in a channel.
-type ChannelPoster interface {
-	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+// OncePoster posts a message in a channel at most once per key, across
+// clicks, resubmissions and replicas.
+type OncePoster interface {
+	// PostOnce posts m in channel unless the message with key was posted
+	// (or is being posted) already; posted is false then. An error means
+	// it was not posted, and a later call with the key may post it.
+	PostOnce(ctx context.Context, key, channel string, m Message) (posted bool, err error)
 }
 
 // Recognize answers /recognize: sales ops give someone an award, posted in
@@ -39,7 +43,7 @@ type Recognize struct {
 	Store  RecognitionStore
 	Roles  Roles
 	Modals ModalOpener
-	Poster ChannelPoster
+	Poster OncePoster
 	Now    func() time.Time
 }
 
@@ -142,10 +146,12 @@ func (r *Recognize) Command(ctx context.Context, userID, channelID, triggerID, t
 	return m, nil
 }
 
-// Submit handles the recognition form: it checks the answers (returning
-// errors by block ID to show in the form), records the award and posts it
-// in the channel the form was opened from.
-func (r *Recognize) Submit(ctx context.Context, userID string, values map[string]map[string]string, channelID string) (map[string]string, error) {
+// Submit handles the recognition form viewID: it checks the answers
+// (returning errors by block ID to show in the form), posts the award in
+// the channel the form was opened from and records it. A form submitted
+// again (Slack's deadline missed, a double click) is posted and recorded
+// once: the view is the key.
+func (r *Recognize) Submit(ctx context.Context, userID, viewID string, values map[string]map[string]string, channelID string) (map[string]string, error) {
 	if err := RequireOps(ctx, r.Roles, userID); err != nil {
 		return nil, err
 	}
@@ -164,13 +170,19 @@ func (r *Recognize) Submit(ctx context.Context, userID string, values map[string
 	if len(problems) > 0 {
 		return problems, nil
 	}
-	rec := insights.Recognition{To: to, From: userID, Kind: kind, Reason: reason, At: r.Now()}
-	if err := r.Store.AddRecognition(ctx, rec); err != nil {
-		return nil, err
+	if viewID == "" {
+		return nil, errors.New("recognition form submitted without a view ID")
 	}
-	m := RecognitionMessage(rec)
-	if _, _, err := r.Poster.PostMessageContext(ctx, channelID, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
+	rec := insights.Recognition{To: to, From: userID, Kind: kind, Reason: reason, At: r.Now()}
+	posted, err := r.Poster.PostOnce(ctx, "recognize/"+viewID, channelID, RecognitionMessage(rec))
+	if err != nil {
 		return nil, fmt.Errorf("post recognition in %s: %w", channelID, err)
+	}
+	if !posted {
+		return nil, nil // this form was handled already
+	}
+	if err := r.Store.AddRecognition(ctx, rec); err != nil {
+		return nil, fmt.Errorf("recognition posted in %s but not kept for feedback: %w", channelID, err)
 	}
 	return nil, nil
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -77,13 +75,6 @@ type fakeRoles map[string]bool
 
 func (f fakeRoles) IsOps(_ context.Context, id string) (bool, error) { return f[id], nil }
 
-type recordedPoster struct{ posts []string }
-
-func (p *recordedPoster) PostMessageContext(_ context.Context, channelID string, _ ...slack.MsgOption) (string, string, error) {
-	p.posts = append(p.posts, channelID)
-	return channelID, "1.0", nil
-}
-
 type memRecognitions struct{ recs []insights.Recognition }
 
 func (m *memRecognitions) AddRecognition(_ context.Context, r insights.Recognition) error {
@@ -114,17 +105,37 @@ func TestRecognizeFormAcceptsOnlyAUserID(t *testing.T) {
 		{"", false},
 	} {
 		t.Run(tt.user, func(t *testing.T) {
-			store, poster := &memRecognitions{}, &recordedPoster{}
+			store, poster := &memRecognitions{}, &oncePosts{}
 			r := &Recognize{Store: store, Roles: fakeRoles{"U0OPS": true}, Poster: poster, Now: func() time.Time { return asOf }}
-			problems, err := r.Submit(context.Background(), "U0OPS", map[string]map[string]string{
+			problems, err := r.Submit(context.Background(), "U0OPS", "V0FORM1", map[string]map[string]string{
 				"who": {"user": tt.user}, "kind": {"kind": "shout-out"}, "why": {"reason": "Great quarter"},
 			}, "C0GENERAL")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.ok != (problems["who"] == "") || tt.ok != (len(poster.posts) == 1) || tt.ok != (len(store.recs) == 1) {
-				t.Errorf("Submit(who=%q): problems %v, %d posts, %d stored; want accepted=%v", tt.user, problems, len(poster.posts), len(store.recs), tt.ok)
+			if tt.ok != (problems["who"] == "") || tt.ok != (len(poster.channels) == 1) || tt.ok != (len(store.recs) == 1) {
+				t.Errorf("Submit(who=%q): problems %v, %d posts, %d stored; want accepted=%v", tt.user, problems, len(poster.channels), len(store.recs), tt.ok)
 			}
 		})
+	}
+}
+
+// TestRecognizeFormResubmittedOnce: a form submitted again (its ack missed
+// Slack's deadline, a double click) is posted and stored once: the view is
+// the key (before, a resubmission stored the award twice).
+func TestRecognizeFormResubmittedOnce(t *testing.T) {
+	store, poster := &memRecognitions{}, &oncePosts{}
+	r := &Recognize{Store: store, Roles: fakeRoles{"U0OPS": true}, Poster: poster, Now: func() time.Time { return asOf }}
+	values := map[string]map[string]string{"who": {"user": "U0ANA0001"}, "kind": {"kind": "shout-out"}, "why": {"reason": "Great quarter"}}
+	for range 3 {
+		if problems, err := r.Submit(context.Background(), "U0OPS", "V0FORM1", values, "C0GENERAL"); err != nil || len(problems) > 0 {
+			t.Fatalf("Submit = %v, %v", problems, err)
+		}
+	}
+	if len(poster.channels) != 1 || len(store.recs) != 1 {
+		t.Errorf("three submissions of one form: %d posts, %d stored; want 1 and 1", len(poster.channels), len(store.recs))
+	}
+	if _, err := r.Submit(context.Background(), "U0OPS", "V0FORM2", values, "C0GENERAL"); err != nil || len(poster.channels) != 2 {
+		t.Errorf("another form: err %v, %d posts; want a second post", err, len(poster.channels))
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,7 +29,8 @@ type App struct {
 	cal   insights.Calendar
 	now   func() time.Time
 	store *redisstore.Store
-	// owner names this process in Redis locks: host, pid and a random part.
+	// owner names this process in Redis locks and delivery leases: host,
+	// pid and a random part; the one name the process goes by.
 	owner string
 	// profilesChanged is set by team_join and user_change events: the
 	// link watcher then matches people again.
@@ -42,6 +41,7 @@ type App struct {
 	metrics *metrics
 
 	// Set by connect, once a Slack API client exists.
+	poster    *bot.Poster
 	dir       *bot.Directory
 	identity  *handlers.Identity
 	perf      *handlers.Performance
@@ -74,15 +74,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	m := newMetrics()
 	store.Client().AddHook(redisHook{m})
-	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store, owner: processOwner(), metrics: m}, nil
-}
-
-// processOwner returns a name unique to this process.
-func processOwner() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store, owner: bot.DefaultOwner(), metrics: m}, nil
 }
 
 // Close releases the store.
@@ -116,14 +108,46 @@ func (a *App) connect(api *slack.Client) error {
 	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc, Locales: a.locales}
 	a.optOut = &handlers.OptOut{Prefs: a.store, Locales: a.locales}
 	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now, Locales: a.locales}
-	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Once: a.store, Roles: a.dir, Poster: api, Channel: a.cfg.AwardsChannel, Now: time.Now}
-	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: api, Now: time.Now}
+	a.poster = a.newPoster(api, a.cfg.DryRun)
+	once := oncePoster{a.poster}
+	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Roles: a.dir, Poster: once, Channel: a.cfg.AwardsChannel, Now: time.Now}
+	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: once, Now: time.Now}
 	a.links = &handlers.Links{Roles: a.dir, Book: a.store, Decisions: a.store, Reps: a.reps, Refresh: func(ctx context.Context) error {
 		return a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error { _, err := a.link(ctx); return err })
 	}}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Syncs: syncStatus{a.store}, Location: loc, Locales: a.locales}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc, Locales: a.locales}
 	return nil
+}
+
+// newPoster returns the process's one Poster: paced to REPCOACH_POST_RATE
+// across every replica sharing the Redis, recording deliveries in the store under the process's owner name.
+func (a *App) newPoster(api *slack.Client, dryRun bool) *bot.Poster {
+	burst := max(1, int(a.cfg.PostRate))
+	return bot.NewPoster(api, countingLedger{a.store, a.metrics}, bot.PosterConfig{
+		Rate:   a.cfg.PostRate,
+		Burst:  burst,
+		Shared: a.store.RateLimiter("chat.postMessage", a.cfg.PostRate, burst),
+		DryRun: dryRun,
+		Lease:  a.cfg.DeliveryLease,
+		Logger: a.log,
+		Owner:  a.owner,
+	})
+}
+
+// oncePoster posts the handlers' messages exactly once per key through
+// the Poster's ledger.
+type oncePoster struct{ p *bot.Poster }
+
+func (o oncePoster) PostOnce(ctx context.Context, key, channel string, m handlers.Message) (bool, error) {
+	d := o.p.Deliver(ctx, key, channel, bot.Outgoing{Text: m.Text, Blocks: m.Blocks})
+	switch d.Result {
+	case bot.Sent, bot.Unrecorded:
+		return true, nil
+	case bot.AlreadySent, bot.Found, bot.Held, bot.DryRun:
+		return false, nil
+	}
+	return false, d.Err
 }
 
 // load imports CRM exports into the stored data and recomputes every

@@ -54,12 +54,18 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		{"app token as bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-secret-1", "SLACK_BOT_TOKEN": "xapp-secret-2"}, "starting with xoxb-"},
 		{"bad api url", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"},
 		{"bad time zone", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_TZ": "Mars/Olympus"}, "REPCOACH_TZ"},
-		{"bad as-of", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_AS_OF": "yesterday"}, "REPCOACH_AS_OF"},
+		{"bad as-of", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b", "REPCOACH_AS_OF": "yesterday", "REPCOACH_EPHEMERAL": "true"}, "REPCOACH_AS_OF"},
+		{"embedded Redis unasked", map[string]string{"SLACK_APP_TOKEN": "xapp-a", "SLACK_BOT_TOKEN": "xoxb-b"}, "REPCOACH_EPHEMERAL=true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL", "REPCOACH_TZ", "REPCOACH_AS_OF", "REDIS_URL"} {
+			for _, k := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL", "REPCOACH_TZ", "REPCOACH_AS_OF", "REDIS_URL", "REPCOACH_EPHEMERAL"} {
 				t.Setenv(k, tt.env[k])
+			}
+			if _, ok := tt.env["REPCOACH_EPHEMERAL"]; !ok && tt.wantErr != "REPCOACH_EPHEMERAL=true" {
+				t.Setenv("REPCOACH_EPHEMERAL", "true")
+			} else if !ok {
+				t.Setenv("REPCOACH_EPHEMERAL", "false")
 			}
 			if _, ok := tt.env["SLACK_API_URL"]; !ok {
 				t.Setenv("SLACK_API_URL", "https://slack.com/api/")

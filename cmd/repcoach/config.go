@@ -32,6 +32,7 @@ type Config struct {
 	BotToken           string        `envconfig:"SLACK_BOT_TOKEN" desc:"bot token (xoxb-…) from installing the app"`
 	APIURL             string        `envconfig:"SLACK_API_URL" default:"https://slack.com/api/" desc:"Slack Web API base URL; point it at a proxy or emulator"`
 	RedisURL           string        `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL (Sentinel: ?master_name=NAME&addr=host:port; Cluster: ?addr=host:port&addr=…); empty starts an embedded in-process Redis that keeps nothing"`
+	Ephemeral          bool          `envconfig:"REPCOACH_EPHEMERAL" default:"false" desc:"let repcoach run use the embedded in-process Redis when REDIS_URL is unset, accepting that every record (what was sent, opt-outs, links) is lost at exit"`
 	RedisPrefix        string        `envconfig:"REPCOACH_REDIS_PREFIX" default:"rc:" desc:"prefix of every Redis key, to share one Redis between installs"`
 	AsOf               string        `envconfig:"REPCOACH_AS_OF" desc:"pin the clock for historical data: 2017-12-31 (end of that day in REPCOACH_TZ) or RFC 3339"`
 	TimeZone           string        `envconfig:"REPCOACH_TZ" default:"UTC" desc:"the team's time zone (IANA name) for periods and dates"`

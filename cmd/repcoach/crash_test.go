@@ -240,7 +240,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 	for range b.N {
 		cmd := exec.Command(bin, "run")
 		cmd.Env = append(os.Environ(), "SLACK_APP_TOKEN=xapp-1-fake", "SLACK_BOT_TOKEN=xoxb-fake", "SLACK_API_URL="+fake.APIURL(),
-			"REDIS_URL=", "REPCOACH_IMPORT="+dir, "REPCOACH_LOG_LEVEL=error")
+			"REDIS_URL=", "REPCOACH_EPHEMERAL=true", "REPCOACH_IMPORT="+dir, "REPCOACH_LOG_LEVEL=error")
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // The fixture team: two reps under one manager, with figures worked out by
@@ -126,6 +126,7 @@ func startBotWith(t *testing.T, opt botOptions) *harness {
 	t.Setenv("REPCOACH_REDIS_PREFIX", prefix)
 	t.Setenv("REPCOACH_LOG_LEVEL", "debug")
 	t.Setenv("REDIS_URL", os.Getenv("REDIS_URL")) // a real Redis where set, the embedded one otherwise
+	t.Setenv("REPCOACH_EPHEMERAL", "true")
 	if opt.sharedRedis && os.Getenv("REDIS_URL") == "" {
 		m := miniredis.NewMiniRedis()
 		if err := m.Start(); err != nil {
@@ -364,31 +365,19 @@ func randomHex(t *testing.T) string {
 	return hex.EncodeToString(b[:])
 }
 
-// deleteKeys removes every key under prefix from the Redis at url.
+// deleteKeys removes every key under prefix from the Redis at url (a
+// single Redis, Sentinel or Cluster URL; on a cluster, from every master).
 func deleteKeys(t *testing.T, url, prefix string) {
-	opt, err := redis.ParseURL(url)
+	// A shared Redis under load may hold many other keys: allow a minute.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix})
 	if err != nil {
-		t.Errorf("REDIS_URL: %v", err)
+		t.Errorf("clean up test keys: %v", err)
 		return
 	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	// The shared Redis may hold many other tests' keys and the machine may
-	// be busy: scan in large pages and unlink in batches, with time to spare.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var batch []string
-	iter := rdb.Scan(ctx, 0, prefix+"*", 10000).Iterator()
-	for iter.Next(ctx) {
-		if batch = append(batch, iter.Val()); len(batch) == 1000 {
-			rdb.Unlink(ctx, batch...)
-			batch = batch[:0]
-		}
-	}
-	if len(batch) > 0 {
-		rdb.Unlink(ctx, batch...)
-	}
-	if err := iter.Err(); err != nil {
+	defer s.Close()
+	if err := s.Wipe(ctx); err != nil {
 		t.Errorf("clean up test keys: %v", err)
 	}
 }
@@ -468,7 +457,7 @@ func TestRecognizeEndToEnd(t *testing.T) {
 	if _, err := h.fake.WaitMessage(ctx, func(m slackfake.Message) bool {
 		return m.Method == "chat.postMessage" && m.Channel == slackfake.DefaultChannel && strings.Contains(m.Text, "Shout-out for <@U0BEN0001>")
 	}); err != nil {
-		t.Fatalf("form award not posted: %v", err)
+		t.Fatalf("form award not posted: %v\n%s", err, h.logs)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/delivery"
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
@@ -101,7 +102,7 @@ func (a *App) build(f func(ctx context.Context, userID string, due time.Time) (h
 // scheduler builds the poster and scheduler for the jobs table. The
 // scheduler runs on the real clock even when REPCOACH_AS_OF pins the
 // figures, or it would never reach a send time.
-func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
+func (a *App) scheduler(ctx context.Context, b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 	jobs, err := a.jobs()
 	if err != nil {
 		return nil, err
@@ -114,53 +115,52 @@ func (a *App) scheduler(b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	poster := bot.NewPoster(b.API(), ledger{a.store, a.metrics}, bot.PosterConfig{
-		Rate:   a.cfg.PostRate,
-		Burst:  max(1, int(a.cfg.PostRate)),
-		DryRun: dryRun || a.cfg.DryRun,
-		Lease:  a.cfg.DeliveryLease,
-		Logger: a.log,
-	})
+	poster := a.poster
+	if dryRun && !poster.DryRun() {
+		poster = a.newPoster(b.API(), true)
+	}
+	watch, err := a.store.WatchData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if at, ok, err := a.store.DataLostAt(ctx); err != nil {
+		return nil, err
+	} else if left := bot.LookFirstFor - time.Since(at); ok && left > 0 {
+		// Redis lost its data lately: look before each post, as the
+		// processes that saw the loss do.
+		poster.LookFirst(left)
+	}
 	return bot.NewScheduler(jobs, poster, a.store, a.store, a.dir, bot.ScheduleConfig{
 		WorkingDays: days,
 		Holidays:    holidays,
 		QuietStart:  a.cfg.QuietStart,
 		QuietEnd:    a.cfg.QuietEnd,
 		Logger:      a.log,
+		DataLost:    watch.Lost,
 	}), nil
 }
 
-// ledger adapts the Redis store's delivery claims to the poster's Ledger.
-// It counts each claim's state and each delivery in the metrics.
-type ledger struct {
-	s *redisstore.Store
+// countingLedger is the Redis store's delivery ledger, counting each
+// claim's state and each delivery recorded in the metrics.
+type countingLedger struct {
+	*redisstore.Store
 	m *metrics
 }
 
-func (l ledger) Claim(ctx context.Context, key, owner string, lease time.Duration) (bot.ClaimState, error) {
-	st, err := l.s.ClaimDelivery(ctx, key, owner, lease)
-	if err != nil {
-		return 0, err
-	}
-	states := map[redisstore.ClaimState]struct {
-		name string
-		bot  bot.ClaimState
-	}{
-		redisstore.Claimed:     {"claimed", bot.ClaimNew},
-		redisstore.Reclaimed:   {"reclaimed", bot.ClaimReclaimed},
-		redisstore.AlreadySent: {"already_sent", bot.ClaimSent},
-		redisstore.HeldByOther: {"held_by_other", bot.ClaimHeld},
-	}
-	s, ok := states[st]
-	if !ok {
-		return 0, fmt.Errorf("claim %s: unexpected state %v", key, st)
-	}
-	l.m.deliveries.WithLabelValues(s.name).Inc()
-	return s.bot, nil
+var claimNames = map[delivery.Claim]string{
+	delivery.New: "claimed", delivery.Reclaimed: "reclaimed", delivery.Sent: "already_sent", delivery.Held: "held_by_other",
 }
 
-func (l ledger) MarkDelivered(ctx context.Context, key, owner, ts string) error {
-	if err := l.s.MarkDelivered(ctx, key, owner, ts); err != nil {
+func (l countingLedger) ClaimDelivery(ctx context.Context, key, owner string, lease time.Duration) (delivery.Claim, error) {
+	c, err := l.Store.ClaimDelivery(ctx, key, owner, lease)
+	if err == nil {
+		l.m.deliveries.WithLabelValues(claimNames[c]).Inc()
+	}
+	return c, err
+}
+
+func (l countingLedger) MarkDelivered(ctx context.Context, key, owner, ts string) error {
+	if err := l.Store.MarkDelivered(ctx, key, owner, ts); err != nil {
 		return err
 	}
 	l.m.deliveries.WithLabelValues("delivered").Inc()
@@ -232,7 +232,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		}
 		return app.dryRun(ctx, name, user, out)
 	}
-	sched, err := app.scheduler(b, *dryRun)
+	sched, err := app.scheduler(ctx, b, *dryRun)
 	if err != nil {
 		return err
 	}
@@ -245,6 +245,9 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		return err
 	}
 	fmt.Fprintf(out, "%s: %d sent, %d already sent, %d skipped, %d held by another replica, %d failed", name, rep.Sent, rep.AlreadySent, rep.Skipped, rep.Held, rep.Failed)
+	if rep.Unrecorded > 0 {
+		fmt.Fprintf(out, ", %d sent but not recorded", rep.Unrecorded)
+	}
 	if *dryRun {
 		fmt.Fprintf(out, ", %d would be sent (dry run)", rep.WouldSend)
 	}
@@ -252,8 +255,8 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	for _, e := range rep.Errors[:min(10, len(rep.Errors))] {
 		fmt.Fprintln(out, "  ", e)
 	}
-	if rep.Failed > 0 {
-		return fmt.Errorf("%d deliveries failed", rep.Failed)
+	if rep.Failed > 0 || rep.Unrecorded > 0 {
+		return fmt.Errorf("%d deliveries failed and %d were sent but not recorded (run the job again to record them; nobody gets a message twice)", rep.Failed, rep.Unrecorded)
 	}
 	return nil
 }

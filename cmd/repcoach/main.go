@@ -34,6 +34,8 @@ import (
 
 	// Zone data in the binary: the container image has no zoneinfo.
 	_ "time/tzdata"
+
+	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
@@ -93,7 +95,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "demo: the environment's configuration has problems (`repcoach doctor` lists them); the demo uses the defaults")
 			cfg = defaultConfig()
 		}
-		return runDemo(ctx, cfg, newLogger(stderr, cfg), rest, stdout)
+		log := newLogger(stderr, cfg)
+		redisstore.SetLogger(log)
+		return runDemo(ctx, cfg, log, rest, stdout)
 	case "run", "import", "backtest", "sync", "job", "preview", "doctor":
 	default:
 		fmt.Fprintf(stderr, "repcoach: unknown command %q\n\n", cmd)
@@ -115,6 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg = defaultConfig() // --help needs no valid configuration
 	}
 	log := newLogger(stderr, cfg)
+	redisstore.SetLogger(log)
 	switch cmd {
 	case "run":
 		return runBot(ctx, cfg, log, rest)

@@ -59,7 +59,7 @@ func (a *App) routes() bot.Routes {
 		},
 		Views: []bot.View{
 			{CallbackID: handlers.RecognizeCallback, Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
-				problems, err := a.recognize.Submit(ctx, r.UserID, r.Values, r.PrivateMetadata)
+				problems, err := a.recognize.Submit(ctx, r.UserID, r.ViewID, r.Values, r.PrivateMetadata)
 				return bot.Reply{ViewErrors: problems}, err
 			}},
 		},

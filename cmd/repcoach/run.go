@@ -24,6 +24,9 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, args []string) er
 	if len(args) > 0 {
 		return fmt.Errorf("run takes no arguments (configuration comes from the environment; see `repcoach help`)")
 	}
+	if cfg.RedisURL == "" && !cfg.Ephemeral {
+		return errors.New("REDIS_URL is not set: `repcoach run` keeps what it sent, opt-outs and identity links in Redis, and the embedded in-process Redis loses them at every restart (everyone would get this week's DMs again). Set REDIS_URL to a Redis with persistence, or REPCOACH_EPHEMERAL=true to accept that")
+	}
 	app, err := newSlackApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -66,11 +69,14 @@ func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
 	if err := a.checkTokens(ctx); err != nil {
 		return nil, nil, err
 	}
+	for _, w := range a.store.DurabilityWarnings(ctx) {
+		a.log.Warn("Redis may lose RepCoach's data: " + w)
+	}
 	b := a.newBot()
 	if err := a.connect(b.API()); err != nil {
 		return nil, nil, err
 	}
-	sched, err := a.scheduler(b, false)
+	sched, err := a.scheduler(ctx, b, false)
 	if err != nil {
 		return nil, nil, err
 	}

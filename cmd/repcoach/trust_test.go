@@ -200,6 +200,7 @@ func TestOpsSettleLinksFromSlack(t *testing.T) {
 // token kind now stops `repcoach run` at start with one line naming the
 // variable.
 func TestStartupBadTokens(t *testing.T) {
+	t.Setenv("REPCOACH_EPHEMERAL", "true") // these runs use the embedded Redis on purpose
 	allButHistory := slices.DeleteFunc(slices.Clone(manifest().OAuthConfig.Scopes.Bot), func(s string) bool { return s == "im:history" })
 	tests := []struct {
 		name     string

@@ -2,11 +2,18 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/repcoach/repcoach/insights/delivery"
 )
+
+// Every Store is a delivery ledger.
+var _ delivery.Ledger = (*Store)(nil)
 
 // FirstDelivery reports whether this is the first delivery of Events API
 // event eventID: it returns true for exactly one caller across all replicas
@@ -22,39 +29,6 @@ func (s *Store) FirstDelivery(ctx context.Context, eventID string, ttl time.Dura
 	return ok, nil
 }
 
-// ClaimState is the outcome of ClaimDelivery.
-type ClaimState int
-
-// The claim states.
-const (
-	// Claimed: the caller holds the lease and nobody claimed the delivery
-	// before (or the caller renewed its own live lease): send it.
-	Claimed ClaimState = iota + 1
-	// Reclaimed: the caller holds the lease, but an earlier claim lapsed
-	// without being marked delivered. Its holder may have posted before
-	// crashing: check (for example in the channel's history) before sending,
-	// and if the message is there, MarkDelivered with its ts instead.
-	Reclaimed
-	// AlreadySent: the delivery was marked delivered; do not send.
-	AlreadySent
-	// HeldByOther: another owner holds a live lease; do not send now.
-	HeldByOther
-)
-
-func (c ClaimState) String() string {
-	switch c {
-	case Claimed:
-		return "claimed"
-	case Reclaimed:
-		return "reclaimed"
-	case AlreadySent:
-		return "already sent"
-	case HeldByOther:
-		return "held by other"
-	}
-	return fmt.Sprintf("ClaimState(%d)", int(c))
-}
-
 func (s *Store) deliveryKeys(key string) []string {
 	rec := s.key("dlv", "{"+key+"}")
 	return []string{rec, rec + ":lease"}
@@ -64,9 +38,10 @@ func (s *Store) deliveryKeys(key string) []string {
 // "weekly-feedback/2017-W52/U123") for owner, with a lease that lapses after
 // lease unless the delivery is marked first. owner must be unique to the
 // process (for example host, pid and a random part): a live lease held by
-// the same owner is renewed and reported Claimed. See ClaimState for what
-// the caller may do next. The record is kept for Options.DeliveryRetention.
-func (s *Store) ClaimDelivery(ctx context.Context, key, owner string, lease time.Duration) (ClaimState, error) {
+// the same owner is renewed and reported delivery.New. See delivery.Claim
+// for what the caller may do next. The record is kept for
+// Options.DeliveryRetention.
+func (s *Store) ClaimDelivery(ctx context.Context, key, owner string, lease time.Duration) (delivery.Claim, error) {
 	if key == "" || owner == "" {
 		return 0, fmt.Errorf("claim delivery %q: empty key or owner", key)
 	}
@@ -81,29 +56,110 @@ func (s *Store) ClaimDelivery(ctx context.Context, key, owner string, lease time
 		return 0, fmt.Errorf("claim delivery %s: unexpected reply %v", key, res)
 	}
 	st, _ := res[0].(int64)
-	if st < int64(Claimed) || st > int64(HeldByOther) {
+	if st < int64(delivery.New) || st > int64(delivery.Held) {
 		return 0, fmt.Errorf("claim delivery %s: unexpected state %v", key, res[0])
 	}
-	return ClaimState(st), nil
+	return delivery.Claim(st), nil
 }
 
 // MarkDelivered records that delivery key was sent as the message with
 // timestamp ts, for Options.DeliveryRetention; every later claim then gets
-// AlreadySent. Only the owner holding the lease may mark it (or the last
+// delivery.Sent. Only the owner holding the lease may mark it (or the last
 // claimer, if its lease lapsed and nobody claimed since); anyone else gets
 // an error wrapping ErrNotOwner. Marking again by the same owner is a no-op.
+//
+// Where the master has replicas, MarkDelivered waits (WAIT, at most
+// Options.ReplicaWait) until one has the record, and returns an error
+// wrapping ErrNotReplicated if none acknowledged it in time: a record that
+// only a master holds is lost with it in a failover, and the message would
+// go out again.
 func (s *Store) MarkDelivered(ctx context.Context, key, owner, ts string) error {
 	if key == "" || owner == "" {
 		return fmt.Errorf("mark delivery %q delivered: empty key or owner", key)
 	}
-	ok, err := markScript.Run(ctx, s.rdb, s.deliveryKeys(key), owner, ts, ms(s.opts.DeliveryRetention)).Int64()
+	keys := s.deliveryKeys(key)
+	var mark *redis.Cmd
+	acked, err := s.durably(ctx, keys[0], func(p redis.Pipeliner) {
+		mark = markScript.Eval(ctx, p, keys, owner, ts, ms(s.opts.DeliveryRetention))
+	})
 	if err != nil {
 		return fmt.Errorf("mark delivery %s delivered: %w", key, err)
 	}
-	if ok != 1 {
+	if ok, _ := mark.Int64(); ok != 1 {
 		return fmt.Errorf("mark delivery %s delivered by %s: %w", key, owner, ErrNotOwner)
 	}
+	if !acked {
+		return fmt.Errorf("mark delivery %s delivered: %w", key, ErrNotReplicated)
+	}
 	return nil
+}
+
+// ReleaseDelivery gives up owner's live lease on delivery key at once (a
+// run that failed or is stopping), so that the next claim need not wait
+// for it to lapse. With maybePosted the next claim is delivery.Reclaimed
+// (look in the conversation first); without, delivery.New. It does
+// nothing if owner does not hold the lease.
+func (s *Store) ReleaseDelivery(ctx context.Context, key, owner string, maybePosted bool) error {
+	flag := "0"
+	if maybePosted {
+		flag = "1"
+	}
+	if err := releaseScript.Run(ctx, s.rdb, s.deliveryKeys(key), owner, flag).Err(); err != nil {
+		return fmt.Errorf("release delivery %s: %w", key, err)
+	}
+	return nil
+}
+
+// durably runs write (commands on the node holding routeKey) and then, if
+// that node has replicas, WAITs on the same connection for one of them to
+// acknowledge it, for at most Options.ReplicaWait. acked is false only
+// when the node has replicas and none acknowledged the write in time.
+func (s *Store) durably(ctx context.Context, routeKey string, write func(redis.Pipeliner)) (acked bool, err error) {
+	var node *redis.Client
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		if node, err = c.MasterForKey(ctx, routeKey); err != nil {
+			return false, err
+		}
+	case *redis.Client:
+		node = c
+	default:
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { write(p); return nil })
+		return err == nil, err
+	}
+	conn := node.Conn()
+	defer conn.Close()
+	var info *redis.StringCmd
+	cmds, err := conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+		write(p)
+		info = p.Info(ctx, "replication")
+		return nil
+	})
+	for _, c := range cmds {
+		if c != info && c.Err() != nil && !errors.Is(c.Err(), redis.Nil) {
+			return false, c.Err()
+		}
+	}
+	if info.Err() != nil || !hasReplicas(info.Val()) {
+		// No replicas (or a Redis, like the embedded one, that cannot say).
+		return true, nil
+	}
+	n, err := conn.Do(ctx, "WAIT", 1, ms(s.opts.ReplicaWait)).Int64()
+	if err != nil {
+		return false, err
+	}
+	return n >= 1, nil
+}
+
+// hasReplicas reports whether an INFO replication answer shows replicas
+// connected to the master.
+func hasReplicas(info string) bool {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "connected_slaves:"); ok {
+			return v != "0"
+		}
+	}
+	return false
 }
 
 // Delivered reports whether delivery key was marked delivered and, if so,

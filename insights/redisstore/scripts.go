@@ -121,6 +121,19 @@ end
 return 0
 `)
 
+	// releaseScript gives up owner ARGV[1]'s live lease KEYS[2] on delivery
+	// record KEYS[1]. With ARGV[2] = "1" (a post may have landed) the
+	// record keeps the owner, so the next claim is a reclaim; otherwise the
+	// owner is cleared and the next claim is new. It returns 1 if released.
+	releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+if ARGV[2] ~= '1' and redis.call('HGET', KEYS[1], 'state') == 'claimed' then
+  redis.call('HDEL', KEYS[1], 'owner')
+end
+return 1
+`)
+
 	// enqueueScript adds ARGV[4..] to outbox KEYS[1] (pending ZSET) with
 	// scores from ARGV[3], skipping items in KEYS[2] (done SET), unless
 	// KEYS[3] (sealed) exists; ARGV[1] is the TTL in ms and ARGV[2] = "1"
@@ -165,5 +178,5 @@ return 0
 `)
 
 	allScripts = []*redis.Script{readScript, membersScript, currentScript, flipScript,
-		linkScript, claimScript, markScript, enqueueScript, lockScript, unlockScript}
+		linkScript, claimScript, markScript, releaseScript, enqueueScript, lockScript, unlockScript}
 )

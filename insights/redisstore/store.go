@@ -18,6 +18,9 @@ var (
 	// ErrNotOwner means the caller does not hold the delivery lease or lock
 	// it tried to use: it expired, or another owner holds it now.
 	ErrNotOwner = errors.New("not the owner")
+	// ErrNotReplicated means a write the Store waits on (a delivery
+	// record) reached the master but no replica acknowledged it in time.
+	ErrNotReplicated = errors.New("not acknowledged by a replica")
 	// ErrSuperseded means a newer snapshot or dataset became current while
 	// this one was being written; the older one is discarded.
 	ErrSuperseded = errors.New("superseded by a newer version")
@@ -29,6 +32,7 @@ const (
 	DefaultGrace             = 10 * time.Minute
 	DefaultDeliveryRetention = 60 * 24 * time.Hour
 	DefaultOutboxTTL         = 7 * 24 * time.Hour
+	DefaultReplicaWait       = 2 * time.Second
 )
 
 // Options configures a Store. The zero value is usable.
@@ -46,6 +50,9 @@ type Options struct {
 	// OutboxTTL is how long an outbox run is kept after its last change
 	// (default 7 days).
 	OutboxTTL time.Duration
+	// ReplicaWait bounds how long a delivery record waits for a replica
+	// to acknowledge it where the master has replicas (default 2 s).
+	ReplicaWait time.Duration
 	// Now is the clock used for the timestamps the store records
 	// (published_at, saved_at, paused at); default time.Now.
 	Now func() time.Time
@@ -93,6 +100,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	if opts.OutboxTTL <= 0 {
 		opts.OutboxTTL = DefaultOutboxTTL
 	}
+	if opts.ReplicaWait <= 0 {
+		opts.ReplicaWait = DefaultReplicaWait
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -106,7 +116,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		}
 		s.mini = m
 		where = m.Addr()
-		s.rdb = redis.NewClient(&redis.Options{Addr: m.Addr()})
+		s.rdb = redis.NewClient(&redis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
 		s.stop = make(chan struct{})
 		s.wg.Add(1)
 		go s.embeddedClock()
@@ -116,6 +126,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 			return nil, err
 		}
 		s.rdb, where = rdb, addr
+		if cc, ok := rdb.(*redis.ClusterClient); ok {
+			s.stop = make(chan struct{})
+			s.wg.Add(1)
+			go s.refreshClusterMap(cc)
+		}
 	}
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		s.Close()
@@ -133,7 +148,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 }
 
 // newClient builds the client for rawURL and returns it with the host:port
-// to show in errors. Errors never contain the URL, which may hold a password.
+// to show in errors. Every client honours its context's deadline, so a
+// stalled Redis cannot hold a handler past its budget. Errors never contain the URL, which may hold a password.
 func newClient(rawURL string) (redis.UniversalClient, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -154,19 +170,43 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("parse Redis Sentinel URL for %s: %w", addr, err)
 		}
+		o.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(o), "Sentinel " + strings.Join(o.SentinelAddrs, ","), nil
 	case (u.Scheme == "redis" || u.Scheme == "rediss") && q.Has("addr"):
 		o, err := redis.ParseClusterURL(rawURL)
 		if err != nil {
 			return nil, "", fmt.Errorf("parse Redis Cluster URL for %s: %w", addr, err)
 		}
+		o.ContextTimeoutEnabled = true
 		return redis.NewClusterClient(o), "cluster " + strings.Join(o.Addrs, ","), nil
 	default:
 		o, err := redis.ParseURL(rawURL)
 		if err != nil {
 			return nil, "", fmt.Errorf("parse Redis URL for %s: %w", addr, err)
 		}
+		o.ContextTimeoutEnabled = true
 		return redis.NewClient(o), o.Addr, nil
+	}
+}
+
+// clusterMapEvery is how often a cluster client re-reads the cluster's
+// slot map: a replica promoted after its master died is used within about
+// this long, instead of the dead node being called until go-redis notices.
+const clusterMapEvery = time.Second
+
+// refreshClusterMap re-reads the cluster's slot map every clusterMapEvery
+// until Close.
+func (s *Store) refreshClusterMap(cc *redis.ClusterClient) {
+	defer s.wg.Done()
+	t := time.NewTicker(clusterMapEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			cc.ReloadState(context.Background())
+		}
 	}
 }
 
@@ -193,10 +233,12 @@ func (s *Store) embeddedClock() {
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
-		err = s.rdb.Close()
-		if s.mini != nil {
+		if s.stop != nil {
 			close(s.stop)
 			s.wg.Wait()
+		}
+		err = s.rdb.Close()
+		if s.mini != nil {
 			s.mini.Close()
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/delivery"
 )
 
 var asOf1 = time.Date(2017, 12, 31, 23, 59, 59, 0, time.UTC)
@@ -652,22 +654,22 @@ func TestClaimDelivery(t *testing.T) {
 	b := replica(t, s)
 	ctx := t.Context()
 	const key, lease = "weekly-feedback/2017-W52/U123", time.Second
-	claim := func(st *Store, owner string, want ClaimState) {
+	claim := func(st *Store, owner string, want delivery.Claim) {
 		t.Helper()
 		got, err := st.ClaimDelivery(ctx, key, owner, lease)
 		if err != nil || got != want {
 			t.Errorf("ClaimDelivery by %s = %v, %v; want %v", owner, got, err, want)
 		}
 	}
-	claim(s, "A", Claimed)
-	claim(b, "B", HeldByOther)
-	claim(s, "A", Claimed) // renewal
+	claim(s, "A", delivery.New)
+	claim(b, "B", delivery.Held)
+	claim(s, "A", delivery.New) // renewal
 	if _, ok, err := s.Delivered(ctx, key); ok || err != nil {
 		t.Errorf("Delivered before marking = %v, %v", ok, err)
 	}
 	// A crashes; its lease lapses; B takes over and must check first.
 	advance(s, lease+100*time.Millisecond)
-	claim(b, "B", Reclaimed)
+	claim(b, "B", delivery.Reclaimed)
 	if err := s.MarkDelivered(ctx, key, "A", "1.1"); !errors.Is(err, ErrNotOwner) {
 		t.Errorf("MarkDelivered by the lapsed owner after a reclaim: err = %v, want ErrNotOwner", err)
 	}
@@ -677,8 +679,8 @@ func TestClaimDelivery(t *testing.T) {
 	if err := b.MarkDelivered(ctx, key, "B", "1514764800.000100"); err != nil {
 		t.Errorf("marking again: %v", err)
 	}
-	claim(s, "A", AlreadySent)
-	claim(s, "C", AlreadySent)
+	claim(s, "A", delivery.Sent)
+	claim(s, "C", delivery.Sent)
 	if ts, ok, err := s.Delivered(ctx, key); ts != "1514764800.000100" || !ok || err != nil {
 		t.Errorf("Delivered = %q, %v, %v", ts, ok, err)
 	}
@@ -688,7 +690,7 @@ func TestClaimDelivery(t *testing.T) {
 
 	// An owner whose lease lapsed may still mark if nobody claimed since.
 	const key2 = "digest/2018-W01/U9"
-	if st, err := s.ClaimDelivery(ctx, key2, "A", lease); st != Claimed || err != nil {
+	if st, err := s.ClaimDelivery(ctx, key2, "A", lease); st != delivery.New || err != nil {
 		t.Fatalf("claim key2 = %v, %v", st, err)
 	}
 	advance(s, lease+100*time.Millisecond)
@@ -712,7 +714,7 @@ func TestClaimDelivery(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			if c == Claimed || c == Reclaimed {
+			if c == delivery.New || c == delivery.Reclaimed {
 				claimed.Add(1)
 			}
 		})
@@ -720,6 +722,36 @@ func TestClaimDelivery(t *testing.T) {
 	wg.Wait()
 	if n := claimed.Load(); n != 1 {
 		t.Errorf("%d of 20 racing claimers claimed, want 1", n)
+	}
+}
+
+// TestReleaseDelivery: a released lease is free at once (a run that failed
+// or was stopped leaves nothing "held by another replica"), and the next
+// claim checks the conversation first only if a post may have landed.
+func TestReleaseDelivery(t *testing.T) {
+	s := OpenTest(t)
+	ctx := t.Context()
+	const lease = time.Hour
+	for _, tc := range []struct {
+		maybePosted bool
+		want        delivery.Claim
+	}{{false, delivery.New}, {true, delivery.Reclaimed}} {
+		key := fmt.Sprintf("job/2026-W48/U%v", tc.maybePosted)
+		if st, err := s.ClaimDelivery(ctx, key, "A", lease); st != delivery.New || err != nil {
+			t.Fatalf("claim = %v, %v", st, err)
+		}
+		if err := s.ReleaseDelivery(ctx, key, "B", false); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := s.ClaimDelivery(ctx, key, "C", lease); st != delivery.Held {
+			t.Errorf("release by a non-holder freed the lease: claim = %v, want held", st)
+		}
+		if err := s.ReleaseDelivery(ctx, key, "A", tc.maybePosted); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := s.ClaimDelivery(ctx, key, "C", lease); st != tc.want || err != nil {
+			t.Errorf("claim after release(maybePosted=%v) = %v, %v; want %v", tc.maybePosted, st, err, tc.want)
+		}
 	}
 }
 
@@ -966,4 +998,41 @@ func TestLanguageChoice(t *testing.T) {
 	if _, ok, _ := s.Language(ctx, "U2"); ok {
 		t.Errorf("U1's choice applied to U2")
 	}
+}
+
+// TestGoRedisLogsThroughSlog: go-redis's own lines (here a Sentinel that
+// does not answer) reach the slog logger given to SetLogger, at warn level,
+// instead of stderr.
+func TestGoRedisLogsThroughSlog(t *testing.T) {
+	var buf syncBuf
+	SetLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	t.Cleanup(func() { SetLogger(slog.Default()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Port 7099 (issue 8's range) has no Sentinel: go-redis logs the failure.
+	_, err := Open(ctx, "redis://127.0.0.1:7099/0?master_name=nobody&addr=127.0.0.1:7099", Options{})
+	if err == nil {
+		t.Fatal("Open through a Sentinel that does not answer succeeded")
+	}
+	out := buf.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "source=go-redis") || !strings.Contains(out, "sentinel") {
+		t.Errorf("go-redis log lines did not reach slog; got %q", out)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

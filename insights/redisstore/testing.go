@@ -93,3 +93,13 @@ func globEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`, `]`, `\]`)
 	return r.Replace(s)
 }
+
+// Wipe deletes every key under the Store's prefix, as a Redis that lost
+// its data would have: for tests of what happens then.
+func (s *Store) Wipe(ctx context.Context) error {
+	if s.mini != nil {
+		s.mini.FlushAll()
+		return nil
+	}
+	return s.deletePrefix(ctx)
+}
