@@ -102,7 +102,11 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 		if p.Lang() != i18n.English {
 			when = p.DateTime(at, a.zone())
 		}
-		b.WriteString(p.T("admin.paused", kit.Escape(by), when))
+		who := kit.Escape(by) // RepCoach itself pauses when Redis lost its data
+		if IsUserID(by) {
+			who = "<@" + by + ">"
+		}
+		b.WriteString(p.T("admin.paused", who, when))
 	} else {
 		b.WriteString(p.T("admin.running"))
 	}

@@ -63,3 +63,30 @@ func TestStatusShowsTheCRMSyncs(t *testing.T) {
 		})
 	}
 }
+
+// pausedControl is paused by by.
+type pausedControl struct {
+	quietControl
+	by string
+}
+
+func (c pausedControl) PausedBy(context.Context) (string, time.Time, bool, error) {
+	return c.by, time.Date(2026, 11, 29, 16, 5, 0, 0, time.UTC), true, nil
+}
+
+func TestStatusNamesWhoPaused(t *testing.T) {
+	for _, tc := range []struct{ by, want string }{
+		{"U0OPS", "(by <@U0OPS>, "},
+		{"RepCoach, because Redis lost its data", "(by RepCoach, because Redis lost its data, "},
+		{"<!channel>", "(by &lt;!channel&gt;, "},
+	} {
+		a := &Admin{Control: pausedControl{by: tc.by}, OptOut: &OptOut{}, Roles: fakeRoles{}, Location: time.UTC}
+		msg, err := a.Handle(context.Background(), "U1", "status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(msg.Text, tc.want) {
+			t.Errorf("paused by %q: status = %q\nwant it to contain %q", tc.by, msg.Text, tc.want)
+		}
+	}
+}
