@@ -56,6 +56,38 @@ ha_start() {
   export REPCOACH_TEST_SENTINEL_URL="redis://127.0.0.1:26011?master_name=rcmaster&addr=127.0.0.1:26012&addr=127.0.0.1:26013"
 }
 
+# ha_revive restarts every node a failover test killed, as an operator
+# would: a cluster master comes back as its successor's replica (its
+# nodes.conf remembers the cluster), the old Sentinel master as the new
+# master's replica. It returns once the cluster is whole again.
+ha_revive() {
+  local p
+  for p in "${cluster_ports[@]}"; do
+    redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && continue
+    echo "ci: restarting cluster node $p"
+    redis-server --bind 127.0.0.1 --port "$p" --cluster-enabled yes --cluster-config-file nodes.conf \
+      --cluster-node-timeout 2000 --appendonly yes --save "" --dir "$ha_dir/$p" \
+      --logfile "$ha_dir/$p/redis.log" --daemonize yes
+    ha_wait_ping "$p"
+  done
+  for p in 26001 26002; do
+    redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && continue
+    echo "ci: restarting sentinel-watched node $p"
+    redis-server --bind 127.0.0.1 --port "$p" --appendonly yes --save "" --dir "$ha_dir/$p" \
+      --logfile "$ha_dir/$p/redis.log" --daemonize yes
+    ha_wait_ping "$p"
+  done
+  for _ in $(seq 1 150); do
+    local ok=1
+    for p in "${cluster_ports[@]}"; do
+      redis-cli -p "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok' || ok=0
+    done
+    [ "$ok" = 1 ] && return 0
+    sleep 0.2
+  done
+  echo "ci: Redis Cluster is not whole again"; return 1
+}
+
 ha_stop() {
   for p in 26011 26012 26013 "${cluster_ports[@]}" 26001 26002; do
     redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true
