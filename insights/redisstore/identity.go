@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,25 +36,84 @@ func (s *Store) LinkUsers(ctx context.Context, links map[string]insights.RepID, 
 			return fmt.Errorf("link users: empty Slack ID or rep in link %q → %q", id, links[id])
 		}
 	}
-	userBase, repBase := s.userKey(""), s.repKey("")
 	for lo := 0; lo < len(ids); lo += pipelineCommands {
 		batch := ids[lo:min(lo+pipelineCommands, len(ids))]
-		err := s.evalPipelined(ctx, linkScript, len(batch), func(i int) ([]string, []any) {
-			id := batch[i]
-			rep := links[id]
-			return []string{s.userKey(id), s.repKey(rep)}, []any{id, string(rep), ms(ttl), userBase, repBase}
-		})
-		if err != nil {
+		if err := s.linkBatch(ctx, batch, links, ttl); err != nil {
 			return fmt.Errorf("link %d users: %w", len(ids), err)
 		}
 	}
 	return nil
 }
 
+// staleRounds bounds how many times in a row a batch of link changes may
+// find every link it read changed by someone else before giving up.
+const staleRounds = 10
+
+// linkBatch links the users ids (at most pipelineCommands) to their reps in
+// links: it reads each user's and rep's current link, then runs linkScript
+// with the keys those name; the links that changed in between (another
+// replica, or an earlier link of the same batch) are read and run again.
+func (s *Store) linkBatch(ctx context.Context, ids []string, links map[string]insights.RepID, ttl time.Duration) error {
+	for stale := 0; len(ids) > 0; {
+		cur, err := s.currentLinks(ctx, ids, links)
+		if err != nil {
+			return err
+		}
+		cmds, err := s.evalPipelined(ctx, linkScript, len(ids), func(i int) ([]string, []any) {
+			id, rep := ids[i], links[ids[i]]
+			oldRep, oldUser := cur[2*i], cur[2*i+1]
+			return []string{s.userKey(id), s.repKey(rep), s.repKey(insights.RepID(cmp.Or(oldRep, string(rep)))), s.userKey(cmp.Or(oldUser, id))},
+				[]any{id, string(rep), ms(ttl), oldRep, oldUser}
+		})
+		if err != nil {
+			return err
+		}
+		var again []string
+		for i, c := range cmds {
+			if n, _ := c.(*redis.Cmd).Int64(); n != 1 {
+				again = append(again, ids[i])
+			}
+		}
+		if len(again) == len(ids) {
+			if stale++; stale == staleRounds {
+				return fmt.Errorf("links of %d users kept changing while being linked", len(ids))
+			}
+		} else {
+			stale = 0
+		}
+		ids = again
+	}
+	return nil
+}
+
+// currentLinks reads, for each of ids, the rep the user is linked to and
+// the user its new rep in links is linked to ("" for none), in that order.
+func (s *Store) currentLinks(ctx context.Context, ids []string, links map[string]insights.RepID) ([]string, error) {
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range ids {
+			p.Get(ctx, s.userKey(id))
+			p.Get(ctx, s.repKey(links[id]))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read current links: %w", err)
+	}
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		v, err := c.(*redis.StringCmd).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("read current links: %w", err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // evalPipelined runs script n times in one pipeline with EVALSHA; if Redis
 // lost its script cache (a restart), it loads the script and runs the batch
 // again. The script must be idempotent.
-func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, call func(i int) (keys []string, args []any)) error {
+func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, call func(i int) (keys []string, args []any)) ([]redis.Cmder, error) {
 	for attempt := 0; ; attempt++ {
 		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i := range n {
@@ -64,11 +124,11 @@ func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, 
 		})
 		if err != nil && attempt == 0 && isNoScript(cmds) {
 			if err := script.Load(ctx, s.rdb).Err(); err != nil {
-				return fmt.Errorf("load script: %w", err)
+				return nil, fmt.Errorf("load script: %w", err)
 			}
 			continue
 		}
-		return err
+		return cmds, err
 	}
 }
 
@@ -226,22 +286,42 @@ func (s *Store) SetLinkDecision(ctx context.Context, slackID string, rep insight
 // links of their reps where those still point at them.
 func (s *Store) UnlinkUsers(ctx context.Context, ids []string) error {
 	for _, id := range ids {
-		if err := unlinkScript.Run(ctx, s.rdb, []string{s.userKey(id)}, id, s.repKey("")).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		if err := s.unlink(ctx, id); err != nil {
 			return fmt.Errorf("unlink %s: %w", id, err)
 		}
 	}
 	return nil
 }
 
+// unlink reads the rep Slack user id is linked to and runs unlinkScript
+// with its key, again if the link changed in between.
+func (s *Store) unlink(ctx context.Context, id string) error {
+	for range staleRounds {
+		rep, err := s.rdb.Get(ctx, s.userKey(id)).Result()
+		if errors.Is(err, redis.Nil) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n, err := unlinkScript.Run(ctx, s.rdb, []string{s.userKey(id), s.repKey(insights.RepID(rep))}, id, rep).Int64()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return nil
+		}
+	}
+	return errors.New("the link kept changing while being removed")
+}
+
 // unlinkScript deletes KEYS[1] (a user's link) and the rep's reverse link
-// ARGV[2]..rep when it holds ARGV[1] (the user's ID).
-var unlinkScript = redis.NewScript(`
-local rep = redis.call('GET', KEYS[1])
+// KEYS[2] when it holds ARGV[1] (the user's ID), if KEYS[1] still holds
+// ARGV[2] (the rep the caller read): 1 if so, else 0 (read again).
+var unlinkScript = newScript("unlinkScript", `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
 redis.call('DEL', KEYS[1])
-if rep then
-  local rk = ARGV[2] .. rep
-  if redis.call('GET', rk) == ARGV[1] then redis.call('DEL', rk) end
-end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 return 1`)
 
 // DataGeneration returns the generation of the stored CRM dataset, which

@@ -73,3 +73,31 @@ func TestLinkBookDecisionsAndUnlink(t *testing.T) {
 		t.Errorf("DataGeneration after an import = %d, %v; want > 0", g, err)
 	}
 }
+
+// TestLinkSwapInOneBatch links two users to each other's reps in one call:
+// the second link finds what the first changed, reads again and still
+// leaves every link pointing both ways.
+func TestLinkSwapInOneBatch(t *testing.T) {
+	s := OpenTest(t)
+	ctx := t.Context()
+	if err := s.LinkUsers(ctx, map[string]insights.RepID{"U1": "r1", "U2": "r2", "U3": "r3"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LinkUsers(ctx, map[string]insights.RepID{"U1": "r2", "U2": "r3", "U3": "r1"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for user, rep := range map[string]insights.RepID{"U1": "r2", "U2": "r3", "U3": "r1"} {
+		if got, err := s.UserRep(ctx, user); err != nil || got != rep {
+			t.Errorf("UserRep(%s) = %q, %v; want %s", user, got, err, rep)
+		}
+		if got, err := s.RepUser(ctx, rep); err != nil || got != user {
+			t.Errorf("RepUser(%s) = %q, %v; want %s", rep, got, err, user)
+		}
+	}
+	if err := s.UnlinkUsers(ctx, []string{"U1", "U9"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RepUser(ctx, "r2"); !errors.Is(err, insights.ErrUnknownRep) {
+		t.Errorf("RepUser(r2) after U1 was unlinked: err = %v, want ErrUnknownRep", err)
+	}
+}

@@ -2,16 +2,21 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// The Lua scripts. Each declares the key it routes on as KEYS[1] (for Redis
-// Cluster) and builds the names of the other keys it reads from ARGV; those
-// keys always share KEYS[1]'s hash tag, so every script stays in one slot.
+// The Lua scripts. Each declares every key it touches in KEYS, all sharing
+// one hash tag, so that Redis Cluster routes it to the node holding them and
+// redirects it (ASK, TRYAGAIN) while their slot migrates; a key name built
+// inside a script would be read on the old node and found missing. A script
+// whose keys depend on a value it reads (the identity links) takes the value
+// the caller read, and returns "changed, read again" if it differs. (The
+// snapshot reads readScript, membersScript and currentScript still build
+// version key names; they change with the snapshot layout in snapshot.go.)
 // Scripts return only integers and strings ("" for a missing value), which
 // read the same over RESP2 and RESP3.
 var (
 	// readScript reads the current version (KEYS[1]) and then, for each
 	// ARGV[3..], the key ARGV[1]..version..ARGV[2]..ARGV[i].
 	// It returns {0} if nothing is current, else {version, value...}.
-	readScript = redis.NewScript(`
+	readScript = newScript("readScript", `
 local v = redis.call('GET', KEYS[1])
 if not v then return {0} end
 local out = {tonumber(v)}
@@ -26,7 +31,7 @@ return out
 
 	// membersScript reads the current version (KEYS[1]) and the members of
 	// the set ARGV[1]..version..ARGV[2]: {0} or {version, member...}.
-	membersScript = redis.NewScript(`
+	membersScript = newScript("membersScript", `
 local v = redis.call('GET', KEYS[1])
 if not v then return {0} end
 local out = redis.call('SMEMBERS', ARGV[1] .. v .. ARGV[2])
@@ -36,7 +41,7 @@ return out
 
 	// currentScript reads the current version (KEYS[1]) and the field
 	// ARGV[3] of the hash ARGV[1]..version..ARGV[2]: {0} or {version, value}.
-	currentScript = redis.NewScript(`
+	currentScript = newScript("currentScript", `
 local v = redis.call('GET', KEYS[1])
 if not v then return {0} end
 local x = redis.call('HGET', ARGV[1] .. v .. ARGV[2], ARGV[3])
@@ -46,7 +51,7 @@ return {tonumber(v), x}
 
 	// flipScript sets KEYS[1] to ARGV[1] if that is greater than its
 	// current value, and returns the value KEYS[1] holds afterwards.
-	flipScript = redis.NewScript(`
+	flipScript = newScript("flipScript", `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 local n = tonumber(ARGV[1])
 if cur >= n then return cur end
@@ -56,19 +61,22 @@ return n
 
 	// linkScript links Slack user ARGV[1] (key KEYS[1]) and rep ARGV[2]
 	// (key KEYS[2]) both ways for ARGV[3] ms, first removing the links of
-	// the user's previous rep and the rep's previous user (keys ARGV[5]..rep
-	// and ARGV[4]..user) where they still point here, so no one is left
-	// linked to someone else's rep.
-	linkScript = redis.NewScript(`
-local oldRep = redis.call('GET', KEYS[1])
-if oldRep and oldRep ~= ARGV[2] then
-  local k = ARGV[5] .. oldRep
-  if redis.call('GET', k) == ARGV[1] then redis.call('DEL', k) end
+	// the user's previous rep ARGV[4] (key KEYS[3]) and the rep's previous
+	// user ARGV[5] (key KEYS[4]) where they still point here, so no one is
+	// left linked to someone else's rep. ARGV[4] and ARGV[5] are what the
+	// caller read from KEYS[1] and KEYS[2] ("" for none; KEYS[3] or KEYS[4]
+	// is then unused): if either changed since, the script changes nothing
+	// and returns 0 for the caller to read again; else it returns 1. Every
+	// key is declared, so Redis Cluster can route and redirect it.
+	linkScript = newScript("linkScript", `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[4] or (redis.call('GET', KEYS[2]) or '') ~= ARGV[5] then
+  return 0
 end
-local oldUser = redis.call('GET', KEYS[2])
-if oldUser and oldUser ~= ARGV[1] then
-  local k = ARGV[4] .. oldUser
-  if redis.call('GET', k) == ARGV[2] then redis.call('DEL', k) end
+if ARGV[4] ~= '' and ARGV[4] ~= ARGV[2] and redis.call('GET', KEYS[3]) == ARGV[1] then
+  redis.call('DEL', KEYS[3])
+end
+if ARGV[5] ~= '' and ARGV[5] ~= ARGV[1] and redis.call('GET', KEYS[4]) == ARGV[2] then
+  redis.call('DEL', KEYS[4])
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
@@ -80,7 +88,7 @@ return 1
 	// returns {state, detail}: 1 claimed, 2 reclaimed (detail: previous
 	// owner), 3 already sent (detail: message ts), 4 held by other
 	// (detail: holder).
-	claimScript = redis.NewScript(`
+	claimScript = newScript("claimScript", `
 if redis.call('HGET', KEYS[1], 'state') == 'sent' then
   return {3, redis.call('HGET', KEYS[1], 'ts') or ''}
 end
@@ -105,7 +113,7 @@ return {1, ''}
 	// message ts ARGV[2] if owner ARGV[1] holds the lease, or its lease
 	// lapsed and nobody claimed since; retention ARGV[3] ms. It returns 1 on
 	// success (also when this owner already marked it), 0 otherwise.
-	markScript = redis.NewScript(`
+	markScript = newScript("markScript", `
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if redis.call('HGET', KEYS[1], 'state') == 'sent' then
   if owner == ARGV[1] then return 1 end
@@ -125,7 +133,7 @@ return 0
 	// record KEYS[1]. With ARGV[2] = "1" (a post may have landed) the
 	// record keeps the owner, so the next claim is a reclaim; otherwise the
 	// owner is cleared and the next claim is new. It returns 1 if released.
-	releaseScript = redis.NewScript(`
+	releaseScript = newScript("releaseScript", `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
 if ARGV[2] ~= '1' and redis.call('HGET', KEYS[1], 'state') == 'claimed' then
@@ -138,7 +146,7 @@ return 1
 	// scores from ARGV[3], skipping items in KEYS[2] (done SET), unless
 	// KEYS[3] (sealed) exists; ARGV[1] is the TTL in ms and ARGV[2] = "1"
 	// seals the run. It returns 0 if the run was already sealed, else 1.
-	enqueueScript = redis.NewScript(`
+	enqueueScript = newScript("enqueueScript", `
 if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local base = tonumber(ARGV[3])
 for i = 4, #ARGV do
@@ -156,7 +164,7 @@ return 1
 
 	// lockScript takes or renews lock KEYS[1] for owner ARGV[1] for ARGV[2]
 	// ms: 1 if the owner holds it now, 0 if someone else does.
-	lockScript = redis.NewScript(`
+	lockScript = newScript("lockScript", `
 local v = redis.call('GET', KEYS[1])
 if v == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -169,7 +177,7 @@ return 1
 
 	// unlockScript deletes lock KEYS[1] if owner ARGV[1] holds it: 1 if
 	// deleted, else 0.
-	unlockScript = redis.NewScript(`
+	unlockScript = newScript("unlockScript", `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
@@ -180,3 +188,13 @@ return 0
 	allScripts = []*redis.Script{readScript, membersScript, currentScript, flipScript,
 		linkScript, claimScript, markScript, releaseScript, enqueueScript, lockScript, unlockScript}
 )
+
+// scriptSources holds the source of every script of the package by name,
+// for the test that checks each declares the keys it touches.
+var scriptSources = map[string]string{}
+
+// newScript returns the script with source src, recorded as name.
+func newScript(name, src string) *redis.Script {
+	scriptSources[name] = src
+	return redis.NewScript(src)
+}

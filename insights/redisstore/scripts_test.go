@@ -1,0 +1,39 @@
+package redisstore
+
+import (
+	"regexp"
+	"testing"
+)
+
+// redisCall matches a redis.call or redis.pcall and its first key argument.
+var redisCall = regexp.MustCompile(`redis\.p?call\(\s*'(\w+)'\s*(?:,\s*([^,)]+))?`)
+
+// TestScriptsDeclareEveryKey checks that every key a script touches is one
+// of its KEYS: a key built inside the script is unknown to Redis Cluster,
+// which then cannot route the script or redirect it while the key's slot
+// migrates (the script reads nothing there and answers wrongly).
+func TestScriptsDeclareEveryKey(t *testing.T) {
+	// The snapshot reads (snapshot.go) are made KEYS-clean together with
+	// the snapshot's new layout across hash slots.
+	snapshotReads := map[string]bool{"readScript": true, "membersScript": true, "currentScript": true}
+	keyArg := regexp.MustCompile(`^KEYS\[\d+\]$`)
+	checked := 0
+	for name, src := range scriptSources {
+		if snapshotReads[name] {
+			continue
+		}
+		checked++
+		calls := redisCall.FindAllStringSubmatch(src, -1)
+		if len(calls) == 0 {
+			t.Errorf("%s calls no Redis command", name)
+		}
+		for _, c := range calls {
+			if !keyArg.MatchString(c[2]) {
+				t.Errorf("%s: redis.call('%s', %s ...): the key is not one of KEYS", name, c[1], c[2])
+			}
+		}
+	}
+	if checked < 9 {
+		t.Errorf("checked %d scripts, want every script of the package (at least 9)", checked)
+	}
+}
