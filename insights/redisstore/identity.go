@@ -111,21 +111,20 @@ func (s *Store) currentLinks(ctx context.Context, ids []string, links map[string
 }
 
 // evalPipelined runs script n times in one pipeline with EVALSHA; if Redis
-// lost its script cache (a restart), it loads the script and runs the batch
-// again. The script must be idempotent.
+// lost its script cache (a restart), it runs the batch again with EVAL. The
+// script must be idempotent.
 func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, call func(i int) (keys []string, args []any)) ([]redis.Cmder, error) {
+	eval := script.EvalSha
 	for attempt := 0; ; attempt++ {
 		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i := range n {
 				keys, args := call(i)
-				script.EvalSha(ctx, p, keys, args...)
+				eval(ctx, p, keys, args...)
 			}
 			return nil
 		})
 		if err != nil && attempt == 0 && isNoScript(cmds) {
-			if err := script.Load(ctx, s.rdb).Err(); err != nil {
-				return nil, fmt.Errorf("load script: %w", err)
-			}
+			eval = script.Eval
 			continue
 		}
 		return cmds, err

@@ -132,19 +132,52 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 			go s.refreshClusterMap(cc)
 		}
 	}
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
+	cc, cluster := s.rdb.(*redis.ClusterClient)
+	if cluster {
+		if err := pingASeed(ctx, cc); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("connect to Redis at %s: %w", where, err)
+		}
+	} else if err := s.rdb.Ping(ctx).Err(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to Redis at %s: %w", where, err)
 	}
 	// Loading the scripts up front makes even the first read one round
-	// trip; after a Redis restart Script.Run falls back to EVAL.
+	// trip; after a Redis restart Script.Run falls back to EVAL. A cluster
+	// loads them into every node it knows of, so one dead node (a seed, or
+	// a node killed moments ago that the cluster has not yet dropped) fails
+	// the load: that only costs the first calls an EVAL on a live node.
 	for _, sc := range allScripts {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
+			if cluster {
+				break
+			}
 			s.Close()
 			return nil, fmt.Errorf("load Lua scripts into Redis at %s: %w", where, err)
 		}
 	}
 	return s, nil
+}
+
+// pingASeed returns nil once one of the cluster's seed nodes answers PING
+// (each is tried in turn), else the error of the last. A Cluster Store
+// needs only one live seed: the others may be down.
+func pingASeed(ctx context.Context, cc *redis.ClusterClient) error {
+	o := cc.Options()
+	var err error
+	for _, addr := range o.Addrs {
+		c := redis.NewClient(&redis.Options{
+			Addr: addr, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
+			Dialer: o.Dialer, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout,
+			Protocol: o.Protocol, ContextTimeoutEnabled: true, MaxRetries: -1,
+		})
+		err = c.Ping(ctx).Err()
+		c.Close()
+		if err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // newClient builds the client for rawURL and returns it with the host:port
