@@ -127,7 +127,35 @@ func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, 
 			eval = script.Eval
 			continue
 		}
+		if err != nil && tryAgain(ctx, cmds, attempt) {
+			continue
+		}
 		return cmds, err
+	}
+}
+
+// tryAgain reports whether a pipeline whose commands are cmds failed only
+// because a Redis Cluster slot was half migrated (TRYAGAIN: some of a
+// script's keys had moved, some not) and may run again, after a back-off;
+// it gives up after about two seconds. go-redis follows ASK and MOVED in
+// pipelines but leaves TRYAGAIN to the caller there.
+func tryAgain(ctx context.Context, cmds []redis.Cmder, attempt int) bool {
+	const attempts = 25
+	if attempt >= attempts {
+		return false
+	}
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) && !redis.IsTryAgainError(err) {
+			return false
+		}
+	}
+	t := time.NewTimer(min(time.Duration(attempt+1)*10*time.Millisecond, 100*time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

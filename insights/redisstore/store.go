@@ -211,6 +211,13 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 			return nil, "", fmt.Errorf("parse Redis Cluster URL for %s: %w", addr, err)
 		}
 		o.ContextTimeoutEnabled = true
+		if !q.Has("max_redirects") {
+			// While a slot migrates, a script whose keys are half moved
+			// gets TRYAGAIN until the rest follow, and go-redis retries
+			// with a back-off (8 ms doubling to 512 ms) up to MaxRedirects
+			// times: 3 gave up within about 60 ms, 12 waits about 3 s.
+			o.MaxRedirects = 12
+		}
 		return redis.NewClusterClient(o), "cluster " + strings.Join(o.Addrs, ","), nil
 	default:
 		o, err := redis.ParseURL(rawURL)
