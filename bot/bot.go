@@ -51,6 +51,10 @@ type Config struct {
 	// or reports false for an internal error (the user then sees an apology
 	// and the error is logged).
 	Explain func(error) (string, bool)
+	// Say, when set, writes what the bot itself tells a user in their
+	// language (an explained error, the apology, the unknown-command
+	// reply) and replaces Explain.
+	Say Sayer
 	// Dedupe drops redelivered events; nil keeps an in-process memory only.
 	Dedupe Deduper
 	Logger *slog.Logger
@@ -96,7 +100,20 @@ type Bot struct {
 // does not import handlers).
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// Apology is what a user sees when a handler fails for an internal reason.
+// Sayer writes, in a user's language, what the bot itself tells them.
+type Sayer interface {
+	// Explain turns a handler error into a friendly message for userID, or
+	// reports false for an internal error.
+	Explain(ctx context.Context, userID string, err error) (string, bool)
+	// Apology is what userID sees for an internal error.
+	Apology(ctx context.Context, userID string) string
+	// UnknownCommand answers a slash command not in the table; commands
+	// are the table's command names, in order.
+	UnknownCommand(ctx context.Context, userID, command string, commands []string) string
+}
+
+// Apology is what a user sees when a handler fails for an internal reason
+// (in English; Config.Say writes it in the user's language).
 const Apology = ":warning: Sorry, something went wrong on our side and I couldn't answer that. It has been logged; please try again in a minute."
 
 // New returns a bot that will answer with the routes of router once Run is
@@ -380,7 +397,8 @@ func (b *Bot) viewSubmission(ctx context.Context, env *socketmode.Request, req R
 		case r := <-done:
 			switch {
 			case r.err != nil:
-				b.ack(env, map[string]any{"response_action": "errors", "errors": map[string]string{"_": b.userText(req, r.err)}})
+				text, _ := b.userText(ctx, req, r.err)
+				b.ack(env, map[string]any{"response_action": "errors", "errors": map[string]string{"_": text}})
 			case len(r.reply.ViewErrors) > 0:
 				b.ack(env, map[string]any{"response_action": "errors", "errors": r.reply.ViewErrors})
 			default:
@@ -395,7 +413,7 @@ func (b *Bot) viewSubmission(ctx context.Context, env *socketmode.Request, req R
 		var text string
 		switch {
 		case r.err != nil:
-			text = b.userText(req, r.err)
+			text, _ = b.userText(ctx, req, r.err)
 		case len(r.reply.ViewErrors) > 0:
 			parts := make([]string, 0, len(r.reply.ViewErrors))
 			for _, msg := range r.reply.ViewErrors {
@@ -537,9 +555,10 @@ func (b *Bot) spawn(ctx context.Context, req Request) {
 		defer func() { b.handled(req.Kind, start, outcome) }()
 		reply, err := b.call(ctx, h, req)
 		if err != nil {
-			reply = Reply{Text: b.userText(req, err)}
+			text, explained := b.userText(ctx, req, err)
+			reply = Reply{Text: text}
 			outcome = "failed"
-			if reply.Text != Apology {
+			if explained {
 				outcome = "explained"
 			}
 			if req.Kind == KindEvent {
@@ -569,16 +588,31 @@ func (b *Bot) call(ctx context.Context, h HandlerFunc, req Request) (reply Reply
 	return h(ctx, req)
 }
 
-// userText is what the user sees for a handler error.
-func (b *Bot) userText(req Request, err error) string {
-	if msg, ok := b.cfg.Explain(err); ok {
-		return msg
+// userText is what the user sees for a handler error, and whether it
+// explains the error (false: an apology, and the error is logged).
+func (b *Bot) userText(ctx context.Context, req Request, err error) (string, bool) {
+	if b.cfg.Say != nil {
+		if msg, ok := b.cfg.Say.Explain(ctx, req.UserID, err); ok {
+			return msg, true
+		}
+	} else if msg, ok := b.cfg.Explain(err); ok {
+		return msg, true
 	}
 	b.log.Error("handler failed", "kind", req.Kind, "command", req.Command, "action", req.ActionID, "event", req.EventType, "user", req.UserID, "err", err)
-	return Apology
+	if b.cfg.Say != nil {
+		return b.cfg.Say.Apology(ctx, req.UserID), false
+	}
+	return Apology, false
 }
 
-func (b *Bot) unknownCommand(_ context.Context, req Request) (Reply, error) {
+func (b *Bot) unknownCommand(ctx context.Context, req Request) (Reply, error) {
+	if b.cfg.Say != nil {
+		names := make([]string, 0, len(b.router.Commands()))
+		for _, c := range b.router.Commands() {
+			names = append(names, c.Name)
+		}
+		return Reply{Text: b.cfg.Say.UnknownCommand(ctx, req.UserID, req.Command, names)}, nil
+	}
 	return Reply{Text: fmt.Sprintf("I don't know the command `%s`. Here is what I can do:\n%s", mrkdwnEscaper.Replace(req.Command), b.router.Help())}, nil
 }
 

@@ -39,6 +39,8 @@ type Admin struct {
 	Location *time.Location
 	// Locales keeps each person's language (/repcoach language tr|en).
 	Locales *Locales
+	// Schedule says when the scheduled DMs go out, for the status.
+	Schedule Schedule
 }
 
 // AdminUsage is the argument summary of /repcoach.
@@ -51,10 +53,7 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 	if len(words) == 0 {
 		words = []string{"status"}
 	}
-	p := english
-	if a.Locales != nil {
-		p = a.Locales.Printer(ctx, userID)
-	}
+	p := a.Locales.Printer(ctx, userID)
 	switch {
 	case words[0] == "links" && len(words) == 1:
 		return a.Links.Show(ctx, userID)
@@ -76,7 +75,16 @@ func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error
 
 // adminHelp lists /repcoach's subcommands in p's language.
 func adminHelp(p *i18n.Printer) string {
-	return "`/repcoach " + AdminUsage + "`\n" + p.T("admin.help")
+	return "`/repcoach " + adminUsageIn(p) + "`\n" + p.T("admin.help")
+}
+
+// adminUsageIn is AdminUsage in p's language (the subcommands stay
+// English words, as they are typed).
+func adminUsageIn(p *i18n.Printer) string {
+	if p.Lang() == i18n.English {
+		return AdminUsage
+	}
+	return p.T("admin.usage")
 }
 
 func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Message, error) {
@@ -90,7 +98,7 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 	default:
 		b.WriteString(p.T("admin.numbers", asOfIn(p, asOf, a.Location)))
 	}
-	if err := a.syncStatus(ctx, &b, userID); err != nil {
+	if err := a.syncStatus(ctx, p, &b, userID); err != nil {
 		return Message{}, err
 	}
 	by, at, paused, err := a.Control.PausedBy(ctx)
@@ -98,17 +106,15 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 		return Message{}, err
 	}
 	if paused {
-		when := at.In(a.zone()).Format("Mon 2 Jan 15:04 MST")
-		if p.Lang() != i18n.English {
-			when = p.DateTime(at, a.zone())
-		}
+		when := p.DateTime(at, a.zone())
 		who := kit.Escape(by) // RepCoach itself pauses when Redis lost its data
 		if IsUserID(by) {
 			who = "<@" + by + ">"
 		}
 		b.WriteString(p.T("admin.paused", who, when))
 	} else {
-		b.WriteString(p.T("admin.running"))
+		sched := a.Schedule.orDefault()
+		b.WriteString(p.T("admin.running", weeklyAt(p, sched.Feedback), weeklyAt(p, sched.Nudge), weeklyAt(p, sched.Digest)))
 	}
 	if a.Links != nil {
 		if ops, err := a.Roles.IsOps(ctx, userID); err == nil && ops {
@@ -117,10 +123,10 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 				return Message{}, err
 			}
 			if n := len(book.Clashes); n > 0 {
-				fmt.Fprintf(&b, "\n:warning: %s between CRM people and Slack users to settle: `/repcoach links`.", kit.Plural(n, "identity clash", "identity clashes"))
+				b.WriteString(p.T("admin.clashes", n))
 			}
 			if n := len(book.Unmatched); n > 0 {
-				fmt.Fprintf(&b, "\n:grey_question: %s in the CRM not linked to a Slack user: `/repcoach links`.", kit.Plural(n, "person", "people"))
+				b.WriteString(p.T("admin.unmatched", n))
 			}
 		}
 	}
@@ -138,10 +144,10 @@ func (a *Admin) status(ctx context.Context, p *i18n.Printer, userID string) (Mes
 	return Text(b.String()), nil
 }
 
-// syncStatus writes a line per CRM sync: when it last ran and what it
-// found, or that it failed (why, for sales ops only: errors name URLs and
-// fields, not numbers).
-func (a *Admin) syncStatus(ctx context.Context, b *strings.Builder, userID string) error {
+// syncStatus writes a line per CRM sync in p's language: when it last ran
+// and what it found, or that it failed (why, for sales ops only: errors
+// name URLs and fields, not numbers).
+func (a *Admin) syncStatus(ctx context.Context, p *i18n.Printer, b *strings.Builder, userID string) error {
 	if a.Syncs == nil {
 		return nil
 	}
@@ -149,31 +155,29 @@ func (a *Admin) syncStatus(ctx context.Context, b *strings.Builder, userID strin
 	if err != nil {
 		return fmt.Errorf("read sync states: %w", err)
 	}
-	when := func(t time.Time) string { return t.In(a.zone()).Format("Mon 2 Jan 15:04 MST") }
+	when := func(t time.Time) string { return p.DateTime(t, a.zone()) }
 	for _, st := range states {
 		name := crmName(st.Source)
 		if st.Error != "" {
-			fmt.Fprintf(b, "\n:warning: The last %s sync (%s) failed, so the numbers are from ", name, when(st.LastRun))
 			if st.LastOK.IsZero() {
-				b.WriteString("no sync yet.")
+				b.WriteString(p.T("sync.failed.none", name, when(st.LastRun)))
 			} else {
-				fmt.Fprintf(b, "the sync of %s.", when(st.LastOK))
+				b.WriteString(p.T("sync.failed.last", name, when(st.LastRun), when(st.LastOK)))
 			}
 			ops, err := a.Roles.IsOps(ctx, userID)
 			if err != nil {
 				return fmt.Errorf("check ops membership: %w", err)
 			}
 			if ops {
-				fmt.Fprintf(b, " Error: `%s`", strings.ReplaceAll(kit.Escape(kit.Truncate(st.Error, 300)), "`", "'"))
+				b.WriteString(p.T("sync.error", strings.ReplaceAll(kit.Escape(kit.Truncate(st.Error, 300)), "`", "'")))
 			}
 			continue
 		}
-		kind := "changes since the sync before"
+		kind := p.T("sync.changes")
 		if st.Full {
-			kind = "a full read"
+			kind = p.T("sync.full")
 		}
-		fmt.Fprintf(b, "\n:arrows_counterclockwise: %s synced %s (%s): %s read, %s changed, %s deleted; %s in RepCoach.",
-			name, when(st.LastOK), kind, kit.Plural(st.Deals, "deal", "deals"), kit.Plural(st.Changed, "deal", "deals"), kit.Plural(st.Deleted, "deal", "deals"), kit.Plural(st.Total, "deal", "deals"))
+		b.WriteString(p.T("sync.ok", name, when(st.LastOK), kind, p.T("n.deals", st.Deals), p.T("n.deals", st.Changed), p.T("n.deals", st.Deleted), p.T("n.deals", st.Total)))
 	}
 	return nil
 }

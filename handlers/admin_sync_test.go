@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/crmsync"
 )
@@ -32,19 +33,27 @@ func TestStatusShowsTheCRMSyncs(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		user     string
+		lang     string
 		states   syncStates
 		want     []string
 		dontWant []string
 	}{
-		{"a successful sync", "U1", syncStates{ok},
-			[]string{":arrows_counterclockwise: Salesforce synced Sun 29 Nov 16:05 UTC (changes since the sync before): 10 deals read, 9 deals changed, 1 deal deleted; 8800 deals in RepCoach."}, nil},
-		{"a failed sync, to a rep", "U1", syncStates{failed},
-			[]string{":warning: The last HubSpot sync (Sun 29 Nov 17:05 UTC) failed, so the numbers are from the sync of Sun 29 Nov 16:05 UTC."}, []string{"Error", "RATE_LIMIT"}},
-		{"a failed sync, to sales ops", "UOPS", syncStates{failed},
+		{"a successful sync", "U1", "en", syncStates{ok},
+			[]string{":arrows_counterclockwise: Salesforce synced Sun 29 Nov 2026, 16:05 UTC (changes since the sync before): 10 deals read, 9 deals changed, 1 deal deleted; 8,800 deals in RepCoach."}, nil},
+		{"a failed sync, to a rep", "U1", "en", syncStates{failed},
+			[]string{":warning: The last HubSpot sync (Sun 29 Nov 2026, 17:05 UTC) failed, so the numbers are from the sync of Sun 29 Nov 2026, 16:05 UTC."}, []string{"Error", "RATE_LIMIT"}},
+		{"a failed sync, to sales ops", "UOPS", "en", syncStates{failed},
 			[]string{"Error: `read deals: hubspot: HTTP 429 RATE_LIMIT: &lt;!channel&gt; 'x'`"}, []string{"<!channel>"}},
+		{"a successful sync, in Turkish", "U1", "tr", syncStates{ok},
+			[]string{":arrows_counterclockwise: Salesforce eşitlendi, 29 Kasım 2026 Pazar, 16:05 UTC (önceki eşitlemeden bu yana değişenler): 10 anlaşma okundu, 9 anlaşma değişti, 1 anlaşma silindi; RepCoach'ta toplam 8.800 anlaşma."}, []string{"synced", "deals"}},
+		{"a failed sync, to a rep, in Turkish", "U1", "tr", syncStates{failed},
+			[]string{":warning: Son HubSpot eşitlemesi (29 Kasım 2026 Pazar, 17:05 UTC) başarısız oldu; rakamlar son başarılı eşitlemeden (29 Kasım 2026 Pazar, 16:05 UTC)."}, []string{"Hata", "RATE_LIMIT"}},
+		{"a failed sync, to sales ops, in Turkish", "UOPS", "tr", syncStates{failed},
+			[]string{"Hata: `read deals: hubspot: HTTP 429 RATE_LIMIT: &lt;!channel&gt; 'x'`"}, []string{"<!channel>"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := &Admin{Control: quietControl{}, OptOut: &OptOut{}, Roles: fakeRoles{"UOPS": true}, Syncs: tc.states, Location: time.UTC}
+			l := &Locales{Store: memLanguages{tc.user: tc.lang}, Default: i18n.English, Currency: "USD"}
+			a := &Admin{Control: quietControl{}, OptOut: &OptOut{}, Roles: fakeRoles{"UOPS": true}, Syncs: tc.states, Location: time.UTC, Locales: l}
 			msg, err := a.Handle(context.Background(), tc.user, "status")
 			if err != nil {
 				t.Fatal(err)

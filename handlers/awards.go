@@ -27,6 +27,10 @@ type Awards struct {
 	// suggestions off.
 	Channel string
 	Now     func() time.Time
+	// Locales picks the language of the suggestions and answers (the
+	// reader's) and of the award posted (the workspace default); nil is
+	// English.
+	Locales *Locales
 }
 
 // ActionAwardPost is the action ID of the button that posts an award.
@@ -35,7 +39,8 @@ const ActionAwardPost = "award:post"
 // maxSuggestions bounds the awards one message suggests.
 const maxSuggestions = 10
 
-// suggestion is an award as carried in its button's value.
+// suggestion is an award as carried in its button's value: the reason is
+// written in the language of the post, the workspace's.
 type suggestion struct {
 	Rep    insights.RepID `json:"rep"`
 	Name   string         `json:"name"`
@@ -64,18 +69,20 @@ func (s *suggestion) buttonValue() (string, error) {
 // maxAwardName bounds a rep's name in an award button.
 const maxAwardName = 100
 
-// For builds the suggestions message for a member of sales ops: this
-// quarter's awards in every manager's team. It returns ErrNoMessage when
-// no channel is set or nothing deserves an award.
-func (a *Awards) For(ctx context.Context, _ string) (Message, error) {
+// For builds the suggestions message for userID, a member of sales ops,
+// in their language: this quarter's awards in every manager's team. It
+// returns ErrNoMessage when no channel is set or nothing deserves an award.
+func (a *Awards) For(ctx context.Context, userID string) (Message, error) {
 	if a.Channel == "" {
 		return Message{}, ErrNoMessage
 	}
+	p, post := a.Locales.Printer(ctx, userID), a.Locales.DefaultPrinter()
 	keys, err := a.Teams.Teams(ctx)
 	if err != nil {
 		return Message{}, err
 	}
 	var sugg []suggestion
+	var reasons []string // in p's language
 	var period insights.Period
 	var asOf time.Time
 	for _, k := range keys {
@@ -93,28 +100,30 @@ func (a *Awards) For(ctx context.Context, _ string) (Message, error) {
 		}
 		for _, aw := range t.Recognitions {
 			if len(sugg) < maxSuggestions {
-				sugg = append(sugg, suggestion{Rep: aw.Rep, Name: cmpOr(names[aw.Rep], string(aw.Rep)), Kind: aw.Kind, Reason: aw.Reason})
+				sugg = append(sugg, suggestion{Rep: aw.Rep, Name: cmpOr(names[aw.Rep], string(aw.Rep)), Kind: aw.Kind, Reason: teamAwardReason(post, aw, t.Period)})
+				reasons = append(reasons, teamAwardReason(p, aw, t.Period))
 			}
 		}
 	}
 	if len(sugg) == 0 {
 		return Message{}, ErrNoMessage
 	}
+	label := periodLabel(p, period)
 	blocks := []slack.Block{
-		kit.Header("Awards to approve: " + period.Label),
-		kit.Context(fmt.Sprintf("What the CRM data shows this quarter, %s · each button posts the award in <#%s>", AsOf(asOf, nil), a.Channel)),
+		kit.Header(p.T("awards.header", label)),
+		kit.Context(p.T("awards.context", asOfIn(p, asOf, nil), a.Channel)),
 	}
-	for _, s := range sugg {
+	for i, s := range sugg {
 		k, _ := kindOf(s.Kind)
 		value, err := s.buttonValue()
 		if err != nil {
 			return Message{}, err
 		}
-		sec := kit.Section(fmt.Sprintf("%s *%s* for %s\n%s", k.emoji, k.label, kit.Escape(s.Name), kit.Escape(s.Reason)))
-		sec.Accessory = slack.NewAccessory(kit.Button(ActionAwardPost, "Post it", string(value), slack.StylePrimary))
+		sec := kit.Section(p.T("awards.line", k.emoji, kindLabel(p, k), kit.Escape(s.Name), kit.Escape(reasons[i])))
+		sec.Accessory = slack.NewAccessory(kit.Button(ActionAwardPost, p.T("awards.post"), value, slack.StylePrimary))
 		blocks = append(blocks, sec)
 	}
-	return Message{Text: fmt.Sprintf("%s to approve for %s", kit.Plural(len(sugg), "award", "awards"), period.Label), Blocks: blocks}, nil
+	return Message{Text: p.T("awards.text", len(sugg), label), Blocks: blocks}, nil
 }
 
 // Approve posts the award a button carried (value) in the recognition
@@ -131,9 +140,10 @@ func (a *Awards) Approve(ctx context.Context, userID, value string) (Message, er
 	if _, ok := kindOf(s.Kind); !ok {
 		return Message{}, fmt.Errorf("award button: unknown kind %q", s.Kind)
 	}
+	p := a.Locales.Printer(ctx, userID)
 	to, err := a.Users.RepUser(ctx, s.Rep)
 	if errors.Is(err, insights.ErrUnknownRep) {
-		return Text(fmt.Sprintf(":warning: I can't post this one: %s is not matched to a Slack user. Add them to the mapping file, then try again.", kit.Escape(s.Name))), nil
+		return Text(p.T("awards.nouser", kit.Escape(s.Name))), nil
 	}
 	if err != nil {
 		return Message{}, err
@@ -141,17 +151,17 @@ func (a *Awards) Approve(ctx context.Context, userID, value string) (Message, er
 	// Everyone in sales ops gets the same buttons: only the first click
 	// posts, and a click whose post failed leaves it to the next click.
 	rec := insights.Recognition{To: to, From: userID, Kind: s.Kind, Reason: s.Reason, At: a.Now()}
-	post := RecognitionMessage(rec)
+	post := RecognitionMessageIn(a.Locales.DefaultPrinter(), rec)
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%s", s.Rep, s.Kind, s.Reason)))
 	posted, err := a.Poster.PostOnce(ctx, "award/"+hex.EncodeToString(sum[:12]), a.Channel, post)
 	if err != nil {
 		return Message{}, fmt.Errorf("post award in %s: %w", a.Channel, err)
 	}
 	if !posted {
-		return Text(fmt.Sprintf("This award for %s was already posted.", kit.Escape(s.Name))), nil
+		return Text(p.T("awards.already", kit.Escape(s.Name))), nil
 	}
 	if err := a.Store.AddRecognition(ctx, rec); err != nil {
 		return Message{}, fmt.Errorf("award posted in %s but not kept for feedback: %w", a.Channel, err)
 	}
-	return Text(fmt.Sprintf(":white_check_mark: Posted in <#%s>: %s", a.Channel, post.Text)), nil
+	return Text(p.T("awards.posted", a.Channel, post.Text)), nil
 }

@@ -54,9 +54,10 @@ func TestAwardSuggestionsAndApproval(t *testing.T) {
 	snap := snapshot(t)
 	st := &snapStore{snap: snap, ops: map[string]bool{"UOPS": true}}
 	var star insights.Award
+	var period insights.Period
 	for _, tr := range snap.Teams {
 		if insights.IsManagerTeam(tr.Team) && tr.Period.Kind == insights.PeriodQuarter && len(tr.Recognitions) > 0 {
-			star = tr.Recognitions[0]
+			star, period = tr.Recognitions[0], tr.Period
 			break
 		}
 	}
@@ -73,7 +74,7 @@ func TestAwardSuggestionsAndApproval(t *testing.T) {
 	}
 	var value string
 	for _, b := range m.Blocks {
-		if s, ok := b.(*slack.SectionBlock); ok && s.Accessory != nil && s.Accessory.ButtonElement != nil && strings.Contains(s.Text.Text, kit.Escape(star.Reason)) {
+		if s, ok := b.(*slack.SectionBlock); ok && s.Accessory != nil && s.Accessory.ButtonElement != nil && strings.Contains(s.Text.Text, kit.Escape(teamAwardReason(english, star, period))) {
 			value = s.Accessory.ButtonElement.Value
 		}
 	}
@@ -141,7 +142,8 @@ func TestAwardSuggestionLongDealName(t *testing.T) {
 	found := false
 	for i, tr := range snap.Teams {
 		if insights.IsManagerTeam(tr.Team) && tr.Period.Kind == insights.PeriodQuarter && len(tr.Recognitions) > 0 {
-			snap.Teams[i].Recognitions[0].Reason = "biggest deal: " + long
+			snap.Teams[i].Recognitions[0].Kind = insights.AwardBiggestDeal
+			snap.Teams[i].Recognitions[0].Deal = long
 			found = true
 		}
 	}

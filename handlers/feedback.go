@@ -19,7 +19,8 @@ type RepList interface {
 	Reps(ctx context.Context) ([]insights.RepID, error)
 }
 
-// Feedback builds the weekly feedback DM each rep gets on Friday afternoon.
+// Feedback builds the weekly feedback DM each rep gets (on Friday afternoon
+// by default: Schedule says when).
 type Feedback struct {
 	Reports RepReports
 	Teams   TeamReports
@@ -31,6 +32,8 @@ type Feedback struct {
 	Location *time.Location
 	// Locales picks each rep's language and currency; nil is English.
 	Locales *Locales
+	// Schedule says when feedback goes out, for its footer.
+	Schedule Schedule
 }
 
 // Audience returns the Slack IDs of every linked rep.
@@ -61,10 +64,7 @@ func linkedUsers(ctx context.Context, users SlackUsers, ids []insights.RepID) ([
 // For builds the feedback DM for the rep with Slack ID userID, about the
 // current week. It returns ErrNoMessage when the user is not a rep.
 func (f *Feedback) For(ctx context.Context, userID string) (Message, error) {
-	rep, err := f.People.RepFor(ctx, userID)
-	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && isManager(rep)) {
-		return Message{}, ErrNoMessage
-	}
+	rep, err := repToSend(ctx, f.People, userID)
 	if err != nil {
 		return Message{}, err
 	}
@@ -93,10 +93,10 @@ func (f *Feedback) ForRep(ctx context.Context, rep insights.RepID, userID string
 		}
 	}
 	p := f.Locales.DefaultPrinter()
-	if f.Locales != nil && userID != "" {
+	if userID != "" {
 		p = f.Locales.Printer(ctx, userID)
 	}
-	return FeedbackMessageIn(p, week, quarter, awards, received, f.Location), nil
+	return feedbackMessage(p, f.Schedule.orDefault().Feedback, week, quarter, awards, received, f.Location), nil
 }
 
 // awards returns the recognitions the rep earned in their team this
@@ -138,6 +138,11 @@ func FeedbackMessage(week, quarter insights.RepReport, awards []insights.Award, 
 // the week against the week before and the team, what they do best, one
 // focus with a tip and its evidence, and the deals to work on.
 func FeedbackMessageIn(p *i18n.Printer, week, quarter insights.RepReport, awards []insights.Award, received []insights.Recognition, loc *time.Location) Message {
+	return feedbackMessage(p, DefaultSchedule.Feedback, week, quarter, awards, received, loc)
+}
+
+// feedbackMessage is FeedbackMessageIn for feedback sent at at.
+func feedbackMessage(p *i18n.Printer, at When, week, quarter insights.RepReport, awards []insights.Award, received []insights.Recognition, loc *time.Location) Message {
 	m, prev, s := week.Metrics, week.Previous, week.Standing
 	first := strings.Fields(week.Rep.Name)
 	hello := p.T("fb.hi")
@@ -183,7 +188,7 @@ func FeedbackMessageIn(p *i18n.Printer, week, quarter insights.RepReport, awards
 		blocks = append(blocks, staleSectionIn(p, p.T("fb.stale"), quarter.StaleDeals, quarter.Metrics.StaleDeals, 5))
 	}
 	blocks = append(blocks,
-		kit.Context(p.T("fb.footer")),
+		kit.Context(p.T("fb.footer", weeklyAt(p, at))),
 		OptOutButtonIn(p, KindFeedback),
 	)
 	text := p.T("fb.text", weekLabel, p.Money(m.WonRevenue), p.T("n.deals", m.Won))
@@ -212,22 +217,36 @@ func quotaSuffixIn(p *i18n.Printer, m insights.Metrics) string {
 	return p.T("fb.quotasuffix", p.Percent(m.Attainment))
 }
 
-// awardReason says why the data suggests an award, in p's language: English
-// as insights wrote it, Turkish from the kind and the rep's quarter.
+// awardReason says why the data suggests an award, to the rep, in p's
+// language, from the award's figures and the quarter it is for.
 func awardReason(p *i18n.Printer, a insights.Award, quarter insights.RepReport) string {
-	if p.Lang() == i18n.English {
-		return a.Reason
-	}
-	m, label := quarter.Metrics, periodLabel(p, quarter.Period)
+	label := periodLabel(p, quarter.Period)
 	switch a.Kind {
 	case insights.AwardTopCloser:
-		return p.T("award.top-closer", p.Money(m.WonRevenue), label)
+		return p.T("award.top-closer", p.Money(a.Amount), label)
 	case insights.AwardQuotaCrusher:
-		return p.T("award.quota-crusher", p.Percent(m.Attainment), label)
+		return p.T("award.quota-crusher", p.Percent(a.Rate), label)
 	case insights.AwardMostImproved:
-		return p.T("award.most-improved", p.Percent(quarter.Previous.WinRate), p.Percent(m.WinRate))
+		return p.T("award.most-improved", p.Percent(a.PrevRate), p.Percent(a.Rate))
 	case insights.AwardBiggestDeal:
-		return p.T("award.biggest-deal", label)
+		return p.T("award.biggest-deal.deal", label, a.Deal, p.Money(a.Amount))
 	}
-	return a.Reason
+	return kindLabelOf(p, a.Kind)
+}
+
+// teamAwardReason says why the data suggests an award, to a manager or
+// sales ops, in p's language.
+func teamAwardReason(p *i18n.Printer, a insights.Award, per insights.Period) string {
+	label := periodLabel(p, per)
+	switch a.Kind {
+	case insights.AwardTopCloser:
+		return p.T("award.team.top-closer", p.Money(a.Amount), label)
+	case insights.AwardQuotaCrusher:
+		return p.T("award.team.quota-crusher", p.Percent(a.Rate), label)
+	case insights.AwardMostImproved:
+		return p.T("award.team.most-improved", p.Percent(a.PrevRate), p.Percent(a.Rate))
+	case insights.AwardBiggestDeal:
+		return p.T("award.team.biggest-deal", label, a.Deal, p.Money(a.Amount))
+	}
+	return kindLabelOf(p, a.Kind)
 }

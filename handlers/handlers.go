@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/insights"
 )
 
@@ -39,18 +40,20 @@ var ErrNotAllowed = errors.New("not allowed")
 
 type notAllowed struct{ who string }
 
-func (e notAllowed) Error() string { return "not allowed: only " + e.who }
+func (e notAllowed) Error() string { return "not allowed: only " + english.T(e.who) }
 func (e notAllowed) Unwrap() error { return ErrNotAllowed }
 
-// NotAllowed returns an ErrNotAllowed that says who may: "managers and sales ops".
+// NotAllowed returns an ErrNotAllowed that says who may: who is the
+// catalog key of the words, such as "who.ops" ("sales ops").
 func NotAllowed(who string) error { return notAllowed{who: who} }
 
-func notAllowedWho(err error) string {
+// notAllowedWho says who may, in p's language.
+func notAllowedWho(p *i18n.Printer, err error) string {
 	var na notAllowed
 	if errors.As(err, &na) {
-		return na.who
+		return p.T(na.who)
 	}
-	return "people with access"
+	return p.T("who.access")
 }
 
 // Roles says who is sales ops.
@@ -67,7 +70,7 @@ func RequireOps(ctx context.Context, roles Roles, userID string) error {
 		return fmt.Errorf("check ops membership: %w", err)
 	}
 	if !ops {
-		return NotAllowed("sales ops")
+		return NotAllowed("who.ops")
 	}
 	return nil
 }

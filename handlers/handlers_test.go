@@ -173,11 +173,19 @@ func TestParseTeamArgs(t *testing.T) {
 		{"month Central", insights.PeriodMonth, "Central"},
 		{"Dustin Brinkmann last week", insights.PeriodLastWeek, "Dustin Brinkmann"},
 		{"all ytd", insights.PeriodYearToDate, "all"},
+		// Turkish periods, first or last, with or without Turkish letters.
+		{"ay", insights.PeriodMonth, ""},
+		{"geçen hafta", insights.PeriodLastWeek, ""},
+		{"GEÇEN HAFTA Ayşe Yılmaz", insights.PeriodLastWeek, "Ayşe Yılmaz"},
+		{"Ayşe Yılmaz gecen hafta", insights.PeriodLastWeek, "Ayşe Yılmaz"},
+		{"çeyrek İzmir", insights.PeriodQuarter, "İzmir"},
+		{"hepsi yıl", insights.PeriodYearToDate, "hepsi"},
+		{"Merkez hafta", insights.PeriodWeek, "Merkez"},
 	}
 	for _, tt := range tests {
-		kind, team, err := ParseTeamArgs(tt.text)
-		if err != nil || kind != tt.wantKind || team != tt.wantTeam {
-			t.Errorf("ParseTeamArgs(%q) = %q, %q, %v; want %q, %q", tt.text, kind, team, err, tt.wantKind, tt.wantTeam)
+		kind, team := ParseTeamArgs(tt.text)
+		if kind != tt.wantKind || team != tt.wantTeam {
+			t.Errorf("ParseTeamArgs(%q) = %q, %q; want %q, %q", tt.text, kind, team, tt.wantKind, tt.wantTeam)
 		}
 	}
 }
@@ -267,7 +275,7 @@ func render(m Message) string {
 }
 
 func TestExplain(t *testing.T) {
-	for _, err := range []error{insights.ErrUnknownRep, insights.ErrNoData, insights.ErrUnknownTeam, NotAllowed("ops")} {
+	for _, err := range []error{insights.ErrUnknownRep, insights.ErrNoData, insights.ErrUnknownTeam, NotAllowed("who.ops")} {
 		if msg, ok := Explain(err); !ok || msg == "" {
 			t.Errorf("Explain(%v) = %q, %v; want a friendly message", err, msg, ok)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -43,32 +44,29 @@ func (h *Home) Opened(ctx context.Context, userID string) error {
 	return nil
 }
 
-// View builds the App Home view for userID: a rep's quarter and week, a
-// manager's team, or a friendly note for anyone else.
+// View builds the App Home view for userID in their language: a rep's
+// quarter, a manager's team, or a friendly note for anyone else.
 func (h *Home) View(ctx context.Context, userID string) (slack.HomeTabViewRequest, error) {
 	var blocks []slack.Block
-	p := english
-	if h.Locales != nil {
-		p = h.Locales.Printer(ctx, userID)
-	}
+	p := h.Locales.Printer(ctx, userID)
 	id, err := h.People.RepFor(ctx, userID)
 	switch {
 	case errors.Is(err, insights.ErrUnknownRep):
 		blocks = []slack.Block{kit.Header("RepCoach"), kit.Section(p.T("home.norep"))}
 	case errors.Is(err, insights.ErrNoData):
-		return h.noData(err)
+		return h.noData(p, err)
 	case err != nil:
 		return slack.HomeTabViewRequest{}, err
 	case isManager(id):
 		r, err := h.Teams.TeamReport(ctx, string(id), insights.PeriodQuarter)
 		if err != nil {
-			return h.noData(err)
+			return h.noData(p, err)
 		}
-		blocks = TeamHome(r, h.Location)
+		blocks = TeamHome(p, r, h.Location)
 	default:
 		q, err := h.Reports.RepReport(ctx, id, insights.PeriodQuarter)
 		if err != nil {
-			return h.noData(err)
+			return h.noData(p, err)
 		}
 		blocks = RepMessageIn(p, q, h.Location).Blocks
 	}
@@ -80,8 +78,8 @@ func homeView(blocks []slack.Block) slack.HomeTabViewRequest {
 }
 
 // noData shows a friendly note while no data is loaded; other errors pass.
-func (h *Home) noData(err error) (slack.HomeTabViewRequest, error) {
-	if msg, ok := Explain(err); ok && errors.Is(err, insights.ErrNoData) {
+func (h *Home) noData(p *i18n.Printer, err error) (slack.HomeTabViewRequest, error) {
+	if msg, ok := ExplainIn(p, err); ok && errors.Is(err, insights.ErrNoData) {
 		return homeView([]slack.Block{kit.Header("RepCoach"), kit.Section(msg)}), nil
 	}
 	return slack.HomeTabViewRequest{}, err

@@ -452,7 +452,7 @@ func TestExplainInTurkish(t *testing.T) {
 	if _, err := perf.Mine(context.Background(), "UEN", ""); !errors.Is(err, insights.ErrUnknownRep) {
 		t.Errorf("English: got %v, want ErrUnknownRep for the bot to explain", err)
 	}
-	for _, err := range []error{insights.ErrUnknownRep, insights.ErrNoData, insights.ErrUnknownTeam, NotAllowed("ops")} {
+	for _, err := range []error{insights.ErrUnknownRep, insights.ErrNoData, insights.ErrUnknownTeam, NotAllowed("who.ops")} {
 		if msg, ok := ExplainIn(turkish, err); !ok || msg == "" || strings.Contains(msg, "%!") {
 			t.Errorf("ExplainIn(tr, %v) = %q, %v", err, msg, ok)
 		}

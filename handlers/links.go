@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -34,16 +35,21 @@ type Links struct {
 	Reps func(ctx context.Context) ([]insights.Rep, error)
 	// Refresh matches people again, so that a decision takes effect at once.
 	Refresh func(ctx context.Context) error
+	// Locales picks each reader's language; nil is English.
+	Locales *Locales
 }
 
 // maxListed bounds each list in the links view.
 const maxListed = 15
 
-// Show builds the links view for sales ops.
+// Show builds the links view for sales ops, in the reader's language. The
+// clash sentences are kept in the link book as written when people were
+// matched, in English.
 func (l *Links) Show(ctx context.Context, userID string) (Message, error) {
 	if err := RequireOps(ctx, l.Roles, userID); err != nil {
 		return Message{}, err
 	}
+	p := l.Locales.Printer(ctx, userID)
 	book, err := l.Book.LinkBook(ctx)
 	if err != nil {
 		return Message{}, err
@@ -61,30 +67,29 @@ func (l *Links) Show(ctx context.Context, userID string) (Message, error) {
 	}
 	sort.Strings(byName)
 	blocks := []slack.Block{
-		kit.Header("Who is linked to whom"),
-		kit.Context(fmt.Sprintf("%s: %d by the mapping file, %d by sales ops, %d by email, %d by full name · matched %s · order: mapping file, sales ops, email, earlier link, full name",
-			kit.Plural(len(book.Links), "Slack user linked", "Slack users linked"), byHow[insights.LinkByMapping], byHow[insights.LinkByOps], byHow[insights.LinkByEmail], byHow[insights.LinkByName], AsOf(book.At, nil))),
+		kit.Header(p.T("links.header")),
+		kit.Context(p.T("links.context", p.T("links.n", len(book.Links)), byHow[insights.LinkByMapping], byHow[insights.LinkByOps], byHow[insights.LinkByEmail], byHow[insights.LinkByName], asOfIn(p, book.At, nil))),
 	}
 	if len(book.Clashes) > 0 {
-		blocks = append(blocks, kit.Section(":warning: *Clashes to settle*\n"+bullets(book.Clashes, maxListed)))
+		blocks = append(blocks, kit.Section(p.T("links.clashes", bullets(p, book.Clashes, maxListed))))
 	} else {
-		blocks = append(blocks, kit.Section(":white_check_mark: No clashes."))
+		blocks = append(blocks, kit.Section(p.T("links.noclash")))
 	}
 	if len(book.Unmatched) > 0 {
-		blocks = append(blocks, kit.Section(fmt.Sprintf(":grey_question: *In the CRM, not linked* (%d)\n%s", len(book.Unmatched), bullets(escapeAll(book.Unmatched), maxListed))))
+		blocks = append(blocks, kit.Section(p.T("links.unmatched", len(book.Unmatched), bullets(p, escapeAll(book.Unmatched), maxListed))))
 	}
 	if len(byName) > 0 {
-		blocks = append(blocks, kit.Section(fmt.Sprintf("*Linked by full name* (%d): keep each link for good, or remove it", len(byName))))
+		blocks = append(blocks, kit.Section(p.T("links.byname", len(byName))))
 		for _, uid := range byName[:min(len(byName), maxListed)] {
-			sec := kit.Section(fmt.Sprintf("<@%s> is *%s*", uid, kit.Escape(personName(book.Links[uid].Rep))))
+			sec := kit.Section(p.T("links.is", uid, kit.Escape(personName(p, book.Links[uid].Rep))))
 			sec.Accessory = slack.NewAccessory(slack.NewOverflowBlockElement("links:menu",
-				slack.NewOptionBlockObject(ActionLinkConfirm+"|"+uid, kit.Plain("Keep this link"), nil),
-				slack.NewOptionBlockObject(ActionLinkRemove+"|"+uid, kit.Plain("Remove this link"), nil)))
+				slack.NewOptionBlockObject(ActionLinkConfirm+"|"+uid, kit.Plain(p.T("links.keep")), nil),
+				slack.NewOptionBlockObject(ActionLinkRemove+"|"+uid, kit.Plain(p.T("links.remove")), nil)))
 			blocks = append(blocks, sec)
 		}
 	}
-	blocks = append(blocks, kit.Context("`/repcoach link @person CRM name` links someone (moving the link if needed) · `/repcoach unlink @person` removes a link · the mapping file (REPCOACH_USER_MAP) always wins"))
-	return Message{Text: fmt.Sprintf("%s, %s", kit.Plural(len(book.Links), "link", "links"), kit.Plural(len(book.Clashes), "clash", "clashes")), Blocks: blocks}, nil
+	blocks = append(blocks, kit.Context(p.T("links.footer")))
+	return Message{Text: p.T("links.text", p.T("n.links", len(book.Links)), p.T("n.clashes", len(book.Clashes))), Blocks: blocks}, nil
 }
 
 // Command handles `/repcoach link @user NAME` and `/repcoach unlink @user`
@@ -93,7 +98,8 @@ func (l *Links) Command(ctx context.Context, userID string, unlink bool, args []
 	if err := RequireOps(ctx, l.Roles, userID); err != nil {
 		return Message{}, err
 	}
-	usage := Text("Usage: `/repcoach link @person CRM name or ID` or `/repcoach unlink @person`")
+	p := l.Locales.Printer(ctx, userID)
+	usage := Text(p.T("links.usage"))
 	if len(args) == 0 {
 		return usage, nil
 	}
@@ -106,7 +112,7 @@ func (l *Links) Command(ctx context.Context, userID string, unlink bool, args []
 		if len(args) != 1 {
 			return usage, nil
 		}
-		return l.decide(ctx, who, "", fmt.Sprintf(":scissors: <@%s> is linked to nobody now, and no automatic match will link them again. `/repcoach link <@%s> NAME` undoes it.", who, who))
+		return l.decide(ctx, who, "", p.T("links.unlinked", who))
 	}
 	name := strings.Join(args[1:], " ")
 	if name == "" {
@@ -116,7 +122,7 @@ func (l *Links) Command(ctx context.Context, userID string, unlink bool, args []
 	if err != nil {
 		return Message{}, err
 	}
-	return l.decide(ctx, who, rep, fmt.Sprintf(":link: <@%s> is *%s* now, for good (until sales ops change it).", who, kit.Escape(label)))
+	return l.decide(ctx, who, rep, p.T("links.linked", who, kit.Escape(label)))
 }
 
 // Act handles the Keep / Remove choices of the links view; value is
@@ -125,13 +131,14 @@ func (l *Links) Act(ctx context.Context, userID, value string) (Message, error) 
 	if err := RequireOps(ctx, l.Roles, userID); err != nil {
 		return Message{}, err
 	}
+	p := l.Locales.Printer(ctx, userID)
 	action, who, _ := strings.Cut(value, "|")
 	if !IsUserID(who) {
 		return Message{}, fmt.Errorf("links button: bad user %q", who)
 	}
 	switch action {
 	case ActionLinkRemove:
-		return l.decide(ctx, who, "", fmt.Sprintf(":scissors: <@%s> is linked to nobody now.", who))
+		return l.decide(ctx, who, "", p.T("links.removed", who))
 	case ActionLinkConfirm:
 		book, err := l.Book.LinkBook(ctx)
 		if err != nil {
@@ -139,9 +146,9 @@ func (l *Links) Act(ctx context.Context, userID, value string) (Message, error) 
 		}
 		link, ok := book.Links[who]
 		if !ok {
-			return Text(fmt.Sprintf("<@%s> is no longer linked; `/repcoach links` shows the current state.", who)), nil
+			return Text(p.T("links.gone", who)), nil
 		}
-		return l.decide(ctx, who, link.Rep, fmt.Sprintf(":white_check_mark: Kept: <@%s> is *%s* for good.", who, kit.Escape(personName(link.Rep))))
+		return l.decide(ctx, who, link.Rep, p.T("links.kept", who, kit.Escape(personName(p, link.Rep))))
 	}
 	return Message{}, fmt.Errorf("links button: unknown action %q", action)
 }
@@ -180,23 +187,24 @@ func (l *Links) find(ctx context.Context, name string) (insights.RepID, string, 
 // ErrNotInCRM means a typed name matches nobody in the CRM data.
 var ErrNotInCRM = errors.New("not in the CRM data")
 
-// personName is how a link's identity reads: the manager's name for a team
-// key, the rep ID (a name in most CRMs) otherwise.
-func personName(rep insights.RepID) string {
+// personName is how a link's identity reads in p's language: the
+// manager's name for a team key, the rep ID (a name in most CRMs)
+// otherwise.
+func personName(p *i18n.Printer, rep insights.RepID) string {
 	if insights.IsManagerTeam(string(rep)) {
 		_, name, _ := strings.Cut(string(rep), ":")
-		return name + " (manager)"
+		return p.T("links.manager", name)
 	}
 	return string(rep)
 }
 
-func bullets(lines []string, n int) string {
+func bullets(p *i18n.Printer, lines []string, n int) string {
 	var b strings.Builder
 	for _, s := range lines[:min(n, len(lines))] {
 		b.WriteString("• " + s + "\n")
 	}
 	if len(lines) > n {
-		fmt.Fprintf(&b, "…and %d more (see the log)", len(lines)-n)
+		b.WriteString(p.T("links.more", len(lines)-n))
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -2,13 +2,16 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/text/language"
 
 	"github.com/repcoach/repcoach/handlers/i18n"
+	"github.com/repcoach/repcoach/handlers/kit"
 )
 
 // LanguageStore keeps the language each person chose with /repcoach
@@ -68,6 +71,9 @@ const (
 // a choice or a Slack locale are logged and fall through to the default:
 // a message in the wrong language beats no message.
 func (l *Locales) Printer(ctx context.Context, slackID string) *i18n.Printer {
+	if l == nil {
+		return english
+	}
 	tag, _ := l.Language(ctx, slackID)
 	return i18n.New(tag, l.Currency)
 }
@@ -183,3 +189,55 @@ func (l *Locales) languageCommand(ctx context.Context, userID string, args []str
 	}
 	return Text(i18n.New(tag, l.Currency).T("language.set")), nil
 }
+
+// Explain is ExplainIn in userID's language: the friendly text for a
+// domain error, or false for an internal one.
+func (l *Locales) Explain(ctx context.Context, userID string, err error) (string, bool) {
+	return ExplainIn(l.Printer(ctx, userID), err)
+}
+
+// Apology is what userID sees, in their language, when a handler fails for
+// an internal reason.
+func (l *Locales) Apology(ctx context.Context, userID string) string {
+	return l.Printer(ctx, userID).T("bot.apology")
+}
+
+// UnknownCommand answers, in userID's language, a slash command RepCoach
+// does not have, listing commands (the bot's command table, in order)
+// with their arguments and what each does.
+func (l *Locales) UnknownCommand(ctx context.Context, userID, command string, commands []string) string {
+	p := l.Printer(ctx, userID)
+	var b strings.Builder
+	for _, name := range commands {
+		fmt.Fprintf(&b, "• `%s", name)
+		if u := commandUsage(p, name); u != "" {
+			b.WriteString(" " + u)
+		}
+		b.WriteString("`")
+		if key := "cmd." + name; i18n.Has(p.Lang(), key) {
+			b.WriteString(" — " + p.T(key))
+		}
+		b.WriteString("\n")
+	}
+	return p.T("bot.unknown", kit.Escape(kit.Truncate(command, 60)), b.String())
+}
+
+// commandUsage is the argument summary of one of RepCoach's slash
+// commands in p's language, or "" for one it does not know.
+func commandUsage(p *i18n.Printer, name string) string {
+	switch name {
+	case "/myperformance":
+		return usageIn(p)
+	case "/teamperformance":
+		return teamUsageIn(p)
+	case "/recognize":
+		return recognizeUsageIn(p)
+	case "/repcoach":
+		return adminUsageIn(p)
+	}
+	return ""
+}
+
+// CommandSummary says what one of RepCoach's slash commands does, in
+// English, for the command table (the app manifest and help).
+func CommandSummary(name string) string { return english.T("cmd." + name) }

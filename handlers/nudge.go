@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -52,10 +51,7 @@ const snoozeFor = 14 * 24 * time.Hour
 // focus of their quarter. It returns ErrNoMessage when they are not a rep,
 // nothing stands out, they finished that module, or they snoozed it.
 func (n *Nudges) For(ctx context.Context, userID string) (Message, error) {
-	rep, err := n.People.RepFor(ctx, userID)
-	if errors.Is(err, insights.ErrUnknownRep) || (err == nil && isManager(rep)) {
-		return Message{}, ErrNoMessage
-	}
+	rep, err := repToSend(ctx, n.People, userID)
 	if err != nil {
 		return Message{}, err
 	}

@@ -35,7 +35,9 @@ type OptOut struct {
 	Locales *Locales
 }
 
-var kindNames = map[string]string{KindFeedback: "weekly feedback", KindDigest: "Monday team digest", KindNudge: "training nudges"}
+// optOutKinds are the kinds a person can opt out of; the catalog names
+// each ("optout.kind."+kind).
+var optOutKinds = map[string]bool{KindFeedback: true, KindDigest: true, KindNudge: true}
 
 // OptOutButton is the button a scheduled DM carries to stop it.
 func OptOutButton(kind string) *slack.ActionBlock { return OptOutButtonIn(english, kind) }
@@ -48,15 +50,11 @@ func OptOutButtonIn(p *i18n.Printer, kind string) *slack.ActionBlock {
 // Set records the user's choice for kind and returns the message that
 // replaces the one the button sat on, in the user's language.
 func (o *OptOut) Set(ctx context.Context, userID, kind string, out bool) (Message, error) {
-	p := english
-	if o.Locales != nil {
-		p = o.Locales.Printer(ctx, userID)
-	}
-	return o.set(p, ctx, userID, kind, out)
+	return o.set(o.Locales.Printer(ctx, userID), ctx, userID, kind, out)
 }
 
 func (o *OptOut) set(p *i18n.Printer, ctx context.Context, userID, kind string, out bool) (Message, error) {
-	if _, ok := kindNames[kind]; !ok {
+	if !optOutKinds[kind] {
 		return Message{}, fmt.Errorf("opt-out: unknown kind %q", kind)
 	}
 	if err := o.Prefs.SetOptOut(ctx, userID, kind, out); err != nil {

@@ -604,7 +604,7 @@ func ExplainIn(p *i18n.Printer, err error) (string, bool) {
 	case errors.Is(err, insights.ErrUnknownTeam):
 		return p.T("explain.unknownteam"), true
 	case errors.Is(err, ErrNotAllowed):
-		return p.T("explain.notallowed", notAllowedWho(err)), true
+		return p.T("explain.notallowed", notAllowedWho(p, err)), true
 	}
 	return "", false
 }

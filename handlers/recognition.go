@@ -45,6 +45,10 @@ type Recognize struct {
 	Modals ModalOpener
 	Poster OncePoster
 	Now    func() time.Time
+	// Locales picks the language of each answer and form (the asker's)
+	// and of the award posted (the workspace default: a channel is read
+	// by everyone); nil is English.
+	Locales *Locales
 }
 
 // RecognizeUsage is the argument summary of /recognize.
@@ -53,15 +57,16 @@ const RecognizeUsage = "@person [shout-out | top-closer | biggest-deal | quota-c
 // RecognizeCallback is the callback ID of the recognition form.
 const RecognizeCallback = "recognize"
 
-// awardKind is a kind of recognition as people see it.
-type awardKind struct{ id, label, emoji string }
+// awardKind is a kind of recognition; its name is the catalog's
+// "kind."+id.
+type awardKind struct{ id, emoji string }
 
 var awardKinds = []awardKind{
-	{"shout-out", "Shout-out", ":clap:"},
-	{insights.AwardTopCloser, "Top closer", ":trophy:"},
-	{insights.AwardBiggestDeal, "Biggest deal", ":gem:"},
-	{insights.AwardQuotaCrusher, "Quota crusher", ":rocket:"},
-	{insights.AwardMostImproved, "Most improved", ":chart_with_upwards_trend:"},
+	{"shout-out", ":clap:"},
+	{insights.AwardTopCloser, ":trophy:"},
+	{insights.AwardBiggestDeal, ":gem:"},
+	{insights.AwardQuotaCrusher, ":rocket:"},
+	{insights.AwardMostImproved, ":chart_with_upwards_trend:"},
 }
 
 func kindOf(id string) (awardKind, bool) {
@@ -91,16 +96,29 @@ func IsUserID(s string) bool { return userID.MatchString(s) }
 // what to type instead.
 var ErrBadRecognition = errors.New("bad recognition")
 
+// badRecognition is a ParseRecognize error: the catalog key of what to
+// type instead, and its arguments.
+type badRecognition struct {
+	key  string
+	args []any
+}
+
+func (e badRecognition) Error() string {
+	return ErrBadRecognition.Error() + ": " + english.T(e.key, e.args...)
+}
+func (e badRecognition) Unwrap() error { return ErrBadRecognition }
+
 // ParseRecognize splits /recognize's text into the person (a Slack user
 // ID), the award kind ("shout-out" when none is named) and the reason.
+// Its errors wrap ErrBadRecognition.
 func ParseRecognize(text string) (user, kind, reason string, err error) {
 	words := strings.Fields(text)
 	if len(words) == 0 {
-		return "", "", "", fmt.Errorf("%w: say who and why", ErrBadRecognition)
+		return "", "", "", badRecognition{key: "rec.bad.empty"}
 	}
 	m := mention.FindStringSubmatch(words[0])
 	if m == nil {
-		return "", "", "", fmt.Errorf("%w: start with the person, as a mention (@name)", ErrBadRecognition)
+		return "", "", "", badRecognition{key: "rec.bad.mention"}
 	}
 	user, kind, rest := m[1], "shout-out", words[1:]
 	if len(rest) > 0 {
@@ -111,37 +129,55 @@ func ParseRecognize(text string) (user, kind, reason string, err error) {
 	reason = strings.Join(rest, " ")
 	switch n := utf8.RuneCountInString(reason); {
 	case n == 0:
-		return "", "", "", fmt.Errorf("%w: say why, in a few words", ErrBadRecognition)
+		return "", "", "", badRecognition{key: "rec.bad.noreason"}
 	case n > maxReason:
-		return "", "", "", fmt.Errorf("%w: keep the reason under %d characters (it has %d)", ErrBadRecognition, maxReason, n)
+		return "", "", "", badRecognition{key: "rec.bad.long", args: []any{maxReason, n}}
 	}
 	return user, kind, reason, nil
 }
 
+// recognizeUsageIn is RecognizeUsage in p's language.
+func recognizeUsageIn(p *i18n.Printer) string {
+	if p.Lang() == i18n.English {
+		return RecognizeUsage
+	}
+	return p.T("rec.usage")
+}
+
 // Command handles /recognize typed by userID in channelID. Bare, it opens
-// the form (triggerID); otherwise it posts the award in the channel.
+// the form (triggerID) in the asker's language; otherwise it posts the
+// award in the channel, in the workspace's language.
 func (r *Recognize) Command(ctx context.Context, userID, channelID, triggerID, text string) (Message, error) {
 	if err := RequireOps(ctx, r.Roles, userID); err != nil {
 		return Message{}, err
 	}
+	p := r.Locales.Printer(ctx, userID)
 	if strings.TrimSpace(text) == "" {
-		if _, err := r.Modals.OpenViewContext(ctx, triggerID, recognizeModal(channelID)); err != nil {
+		if _, err := r.Modals.OpenViewContext(ctx, triggerID, recognizeModal(p, channelID)); err != nil {
 			return Message{}, fmt.Errorf("open the recognition form: %w", err)
 		}
 		return Message{}, nil
 	}
-	if strings.EqualFold(strings.TrimSpace(text), "help") {
-		return Text("`/recognize " + RecognizeUsage + "`\nPosts an award in this channel and adds it to the person's weekly feedback. Type `/recognize` alone for a form. Sales ops only."), nil
+	if periodArg(text) == "help" {
+		kinds := make([]string, 0, len(awardKinds))
+		for _, k := range awardKinds {
+			kinds = append(kinds, fmt.Sprintf("`%s` (%s)", strings.TrimSuffix(k.id, "-win-rate"), kindLabel(p, k)))
+		}
+		return Text(p.T("rec.help", recognizeUsageIn(p), strings.Join(kinds, ", "))), nil
 	}
 	to, kind, reason, err := ParseRecognize(text)
+	var bad badRecognition
+	if errors.As(err, &bad) {
+		return Text(p.T("rec.bad", p.T(bad.key, bad.args...), recognizeUsageIn(p))), nil
+	}
 	if err != nil {
-		return Text(fmt.Sprintf("%s\nUsage: `/recognize %s`", kit.Escape(err.Error()), RecognizeUsage)), nil
+		return Message{}, err
 	}
 	rec := insights.Recognition{To: to, From: userID, Kind: kind, Reason: reason, At: r.Now()}
 	if err := r.Store.AddRecognition(ctx, rec); err != nil {
 		return Message{}, err
 	}
-	m := RecognitionMessage(rec)
+	m := RecognitionMessageIn(r.Locales.DefaultPrinter(), rec)
 	m.InChannel = true
 	return m, nil
 }
@@ -155,17 +191,18 @@ func (r *Recognize) Submit(ctx context.Context, userID, viewID string, values ma
 	if err := RequireOps(ctx, r.Roles, userID); err != nil {
 		return nil, err
 	}
+	p := r.Locales.Printer(ctx, userID)
 	to, kind := values["who"]["user"], values["kind"]["kind"]
 	reason := strings.TrimSpace(values["why"]["reason"])
 	problems := map[string]string{}
 	if !IsUserID(to) {
-		problems["who"] = "Choose the person to recognise."
+		problems["who"] = p.T("rec.form.err.who")
 	}
 	if _, ok := kindOf(kind); !ok {
-		problems["kind"] = "Choose a kind of award."
+		problems["kind"] = p.T("rec.form.err.kind")
 	}
 	if n := utf8.RuneCountInString(reason); n == 0 || n > maxReason {
-		problems["why"] = fmt.Sprintf("Say why in 1 to %d characters.", maxReason)
+		problems["why"] = p.T("rec.form.err.why", maxReason)
 	}
 	if len(problems) > 0 {
 		return problems, nil
@@ -174,7 +211,7 @@ func (r *Recognize) Submit(ctx context.Context, userID, viewID string, values ma
 		return nil, errors.New("recognition form submitted without a view ID")
 	}
 	rec := insights.Recognition{To: to, From: userID, Kind: kind, Reason: reason, At: r.Now()}
-	posted, err := r.Poster.PostOnce(ctx, "recognize/"+viewID, channelID, RecognitionMessage(rec))
+	posted, err := r.Poster.PostOnce(ctx, "recognize/"+viewID, channelID, RecognitionMessageIn(r.Locales.DefaultPrinter(), rec))
 	if err != nil {
 		return nil, fmt.Errorf("post recognition in %s: %w", channelID, err)
 	}
@@ -187,50 +224,65 @@ func (r *Recognize) Submit(ctx context.Context, userID, viewID string, values ma
 	return nil, nil
 }
 
-// RecognitionMessage is the public post of a recognition. The reason is
-// the only free text and is escaped; the people are mentions built from
-// user IDs checked to be IDs.
+// RecognitionMessage is the public post of a recognition, in English; see
+// RecognitionMessageIn.
 func RecognitionMessage(rec insights.Recognition) Message {
-	k, _ := kindOf(rec.Kind)
-	text := fmt.Sprintf("%s %s for <@%s>: %s", k.emoji, k.label, rec.To, kit.Escape(rec.Reason))
-	blocks := []slack.Block{
-		kit.Section(fmt.Sprintf("%s *%s* for <@%s>\n>%s", k.emoji, k.label, rec.To, kit.Escape(rec.Reason))),
-		kit.Context(fmt.Sprintf("Recognised by <@%s> · %s", rec.From, rec.At.Format("2 Jan 2006"))),
-	}
-	return Message{Text: text, Blocks: blocks}
+	return RecognitionMessageIn(english, rec)
 }
 
-// recognizeModal is the form /recognize opens; channelID rides in the
-// private metadata so the award is posted where the form was opened.
-func recognizeModal(channelID string) slack.ModalViewRequest {
+// RecognitionMessageIn is the public post of a recognition in p's
+// language. The reason is the only free text and is escaped; the people
+// are mentions built from user IDs checked to be IDs.
+func RecognitionMessageIn(p *i18n.Printer, rec insights.Recognition) Message {
+	k, _ := kindOf(rec.Kind)
+	label, reason := kindLabel(p, k), kit.Escape(rec.Reason)
+	return Message{
+		Text: p.T("rec.post.text", k.emoji, label, rec.To, reason),
+		Blocks: []slack.Block{
+			kit.Section(p.T("rec.post", k.emoji, label, rec.To, reason)),
+			kit.Context(p.T("rec.post.by", rec.From, p.Date(rec.At))),
+		},
+	}
+}
+
+// recognizeModal is the form /recognize opens, in p's language; channelID
+// rides in the private metadata so the award is posted where the form was
+// opened.
+func recognizeModal(p *i18n.Printer, channelID string) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, 0, len(awardKinds))
 	for _, k := range awardKinds {
-		opts = append(opts, slack.NewOptionBlockObject(k.id, kit.Plain(k.label), nil))
+		opts = append(opts, slack.NewOptionBlockObject(k.id, kit.Plain(kindLabel(p, k)), nil))
 	}
-	kinds := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, kit.Plain("Choose"), "kind", opts...)
+	kinds := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, kit.Plain(p.T("rec.form.choose")), "kind", opts...)
 	kinds.InitialOption = opts[0]
-	reason := slack.NewPlainTextInputBlockElement(kit.Plain("What did they do?"), "reason")
+	reason := slack.NewPlainTextInputBlockElement(kit.Plain(p.T("rec.form.what")), "reason")
 	reason.Multiline = true
 	reason.MaxLength = maxReason
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      RecognizeCallback,
-		Title:           kit.Plain("Recognise someone"),
-		Submit:          kit.Plain("Post"),
-		Close:           kit.Plain("Cancel"),
+		Title:           kit.Plain(kit.Truncate(p.T("rec.form.title"), kit.MaxModalTitle)),
+		Submit:          kit.Plain(p.T("rec.form.submit")),
+		Close:           kit.Plain(p.T("rec.form.close")),
 		PrivateMetadata: channelID,
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock("who", kit.Plain("Who"), nil, slack.NewOptionsSelectBlockElement(slack.OptTypeUser, kit.Plain("Choose a person"), "user")),
-			slack.NewInputBlock("kind", kit.Plain("Award"), nil, kinds),
-			slack.NewInputBlock("why", kit.Plain("Why"), nil, reason),
+			slack.NewInputBlock("who", kit.Plain(p.T("rec.form.who")), nil, slack.NewOptionsSelectBlockElement(slack.OptTypeUser, kit.Plain(p.T("rec.form.person")), "user")),
+			slack.NewInputBlock("kind", kit.Plain(p.T("rec.form.award")), nil, kinds),
+			slack.NewInputBlock("why", kit.Plain(p.T("rec.form.why")), nil, reason),
 		}},
 	}
 }
 
 // kindLabel names a kind of recognition in p's language.
 func kindLabel(p *i18n.Printer, k awardKind) string {
-	if p.Lang() == i18n.English || k.id == "" {
-		return k.label
+	if k.id == "" {
+		return ""
 	}
 	return p.T("kind." + k.id)
+}
+
+// kindLabelOf names the kind of recognition with ID id in p's language.
+func kindLabelOf(p *i18n.Printer, id string) string {
+	k, _ := kindOf(id)
+	return kindLabel(p, k)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -63,8 +64,10 @@ func TestRecognitionMessageEscapesReason(t *testing.T) {
 }
 
 func TestRecognizeModalFitsSlack(t *testing.T) {
-	if err := kit.CheckModal(recognizeModal("C123")); err != nil {
-		t.Fatal(err)
+	for _, p := range []*i18n.Printer{english, i18n.New(i18n.Turkish, "TRY")} {
+		if err := kit.CheckModal(recognizeModal(p, "C123")); err != nil {
+			t.Errorf("%s: %v", p.Lang(), err)
+		}
 	}
 }
 

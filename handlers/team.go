@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 )
@@ -22,26 +24,36 @@ type TeamReports interface {
 
 // Team answers /teamperformance and builds the manager digest. A manager
 // sees their own team only; ops see any team, an office, or everyone; reps
-// are told it is for managers.
+// are told it is for managers. Answers are in the asker's language.
 type Team struct {
 	Reports  TeamReports
 	People   People
 	Roles    Roles
 	Location *time.Location
+	// Locales picks each reader's language and currency; nil is English
+	// and dollars.
+	Locales *Locales
 }
 
 // TeamUsage is the argument summary of /teamperformance.
 const TeamUsage = "[week | last week | month | quarter | ytd] [manager name | office | all]"
 
-// Show builds the /teamperformance answer for the Slack user asking.
+// teamUsageIn is TeamUsage in p's language.
+func teamUsageIn(p *i18n.Printer) string {
+	if p.Lang() == i18n.English {
+		return TeamUsage
+	}
+	return p.T("team.usage")
+}
+
+// Show builds the /teamperformance answer for the Slack user asking, in
+// their language; text names the period and team in English or Turkish.
 func (t *Team) Show(ctx context.Context, userID, text string) (Message, error) {
-	if strings.EqualFold(strings.TrimSpace(text), "help") {
-		return Text("`/teamperformance " + TeamUsage + "`\nManagers see their own team; sales ops name any manager's team, an office, or `all`. The period defaults to this quarter."), nil
+	p := t.Locales.Printer(ctx, userID)
+	if periodArg(text) == "help" {
+		return Text(p.T("team.help", teamUsageIn(p))), nil
 	}
-	kind, name, err := ParseTeamArgs(text)
-	if err != nil {
-		return Text(fmt.Sprintf("%s\nUsage: `/teamperformance %s`", kit.Escape(err.Error()), TeamUsage)), nil
-	}
+	kind, name := ParseTeamArgs(text)
 	key, err := t.teamFor(ctx, userID, name)
 	if err != nil {
 		return Message{}, err
@@ -50,7 +62,7 @@ func (t *Team) Show(ctx context.Context, userID, text string) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("team report %s (%s): %w", key, kind, err)
 	}
-	return TeamMessage(r, t.Location), nil
+	return TeamMessageIn(p, r, t.Location), nil
 }
 
 // teamFor decides which team the user may see: their own as a manager, or
@@ -76,9 +88,9 @@ func (t *Team) teamFor(ctx context.Context, userID, name string) (string, error)
 	case ops:
 		return insights.TeamAll, nil
 	case own != "":
-		return "", NotAllowed("sales ops: as a manager you see your own team (just type `/teamperformance`)")
+		return "", NotAllowed("team.forbidden.own")
 	}
-	return "", NotAllowed("managers and sales ops; `/myperformance` shows your own numbers")
+	return "", NotAllowed("team.forbidden")
 }
 
 // ownTeam returns the team key of the team id manages: id itself for a
@@ -109,7 +121,7 @@ func (t *Team) findTeam(ctx context.Context, name string) (string, error) {
 }
 
 func findTeam(ctx context.Context, reports TeamReports, name string) (string, error) {
-	if strings.EqualFold(name, "all") || strings.EqualFold(name, "everyone") {
+	if allWords[periodArg(name)] {
 		return insights.TeamAll, nil
 	}
 	keys, err := reports.Teams(ctx)
@@ -126,92 +138,98 @@ func findTeam(ctx context.Context, reports TeamReports, name string) (string, er
 	return "", fmt.Errorf("team %q: %w", name, insights.ErrUnknownTeam)
 }
 
+// allWords name the whole sales team, in English and Turkish (lower case,
+// as periodArg leaves them).
+var allWords = map[string]bool{"all": true, "everyone": true, "hepsi": true, "herkes": true, "tümü": true, "tumu": true, "tüm ekip": true, "tum ekip": true}
+
 // ParseTeamArgs splits /teamperformance's text into a period (the quarter
 // when none is given) and a team name (empty for "my team"). The period may
-// come first or last: "month Central", "Dustin Brinkmann last week".
-func ParseTeamArgs(text string) (insights.PeriodKind, string, error) {
+// come first or last, in English or Turkish: "month Central", "Dustin
+// Brinkmann last week", "geçen hafta Ayşe Yılmaz".
+func ParseTeamArgs(text string) (insights.PeriodKind, string) {
 	words := strings.Fields(text)
 	try := func(w []string) (insights.PeriodKind, bool) {
 		if len(w) == 0 {
 			return "", false
 		}
-		k, err := insights.ParsePeriod(strings.Join(w, " "))
+		k, err := insights.ParsePeriod(periodArg(strings.Join(w, " ")))
 		return k, err == nil
 	}
 	for n := min(2, len(words)); n >= 1; n-- {
 		if k, ok := try(words[:n]); ok {
-			return k, strings.Join(words[n:], " "), nil
+			return k, strings.Join(words[n:], " ")
 		}
 		if k, ok := try(words[len(words)-n:]); ok {
-			return k, strings.Join(words[:len(words)-n], " "), nil
+			return k, strings.Join(words[:len(words)-n], " ")
 		}
 	}
-	return insights.PeriodQuarter, strings.Join(words, " "), nil
+	return insights.PeriodQuarter, strings.Join(words, " ")
 }
 
-// TeamMessage renders a team report for a manager or ops.
+// TeamMessage renders a team report for a manager or ops, in English.
 func TeamMessage(r insights.TeamReport, loc *time.Location) Message {
-	return teamMessage(r, loc, true)
+	return TeamMessageIn(english, r, loc)
 }
 
-// TeamHome renders a team report for a manager's App Home tab, where table
-// and chart blocks are not available: the table becomes a list.
-func TeamHome(r insights.TeamReport, loc *time.Location) []slack.Block {
-	return teamMessage(r, loc, false).Blocks
+// TeamMessageIn renders a team report for a manager or ops in p's language
+// and currency.
+func TeamMessageIn(p *i18n.Printer, r insights.TeamReport, loc *time.Location) Message {
+	return teamMessage(p, r, loc, true)
 }
 
-func teamMessage(r insights.TeamReport, loc *time.Location, message bool) Message {
-	title := teamTitle(r)
+// TeamHome renders a team report for a manager's App Home tab in p's
+// language, where table and chart blocks are not available: the table
+// becomes a list.
+func TeamHome(p *i18n.Printer, r insights.TeamReport, loc *time.Location) []slack.Block {
+	return teamMessage(p, r, loc, false).Blocks
+}
+
+func teamMessage(p *i18n.Printer, r insights.TeamReport, loc *time.Location, message bool) Message {
+	title := teamTitle(p, r)
+	label := periodLabel(p, r.Period)
 	blocks := []slack.Block{
-		kit.Header(fmt.Sprintf("%s: %s", title, r.Period.Label)),
-		kit.Context(fmt.Sprintf("%s · %s · %s · only you can see this", Span(r.Period, loc), AsOf(r.AsOf, loc), kit.Plural(max(r.Standing.TeamSize, len(r.Members)), "rep", "reps"))),
-		kit.Section(teamHeadline(r)),
+		kit.Header(p.T("team.header", title, label)),
+		kit.Context(p.T("team.context", spanIn(p, r.Period, loc), asOfIn(p, r.AsOf, loc), p.T("n.reps", max(r.Standing.TeamSize, len(r.Members))))),
+		kit.Section(teamHeadline(p, r)),
 	}
-	blocks = append(blocks, teamTable(r, message)...)
-	blocks = append(blocks, teamSignals(r)...)
-	if chart := weeklyChart(r.WeeklyWon, r.AsOf, loc); chart != nil && message {
+	blocks = append(blocks, teamTable(p, r, message)...)
+	blocks = append(blocks, teamSignals(p, r)...)
+	if chart := weeklyChart(p, r.WeeklyWon, r.AsOf, loc); chart != nil && message {
 		blocks = append(blocks, chart)
 	}
-	blocks = append(blocks, kit.Context("Attainment = won revenue ÷ quota; pace = share of the period gone. `/myperformance help` defines every figure."))
-	return Message{Text: fmt.Sprintf("%s, %s: won %s%s", kit.Escape(title), r.Period.Label, kit.Money(r.Total.WonRevenue), quotaSuffix(r.Total)), Blocks: blocks}
-}
-
-func quotaSuffix(m insights.Metrics) string {
-	if !m.HasAttainment {
-		return ""
-	}
-	return fmt.Sprintf(" (%s of quota)", kit.Percent(m.Attainment))
+	blocks = append(blocks, kit.Context(p.T("team.footer")))
+	return Message{Text: p.T("team.text", kit.Escape(title), label, p.Money(r.Total.WonRevenue), quotaSuffixIn(p, r.Total)), Blocks: blocks}
 }
 
 // teamTitle names a team in plain text (headers, fallback text); escape it
 // for mrkdwn.
-func teamTitle(r insights.TeamReport) string {
+func teamTitle(p *i18n.Printer, r insights.TeamReport) string {
 	if r.Team == insights.TeamAll {
-		return "Whole sales team"
+		return p.T("team.whole")
 	}
-	return teamName(r.Team)
+	return teamNameIn(p, r.Team)
 }
 
-func teamHeadline(r insights.TeamReport) string {
+func teamHeadline(p *i18n.Printer, r insights.TeamReport) string {
 	m := r.Total
 	var b strings.Builder
 	if m.HasAttainment {
-		fmt.Fprintf(&b, "*Quota attainment* `%s` *%s*: won %s of %s%s", kit.Bar(m.Attainment), kit.Percent(m.Attainment), kit.Money(m.WonRevenue), kit.Money(m.Quota), quotaNote(m))
+		b.WriteString(p.T("team.attainment", kit.Bar(m.Attainment), p.Percent(m.Attainment), p.Money(m.WonRevenue), p.Money(m.Quota), quotaNoteIn(p, m)))
 	} else {
-		fmt.Fprintf(&b, "*Won* %s (no quota set)", kit.Money(m.WonRevenue))
+		b.WriteString(p.T("team.noquota", p.Money(m.WonRevenue)))
 	}
-	fmt.Fprintf(&b, "\n*Forecast* %s", kit.Money(m.Forecast))
+	b.WriteString(p.T("team.forecast", p.Money(m.Forecast)))
 	if m.Quota > 0 {
-		fmt.Fprintf(&b, " = %s of target", kit.Percent(m.Forecast/m.Quota))
+		b.WriteString(p.T("team.forecast.target", p.Percent(m.Forecast/m.Quota)))
 	}
-	fmt.Fprintf(&b, " (%swon so far plus open deals × their chance of closing won in time)", forecastRange(english, m))
-	fmt.Fprintf(&b, "\n*Win rate* %s · *Open pipeline* %s in %s", ratio(m.WinRate, m.HasWinRate, fmt.Sprintf("%d won, %d lost", m.Won, m.Lost)), kit.Money(m.Pipeline), kit.Plural(m.OpenDeals, "deal", "deals"))
+	b.WriteString(p.T("team.forecast.how", forecastRange(p, m)))
+	b.WriteString(p.T("team.winrate", ratioIn(p, m.WinRate, m.HasWinRate, p.T("perf.wonlost", m.Won, m.Lost)), p.Money(m.Pipeline), p.T("n.deals", m.OpenDeals)))
 	return b.String()
 }
 
 // teamTable is the per-rep table: a Block Kit table in a message where it
 // fits, a list otherwise.
-func teamTable(r insights.TeamReport, message bool) []slack.Block {
+func teamTable(p *i18n.Printer, r insights.TeamReport, message bool) []slack.Block {
 	members := slices.Clone(r.Members)
 	slices.SortStableFunc(members, func(a, b insights.RepReport) int {
 		switch {
@@ -223,19 +241,19 @@ func teamTable(r insights.TeamReport, message bool) []slack.Block {
 		return strings.Compare(a.Rep.Name, b.Rep.Name)
 	})
 	if len(members) == 0 {
-		return []slack.Block{kit.Section("_No reps in this team yet._")}
+		return []slack.Block{kit.Section(p.T("team.empty"))}
 	}
 	if !message && len(members) <= 20 {
 		var b strings.Builder
-		b.WriteString("*Reps by won revenue*")
+		b.WriteString(p.T("team.list"))
 		for _, m := range members {
-			fmt.Fprintf(&b, "\n• %s: %s%s · pipeline %s", kit.Escape(m.Rep.Name), kit.Money(m.Metrics.WonRevenue), quotaSuffix(m.Metrics), kit.Money(m.Metrics.Pipeline))
+			b.WriteString(p.T("team.list.line", kit.Escape(m.Rep.Name), p.Money(m.Metrics.WonRevenue), quotaSuffixIn(p, m.Metrics), p.Money(m.Metrics.Pipeline)))
 		}
 		return []slack.Block{kit.Section(b.String())}
 	}
 	if message && len(members)+1 <= kit.MaxTableRows {
 		t := &slack.TableBlock{Type: slack.MBTTable}
-		header := []string{"Rep", "Won", "Quota", "Win rate", "Pipeline", "Stale"}
+		header := []string{p.T("team.col.rep"), p.T("team.col.won"), p.T("team.col.quota"), p.T("team.col.winrate"), p.T("team.col.pipeline"), p.T("team.col.stale")}
 		row := make([]slack.TableCell, 0, len(header))
 		for _, h := range header {
 			row = append(row, slack.NewTableRawTextCell(h))
@@ -245,39 +263,39 @@ func teamTable(r insights.TeamReport, message bool) []slack.Block {
 			x := m.Metrics
 			att := "–"
 			if x.HasAttainment {
-				att = kit.Percent(x.Attainment)
+				att = p.Percent(x.Attainment)
 			}
 			wr := "–"
 			if x.HasWinRate {
-				wr = kit.Percent(x.WinRate)
+				wr = p.Percent(x.WinRate)
 			}
 			t.Rows = append(t.Rows, []slack.TableCell{
 				slack.NewTableRawTextCell(kit.Truncate(m.Rep.Name, 40)),
-				slack.NewTableRawTextCell(kit.Money(x.WonRevenue)),
+				slack.NewTableRawTextCell(p.Money(x.WonRevenue)),
 				slack.NewTableRawTextCell(att),
 				slack.NewTableRawTextCell(wr),
-				slack.NewTableRawTextCell(kit.Money(x.Pipeline)),
-				slack.NewTableRawTextCell(fmt.Sprint(x.StaleDeals)),
+				slack.NewTableRawTextCell(p.Money(x.Pipeline)),
+				slack.NewTableRawTextCell(p.Number(float64(x.StaleDeals))),
 			})
 		}
 		return []slack.Block{t}
 	}
 	// Too many rows for a table (or no table here): the top and bottom ten.
 	var b strings.Builder
-	b.WriteString("*Top 10 by won revenue*")
+	b.WriteString(p.T("team.top"))
 	for _, m := range members[:10] {
-		fmt.Fprintf(&b, "\n• %s: %s%s", kit.Escape(m.Rep.Name), kit.Money(m.Metrics.WonRevenue), quotaSuffix(m.Metrics))
+		b.WriteString(p.T("team.line", kit.Escape(m.Rep.Name), p.Money(m.Metrics.WonRevenue), quotaSuffixIn(p, m.Metrics)))
 	}
-	b.WriteString("\n*Bottom 10*")
+	b.WriteString("\n" + p.T("team.bottom"))
 	for _, m := range members[len(members)-10:] {
-		fmt.Fprintf(&b, "\n• %s: %s%s", kit.Escape(m.Rep.Name), kit.Money(m.Metrics.WonRevenue), quotaSuffix(m.Metrics))
+		b.WriteString(p.T("team.line", kit.Escape(m.Rep.Name), p.Money(m.Metrics.WonRevenue), quotaSuffixIn(p, m.Metrics)))
 	}
 	return []slack.Block{kit.Section(b.String())}
 }
 
 // teamSignals are the things a manager should act on: who is ahead or at
 // risk, where deals stall, stale deals, CRM hygiene and recognitions.
-func teamSignals(r insights.TeamReport) []slack.Block {
+func teamSignals(p *i18n.Printer, r insights.TeamReport) []slack.Block {
 	names := map[insights.RepID]string{}
 	for _, m := range r.Members {
 		names[m.Rep.ID] = m.Rep.Name
@@ -288,34 +306,34 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 			out = append(out, kit.Escape(cmpOr(names[id], string(id))))
 		}
 		if len(ids) > 8 {
-			out = append(out, fmt.Sprintf("and %d more", len(ids)-8))
+			out = append(out, p.T("team.andmore", len(ids)-8))
 		}
 		return strings.Join(out, ", ")
 	}
 	var blocks []slack.Block
 	var pace []string
 	if len(r.Ahead) > 0 {
-		pace = append(pace, ":rocket: *Ahead of quota pace:* "+list(r.Ahead))
+		pace = append(pace, p.T("team.ahead", list(r.Ahead)))
 	}
 	if len(r.AtRisk) > 0 {
-		pace = append(pace, ":warning: *At risk of missing quota:* "+list(r.AtRisk))
+		pace = append(pace, p.T("team.atrisk", list(r.AtRisk)))
 	}
 	if len(r.NoActivity) > 0 {
-		pace = append(pace, ":zzz: *No deals this period:* "+list(r.NoActivity))
+		pace = append(pace, p.T("team.nodeals", list(r.NoActivity)))
 	}
 	if len(pace) > 0 {
 		blocks = append(blocks, kit.Section(strings.Join(pace, "\n")))
 	}
 	if r.Bottleneck != "" {
-		text := fmt.Sprintf(":construction: *Where deals stall:* %s", kit.Escape(r.Bottleneck))
+		text := p.T("team.bottleneck", kit.Escape(r.Bottleneck))
 		for _, s := range r.StageFunnel {
 			if s.Stage == r.Bottleneck {
-				text += fmt.Sprintf(": %s of the %d deals that left it moved on rather than being lost", kit.Percent(s.Conversion), s.Entered-s.InStage)
+				text += p.T("team.bottleneck.conv", p.Percent(s.Conversion), s.Entered-s.InStage)
 				if s.InStage > 0 {
-					text += fmt.Sprintf(" (%d more are in it now)", s.InStage)
+					text += p.T("team.bottleneck.in", s.InStage)
 				}
 				if s.MedianDays > 0 {
-					text += ", after a median " + kit.Whole(s.MedianDays) + " days"
+					text += p.T("team.bottleneck.after", p.T("n.days", int(math.Round(s.MedianDays))))
 				}
 			}
 		}
@@ -323,9 +341,9 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 	}
 	if len(r.StaleDeals) > 0 {
 		var b strings.Builder
-		b.WriteString(":hourglass: *Stalest open deals*")
+		b.WriteString(p.T("team.stale"))
 		for _, d := range r.StaleDeals[:min(5, len(r.StaleDeals))] {
-			fmt.Fprintf(&b, "\n• %s: %s, %s, %s, idle %d days", kit.Escape(d.OwnerName), kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValue(d), d.IdleDays)
+			b.WriteString(p.T("team.stale.line", kit.Escape(d.OwnerName), kit.Escape(dealName(d)), kit.Escape(d.Stage), dealValueIn(p, d), p.T("n.days", d.IdleDays)))
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}
@@ -333,22 +351,31 @@ func teamSignals(r insights.TeamReport) []slack.Block {
 		var parts []string
 		for _, h := range r.Hygiene {
 			if h.Count > 0 {
-				parts = append(parts, fmt.Sprintf("%s: %d", kit.Escape(h.Label), h.Count))
+				parts = append(parts, fmt.Sprintf("%s: %s", kit.Escape(hygieneLabel(p, h)), p.Number(float64(h.Count))))
 			}
 		}
 		if len(parts) > 0 {
-			blocks = append(blocks, kit.Section(":broom: *CRM data to fix:* "+strings.Join(parts, " · ")))
+			blocks = append(blocks, kit.Section(p.T("team.hygiene", strings.Join(parts, " · "))))
 		}
 	}
 	if len(r.Recognitions) > 0 {
 		var b strings.Builder
-		b.WriteString(":trophy: *Worth recognising*")
+		b.WriteString(p.T("team.recognise"))
 		for _, a := range r.Recognitions[:min(3, len(r.Recognitions))] {
-			fmt.Fprintf(&b, "\n• %s: %s", kit.Escape(cmpOr(names[a.Rep], string(a.Rep))), kit.Escape(a.Reason))
+			fmt.Fprintf(&b, "\n• %s: %s", kit.Escape(cmpOr(names[a.Rep], string(a.Rep))), kit.Escape(teamAwardReason(p, a, r.Period)))
 		}
 		blocks = append(blocks, kit.Section(b.String()))
 	}
 	return blocks
+}
+
+// hygieneLabel names a kind of CRM data problem in p's language; one the
+// catalog does not know keeps insights' label.
+func hygieneLabel(p *i18n.Printer, h insights.Hygiene) string {
+	if key := "hygiene." + h.Kind; i18n.Has(p.Lang(), key) {
+		return p.T(key)
+	}
+	return h.Label
 }
 
 func cmpOr(a, b string) string {

@@ -2,9 +2,27 @@ package insights
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 )
+
+// Award is a recognition the data suggests for a rep in a team's period.
+// Kind says what for; the other fields are the figures a message writes
+// the reason from, in the reader's language (handlers render it): insights
+// writes no text for people.
+type Award struct {
+	Rep  RepID  `json:"rep"`
+	Kind string `json:"kind"`
+	// Amount is the won revenue of a top closer, or the biggest deal's
+	// amount.
+	Amount float64 `json:"amount,omitempty"`
+	// Deal names the biggest deal: its name, else its account, product or
+	// ID.
+	Deal string `json:"deal,omitempty"`
+	// Rate is a quota crusher's attainment, or the most improved rep's win
+	// rate in the period; PrevRate is their win rate in the period before.
+	Rate     float64 `json:"rate,omitempty"`
+	PrevRate float64 `json:"prev_rate,omitempty"`
+}
 
 // The kinds of award RepCoach suggests.
 const (
@@ -29,25 +47,24 @@ const (
 
 // recognitions suggests awards for members' real achievements in the span:
 // nothing is suggested for zero revenue, a tie at the top or a team of one.
-func (e *engine) recognitions(members []RepReport, total *tally, cur span) []Award {
+func (e *engine) recognitions(members []RepReport, total *tally, _ span) []Award {
 	var awards []Award
-	if a, ok := topCloser(members, cur.p); ok {
+	if a, ok := topCloser(members); ok {
 		awards = append(awards, a)
 	}
 	if total.biggestAt >= 0 && total.biggest > 0 && total.won >= 2 {
 		d := &e.ds.Deals[total.biggestAt]
 		what := cmp.Or(d.Name, d.Account, d.Product, d.ID)
-		awards = append(awards, Award{Rep: d.Owner, Kind: AwardBiggestDeal,
-			Reason: fmt.Sprintf("Won the biggest deal of %s: %s for %s.", cur.p.Label, what, money(d.Amount))})
+		awards = append(awards, Award{Rep: d.Owner, Kind: AwardBiggestDeal, Amount: d.Amount, Deal: what})
 	}
-	awards = append(awards, quotaCrushers(members, cur.p)...)
+	awards = append(awards, quotaCrushers(members)...)
 	if a, ok := mostImproved(members); ok {
 		awards = append(awards, a)
 	}
 	return awards
 }
 
-func topCloser(members []RepReport, p Period) (Award, bool) {
+func topCloser(members []RepReport) (Award, bool) {
 	if len(members) < 2 {
 		return Award{}, false
 	}
@@ -64,11 +81,10 @@ func topCloser(members []RepReport, p Period) (Award, bool) {
 	if top <= 0 || members[second].Metrics.WonRevenue == top {
 		return Award{}, false
 	}
-	return Award{Rep: members[best].Rep.ID, Kind: AwardTopCloser,
-		Reason: fmt.Sprintf("Closed %s in %s, the most on the team.", money(top), p.Label)}, true
+	return Award{Rep: members[best].Rep.ID, Kind: AwardTopCloser, Amount: top}, true
 }
 
-func quotaCrushers(members []RepReport, p Period) []Award {
+func quotaCrushers(members []RepReport) []Award {
 	var done []*RepReport
 	for i := range members {
 		if m := &members[i]; m.Metrics.HasAttainment && m.Metrics.Attainment >= 1 {
@@ -78,8 +94,7 @@ func quotaCrushers(members []RepReport, p Period) []Award {
 	slices.SortStableFunc(done, func(a, b *RepReport) int { return cmp.Compare(b.Metrics.Attainment, a.Metrics.Attainment) })
 	var awards []Award
 	for _, m := range done[:min(len(done), maxListed)] {
-		awards = append(awards, Award{Rep: m.Rep.ID, Kind: AwardQuotaCrusher,
-			Reason: fmt.Sprintf("Reached %s of quota for %s.", pct(m.Metrics.Attainment), p.Label)})
+		awards = append(awards, Award{Rep: m.Rep.ID, Kind: AwardQuotaCrusher, Rate: m.Metrics.Attainment})
 	}
 	return awards
 }
@@ -99,6 +114,5 @@ func mostImproved(members []RepReport) (Award, bool) {
 		return Award{}, false
 	}
 	m := members[best]
-	return Award{Rep: m.Rep.ID, Kind: AwardMostImproved,
-		Reason: fmt.Sprintf("Win rate up from %s to %s on the previous period.", pct(m.Previous.WinRate), pct(m.Metrics.WinRate))}, true
+	return Award{Rep: m.Rep.ID, Kind: AwardMostImproved, Rate: m.Metrics.WinRate, PrevRate: m.Previous.WinRate}, true
 }

@@ -487,8 +487,8 @@ func TestRecognitions(t *testing.T) {
 	s := computeFixture(t)
 	max := teamReport(t, s, ManagerTeam("Max"), PeriodQuarter)
 	want := []Award{
-		{Rep: "ana", Kind: AwardTopCloser, Reason: "Closed $6,000 in Q4 2017 (Oct–Dec), the most on the team."},
-		{Rep: "ana", Kind: AwardBiggestDeal, Reason: "Won the biggest deal of Q4 2017 (Oct–Dec): Deal A2 for $3,000."},
+		{Rep: "ana", Kind: AwardTopCloser, Amount: 6000},
+		{Rep: "ana", Kind: AwardBiggestDeal, Amount: 3000, Deal: "Deal A2"},
 	}
 	if !slices.Equal(max.Recognitions, want) {
 		t.Errorf("Max's awards = %+v, want %+v", max.Recognitions, want)
@@ -497,8 +497,8 @@ func TestRecognitions(t *testing.T) {
 	// 200 % of quota.
 	zoe := teamReport(t, s, ManagerTeam("Zoe"), PeriodQuarter)
 	want = []Award{
-		{Rep: "dan", Kind: AwardBiggestDeal, Reason: "Won the biggest deal of Q4 2017 (Oct–Dec): Deal D1 for $1,000."},
-		{Rep: "dan", Kind: AwardQuotaCrusher, Reason: "Reached 200% of quota for Q4 2017 (Oct–Dec)."},
+		{Rep: "dan", Kind: AwardBiggestDeal, Amount: 1000, Deal: "Deal D1"},
+		{Rep: "dan", Kind: AwardQuotaCrusher, Rate: 2},
 	}
 	if !slices.Equal(zoe.Recognitions, want) {
 		t.Errorf("Zoe's awards = %+v, want %+v", zoe.Recognitions, want)
@@ -522,8 +522,8 @@ func TestMostImproved(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("awards = %+v, want a most-improved award", max.Recognitions)
 	}
-	if got, want := max.Recognitions[i].Reason, "Win rate up from 20% to 60% on the previous period."; got != want {
-		t.Errorf("reason = %q, want %q", got, want)
+	if a := max.Recognitions[i]; math.Abs(a.PrevRate-0.2) > 1e-9 || math.Abs(a.Rate-0.6) > 1e-9 {
+		t.Errorf("win rate %v → %v, want 0.2 → 0.6", a.PrevRate, a.Rate)
 	}
 }
 

@@ -296,10 +296,3 @@ type WeekAmount struct {
 	Start  time.Time `json:"start"`
 	Amount float64   `json:"amount"`
 }
-
-// Award is a suggested or granted recognition.
-type Award struct {
-	Rep    RepID  `json:"rep"`
-	Kind   string `json:"kind"`
-	Reason string `json:"reason"`
-}

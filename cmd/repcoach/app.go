@@ -103,21 +103,56 @@ func (a *App) connect(api *slack.Client) error {
 	a.locales = &handlers.Locales{Store: a.store, Slack: a.dir, Default: lang, Currency: cur, Log: a.log}
 	loc := a.cal.Zone()
 	a.perf = &handlers.Performance{Reports: a.store, People: a.identity, Location: loc, Locales: a.locales}
-	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc}
-	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday(), Training: a.store}
-	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc, Locales: a.locales}
+	sched := a.cfg.schedule()
+	a.team = &handlers.Team{Reports: a.store, People: a.identity, Roles: a.dir, Location: loc, Locales: a.locales}
+	a.digest = &handlers.Digest{Reports: a.store, People: a.identity, Users: a.store, Location: loc, WeekStart: a.cal.FirstWeekday(), Training: a.store, Locales: a.locales, Schedule: sched}
+	a.feedback = &handlers.Feedback{Reports: a.store, Teams: a.store, Received: a.store, Reps: a.store, People: a.identity, Users: a.store, Location: loc, Locales: a.locales, Schedule: sched}
 	a.optOut = &handlers.OptOut{Prefs: a.store, Locales: a.locales}
 	a.nudges = &handlers.Nudges{Reports: a.store, People: a.identity, Status: a.store, Now: time.Now, Locales: a.locales}
 	a.poster = a.newPoster(api, a.cfg.DryRun)
 	once := oncePoster{a.poster}
-	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Roles: a.dir, Poster: once, Channel: a.cfg.AwardsChannel, Now: time.Now}
-	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: once, Now: time.Now}
+	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Roles: a.dir, Poster: once, Channel: a.cfg.AwardsChannel, Now: time.Now, Locales: a.locales}
+	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: once, Now: time.Now, Locales: a.locales}
 	a.links = &handlers.Links{Roles: a.dir, Book: a.store, Decisions: a.store, Reps: a.reps, Refresh: func(ctx context.Context) error {
 		return a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error { _, err := a.link(ctx); return err })
-	}}
-	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Syncs: syncStatus{a.store}, Location: loc, Locales: a.locales}
+	}, Locales: a.locales}
+	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Syncs: syncStatus{a.store}, Location: loc, Locales: a.locales, Schedule: sched}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc, Locales: a.locales}
 	return nil
+}
+
+// sayer writes what the bot itself tells a user (an explained error, the
+// apology, the unknown-command reply) in their language, through the
+// app's Locales: the bot is made before the handlers, so it asks at each
+// call (English until they exist).
+type sayer struct{ a *App }
+
+func (s sayer) Explain(ctx context.Context, userID string, err error) (string, bool) {
+	return s.a.locales.Explain(ctx, userID, err)
+}
+
+func (s sayer) Apology(ctx context.Context, userID string) string {
+	return s.a.locales.Apology(ctx, userID)
+}
+
+func (s sayer) UnknownCommand(ctx context.Context, userID, command string, commands []string) string {
+	return s.a.locales.UnknownCommand(ctx, userID, command, commands)
+}
+
+// schedule is when the scheduled DMs go out (FEEDBACK_AT, DIGEST_AT,
+// NUDGE_AT, checked at start), for the texts that name the day; a value
+// that does not parse keeps the default.
+func (c Config) schedule() handlers.Schedule {
+	s := handlers.DefaultSchedule
+	for _, x := range []struct {
+		at   string
+		when *handlers.When
+	}{{c.FeedbackAt, &s.Feedback}, {c.DigestAt, &s.Digest}, {c.NudgeAt, &s.Nudge}} {
+		if w, err := bot.ParseWeekly(x.at); err == nil {
+			*x.when = handlers.When{Day: w.Day, Hour: w.Hour}
+		}
+	}
+	return s
 }
 
 // newPoster returns the process's one Poster: paced to REPCOACH_POST_RATE

@@ -102,12 +102,16 @@ func TestDemoTurkish(t *testing.T) {
 	if err := run(context.Background(), []string{"demo", "--lang", "tr"}, &out, &errOut); err != nil {
 		t.Fatalf("demo --lang tr: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"types: /myperformance hafta", "Rakamlarınız: ", "4. çeyrek", "Kazanılan gelir", "₺", "/myperformance nasıl çalışır", "Size *Türkçe* yazıyorum (Slack dilinizden)"} {
+	for _, want := range []string{"types: /myperformance hafta", "Rakamlarınız: ", "4. çeyrek", "Kazanılan gelir", "₺", "/myperformance nasıl çalışır", "Size *Türkçe* yazıyorum (Slack dilinizden)",
+		// The manager's and sales ops' messages, and the bot's own refusal.
+		"Iris Chen ekibi: ", "types: /teamperformance hepsi ay", "Tüm satış ekibi: Aralık", "Ekip özeti: ", "Bu özet her pazartesi sabahı", "Onay bekleyen ödüller: ", "clicks “Paylaş”", "kanalında paylaşıldı", "Kim kime bağlı", "Üzgünüm, bu yalnızca şu kişilere açık: yöneticiler"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the Turkish demo does not show %q", want)
 		}
 	}
-	if strings.Contains(out.String(), "Your numbers:") {
-		t.Errorf("the Turkish demo shows /myperformance in English")
+	for _, english := range []string{"Your numbers:", "Sorry", "'s team", "Monday", "Awards to approve", "Who is linked", "$"} {
+		if strings.Contains(out.String(), english) {
+			t.Errorf("the Turkish demo shows %q", english)
+		}
 	}
 }

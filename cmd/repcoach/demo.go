@@ -17,7 +17,6 @@ import (
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/i18n"
-	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/hubspot/hsfake"
 	"github.com/repcoach/repcoach/insights/sample"
@@ -112,10 +111,16 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 		return fmt.Errorf("bot did not connect to the fake Slack: %w", err)
 	}
 
-	tour := demoTour(cast, sched, turkish)
-	tour = append(tour, demoStep{"Live CRM sync: RepCoach reads HubSpot through its API, then only what changed", demoSync(app, hs, ds, cast)},
-		demoStep{"Sales ops check that the data is fresh", demoCommand(cast, cast.ops, "/repcoach", "status")},
-		demoStep{"The rep looks again: the deal just won counts", demoCommand(cast, cast.rep, "/myperformance", "")})
+	tour := demoTour(cast, sched, turkish, cfg)
+	say := func(en, tr string) string {
+		if turkish {
+			return tr
+		}
+		return en
+	}
+	tour = append(tour, demoStep{say("Live CRM sync: RepCoach reads HubSpot through its API, then only what changed", "Canlı CRM eşitlemesi: RepCoach HubSpot'u API'si üzerinden okur, sonra yalnızca değişenleri"), demoSync(app, hs, ds, cast)},
+		demoStep{say("Sales ops check that the data is fresh", "Satış operasyonları verinin güncel olduğunu kontrol eder"), demoCommand(cast, cast.ops, "/repcoach", "status")},
+		demoStep{say("The rep looks again: the deal just won counts", "Temsilci yeniden bakar: az önce kazanılan anlaşma artık sayılıyor"), demoCommand(cast, cast.rep, "/myperformance", "")})
 	for i, step := range tour {
 		fmt.Fprintf(out, "─── %d/%d  %s\n", i+1, len(tour), step.title)
 		if err := step.run(ctx, fake, out); err != nil {
@@ -129,6 +134,14 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	}
 	fmt.Fprintln(out, "Demo complete. `repcoach help` lists the configuration for a real workspace; README.md explains setting up the Slack app.")
 	return nil
+}
+
+// jobButton is a button each scheduled job's DM carries, to find the DM.
+var jobButton = map[string]string{
+	"weekly-feedback":   handlers.ActionOptOut + ":" + handlers.KindFeedback,
+	"manager-digest":    handlers.ActionOptOut + ":" + handlers.KindDigest,
+	"training-nudge":    handlers.ActionNudgeStart,
+	"award-suggestions": handlers.ActionAwardPost,
 }
 
 type demoStep struct {
@@ -191,7 +204,7 @@ func demoSync(app *App, hs *hsfake.Server, ds insights.Dataset, c demoCast) func
 		}
 		now := time.Now()
 		hs.UpdateDeal(hs.DealID(won.ID), func(d *insights.Deal) { d.Stage, d.Status, d.Closed = "Won", insights.StatusWon, now })
-		fmt.Fprintf(out, "In HubSpot, %s marks %q (%s, %s) won. The next sync reads only what changed since the last one (less a 5-minute overlap):\n", c.rep.RealName, cmp.Or(won.Name, won.Account), won.Account, kit.Money(won.Amount))
+		fmt.Fprintf(out, "In HubSpot, %s marks %q (%s, %s) won. The next sync reads only what changed since the last one (less a 5-minute overlap):\n", c.rep.RealName, cmp.Or(won.Name, won.Account), won.Account, i18n.New(i18n.English, app.cfg.Currency).Money(won.Amount))
 		if states, err = app.syncAll(ctx, false, srcs); err != nil {
 			return err
 		}
@@ -201,14 +214,34 @@ func demoSync(app *App, hs *hsfake.Server, ds insights.Dataset, c demoCast) func
 }
 
 // demoTour is the scripted tour; turkish plays it for a Turkish team (the
-// rep's commands in Turkish, steps titled in Turkish).
-func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
+// rep's commands in Turkish, steps titled in Turkish). The scheduled steps
+// say the days and times cfg configures.
+func demoTour(c demoCast, sched *bot.Scheduler, turkish bool, cfg Config) []demoStep {
 	say := func(en, tr string) string {
 		if turkish {
 			return tr
 		}
 		return en
 	}
+	p := i18n.New(i18n.English, cfg.Currency)
+	if turkish {
+		p = i18n.New(i18n.Turkish, cfg.Currency)
+	}
+	// when names a configured weekly time for a step's title ("Monday
+	// morning", "Pazartesi sabahı") and the scheduler line ("Mon 08:00").
+	when := func(at string) (title, clock string) {
+		w, err := bot.ParseWeekly(at)
+		if err != nil {
+			return at, at
+		}
+		title = p.WeeklyAt(w.Day, w.Hour)
+		r := []rune(title)
+		return strings.ToUpper(string(r[:1])) + string(r[1:]), w.String()
+	}
+	digestTitle, digestAt := when(cfg.DigestAt)
+	awardsTitle, awardsAt := when(cfg.AwardsAt)
+	nudgeTitle, nudgeAt := when(cfg.NudgeAt)
+	feedbackTitle, feedbackAt := when(cfg.FeedbackAt)
 	command := func(who slackfake.User, cmd, text string) func(context.Context, *slackfake.Server, io.Writer) error {
 		return demoCommand(c, who, cmd, text)
 	}
@@ -219,10 +252,21 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 			if err != nil {
 				return err
 			}
-			if rep.Sent != 1 {
-				return fmt.Errorf("%s: sent %d, skipped %d, failed %d: %v", job, rep.Sent, rep.Skipped, rep.Failed, rep.Errors)
+			switch {
+			case rep.Sent == 1:
+			case rep.AlreadySent == 1:
+				// The demo's scheduler runs on the real clock: past the
+				// job's time this week, it has sent it already.
+				fmt.Fprintf(out, "(The running scheduler already sent it this week, at %s in their time zone.)\n", when)
+			default:
+				return fmt.Errorf("%s: sent %d, skipped %d, failed %d, already sent %d, held %d, unrecorded %d: %v", job, rep.Sent, rep.Skipped, rep.Failed, rep.AlreadySent, rep.Held, rep.Unrecorded, rep.Errors)
 			}
-			msgs := fake.MessagesTo(slackfake.DMChannel(who.ID))
+			var msgs []slackfake.Message
+			for _, m := range fake.MessagesTo(slackfake.DMChannel(who.ID)) {
+				if _, ok := buttonValue(m.Blocks, jobButton[job]); m.Method == "chat.postMessage" && ok {
+					msgs = append(msgs, m)
+				}
+			}
 			if len(msgs) == 0 {
 				return fmt.Errorf("%s: no DM reached %s", job, who.ID)
 			}
@@ -282,7 +326,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 		if len(msgs) == 0 {
 			return fmt.Errorf("no feedback DM to click on")
 		}
-		fmt.Fprintf(out, "%s clicks “Stop these DMs” under the feedback.\n", c.rep.RealName)
+		fmt.Fprintf(out, "%s clicks “%s” under the feedback.\n", c.rep.RealName, p.T("optout.button"))
 		in, err := fake.SendAction(ctx, c.rep.ID, slackfake.Action{ActionID: "optout:feedback", BlockID: "optout", Value: "feedback", Channel: dm, MessageTS: msgs[len(msgs)-1].TS})
 		if err != nil {
 			return err
@@ -312,15 +356,15 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool) []demoStep {
 		{say("Someone who is not in the CRM gets a friendly answer", "CRM'de olmayan biri nazik bir yanıt alır"), command(c.stranger, "/myperformance", "")},
 		{say("A manager looks at their team", "Bir yönetici ekibine bakar"), command(c.manager, "/teamperformance", "")},
 		{say("A rep asking for the team is told it is for managers", "Ekibi soran temsilciye bunun yöneticilere açık olduğu söylenir"), command(c.rep, "/teamperformance", "")},
-		{say("Sales ops look at everyone this month", "Satış operasyonları bu ay herkese bakar"), command(c.ops, "/teamperformance", "all month")},
+		{say("Sales ops look at everyone this month", "Satış operasyonları bu ay herkese bakar"), command(c.ops, "/teamperformance", say("all month", "hepsi ay"))},
 		{say("Sales ops recognise the rep in #general (their text is escaped: no @channel)", "Satış operasyonları temsilciyi #general kanalında takdir eder (metin kaçışlanır: @channel yok)"), command(c.ops, "/recognize", fmt.Sprintf("<@%s|%s> shout-out Rescued the Northwind renewal & <!channel> cheered", c.rep.ID, c.rep.Name))},
 		{say("Sales ops check who is linked to whom (and any name clashes to settle)", "Satış operasyonları kimin kime bağlı olduğuna (ve çözülecek isim çakışmalarına) bakar"), command(c.ops, "/repcoach", "links")},
-		{say("Monday morning: the manager's digest", "Pazartesi sabahı: yöneticinin haftalık özeti"), scheduled("manager-digest", c.manager, "Mon 08:00")},
-		{say("Monday: sales ops get the awards the data suggests", "Pazartesi: satış operasyonlarına verinin önerdiği ödüller gelir"), scheduled("award-suggestions", c.ops, "Mon 09:00")},
-		{say("Sales ops approve one", "Satış operasyonları birini onaylar"), click(c.ops, "award:post", "Post it", "only "+c.ops.RealName+" sees this")},
-		{say("Midweek: a training nudge aimed at the rep's weakest step", "Hafta ortası: temsilcinin en zayıf adımına yönelik eğitim hatırlatması"), scheduled("training-nudge", c.rep, "Wed 10:00")},
-		{say("The rep starts the training", "Temsilci eğitime başlar"), click(c.rep, "nudge:start", "Start", "replaces the nudge")},
-		{say("Friday afternoon: the rep's weekly feedback", "Cuma öğleden sonra: temsilcinin haftalık geri bildirimi"), scheduled("weekly-feedback", c.rep, "Fri 16:00")},
+		{digestTitle + say(": the manager's digest", ": yöneticinin haftalık ekip özeti"), scheduled("manager-digest", c.manager, digestAt)},
+		{awardsTitle + say(": sales ops get the awards the data suggests", ": satış operasyonlarına verinin önerdiği ödüller gelir"), scheduled("award-suggestions", c.ops, awardsAt)},
+		{say("Sales ops approve one", "Satış operasyonları birini onaylar"), click(c.ops, "award:post", p.T("awards.post"), "only "+c.ops.RealName+" sees this")},
+		{nudgeTitle + say(": a training nudge aimed at the rep's weakest step", ": temsilcinin en zayıf adımına yönelik eğitim önerisi"), scheduled("training-nudge", c.rep, nudgeAt)},
+		{say("The rep starts the training", "Temsilci eğitime başlar"), click(c.rep, "nudge:start", p.T("nudge.start"), "replaces the nudge")},
+		{feedbackTitle + say(": the rep's weekly feedback", ": temsilcinin haftalık geri bildirimi"), scheduled("weekly-feedback", c.rep, feedbackAt)},
 		{say("The rep turns the weekly feedback DM off", "Temsilci haftalık geri bildirim mesajlarını kapatır"), stopButton},
 	}...)
 }

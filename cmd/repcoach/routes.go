@@ -15,7 +15,7 @@ func (a *App) routes() bot.Routes {
 			{
 				Name:    "/myperformance",
 				Usage:   handlers.PerformanceUsage,
-				Summary: "Your own numbers against quota and team, privately",
+				Summary: handlers.CommandSummary("/myperformance"),
 				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 					return reply(a.perf.Mine(ctx, r.UserID, r.Text))
 				},
@@ -23,7 +23,7 @@ func (a *App) routes() bot.Routes {
 			{
 				Name:    "/teamperformance",
 				Usage:   handlers.TeamUsage,
-				Summary: "Your team's numbers, risks and stalled deals (managers: own team; sales ops: any team)",
+				Summary: handlers.CommandSummary("/teamperformance"),
 				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 					return reply(a.team.Show(ctx, r.UserID, r.Text))
 				},
@@ -31,7 +31,7 @@ func (a *App) routes() bot.Routes {
 			{
 				Name:     "/recognize",
 				Usage:    handlers.RecognizeUsage,
-				Summary:  "Sales ops: post an award for someone in this channel (bare: a form)",
+				Summary:  handlers.CommandSummary("/recognize"),
 				Mentions: true,
 				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 					return reply(a.recognize.Command(ctx, r.UserID, r.ChannelID, r.TriggerID, r.Text))
@@ -40,7 +40,7 @@ func (a *App) routes() bot.Routes {
 			{
 				Name:     "/repcoach",
 				Usage:    handlers.AdminUsage,
-				Summary:  "RepCoach's status and your DM settings; sales ops pause or resume scheduled DMs and settle who is linked to whom",
+				Summary:  handlers.CommandSummary("/repcoach"),
 				Mentions: true,
 				Handle: func(ctx context.Context, r bot.Request) (bot.Reply, error) {
 					return reply(a.admin.Handle(ctx, r.UserID, r.Text))

@@ -149,6 +149,7 @@ func (a *App) newBot() *bot.Bot {
 		BotToken: a.cfg.BotToken,
 		APIURL:   a.cfg.APIURL,
 		Explain:  handlers.Explain,
+		Say:      sayer{a},
 		Dedupe:   a.store,
 		Logger:   a.log,
 		Observer: a.metrics,

@@ -116,7 +116,7 @@ func Has(lang language.Tag, key string) bool {
 // all merges the catalog's parts; a key in two parts panics.
 func all() map[string]entry {
 	out := map[string]entry{}
-	for _, part := range []map[string]entry{messages, performanceMessages, feedbackMessages, nudgeMessages, adminMessages} {
+	for _, part := range []map[string]entry{messages, performanceMessages, feedbackMessages, nudgeMessages, adminMessages, teamMessages, recognitionMessages} {
 		for k, e := range part {
 			if _, dup := out[k]; dup {
 				panic("i18n: duplicate message " + k)

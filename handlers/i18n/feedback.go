@@ -18,8 +18,8 @@ var feedbackMessages = map[string]entry{
 	"fb.strengths":     {str(":muscle: *Keep doing this*"), str(":muscle: *Böyle devam edin*")},
 	"fb.focus":         {str("Your focus for next week"), str("Gelecek hafta odaklanacağınız konu")},
 	"fb.stale":         {str(":hourglass: *Pipeline to work on next week*"), str(":hourglass: *Gelecek hafta ilgilenmeniz gereken anlaşmalar*")},
-	"fb.footer": {str("Every Friday afternoon in your time zone. `/myperformance` shows your numbers any time."),
-		str("Her cuma öğleden sonra, kendi saat diliminizde. Rakamlarınızı istediğiniz zaman `/myperformance` ile görebilirsiniz.")},
+	"fb.footer": {str("Every %s in your time zone. `/myperformance` shows your numbers any time."),
+		str("Her %s, kendi saat diliminize göre. Rakamlarınızı istediğiniz zaman `/myperformance` ile görebilirsiniz.")},
 	"fb.text":         {str("Your week (%s): won %s in %s"), str("Haftanız (%[1]s): %[3]s, toplam %[2]s kazanıldı")},
 	"fb.verdict.more": {str(":tada: You won more than last week. Nice work."), str(":tada: Geçen haftadan fazla kazandınız. Harika iş.")},
 	"fb.verdict.won":  {str("You closed business this week. Well done."), str("Bu hafta satış kapattınız. Tebrikler.")},
@@ -33,7 +33,6 @@ var feedbackMessages = map[string]entry{
 	"award.top-closer":    {str("Closed %s in %s, the most on the team."), str("%[2]s döneminde %[1]s ile ekipte en çok satışı kapattınız.")},
 	"award.quota-crusher": {str("Reached %s of quota for %s."), str("%[2]s kotanızın %[1]s kadarına ulaştınız.")},
 	"award.most-improved": {str("Win rate up from %s to %s on the previous period."), str("Kazanma oranınız önceki döneme göre %s seviyesinden %s seviyesine çıktı.")},
-	"award.biggest-deal":  {str("Won the biggest deal of %s."), str("%s döneminin en büyük anlaşmasını kazandınız.")},
 
 	"kind.shout-out":              {str("Shout-out"), str("Teşekkür")},
 	"kind.top-closer":             {str("Top closer"), str("En çok kapatan")},

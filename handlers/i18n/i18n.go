@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -172,6 +173,24 @@ func (p *Printer) Month(m time.Month) string { return p.T(monthKeys[m-1]) }
 
 // Weekday returns the day's name: Friday / Cuma.
 func (p *Printer) Weekday(d time.Weekday) string { return p.T(weekdayKeys[d]) }
+
+// WeeklyAt names a weekly moment by its day and part of the day, as a
+// sentence's middle reads it: "Monday morning" / "pazartesi sabahı",
+// "Friday afternoon" / "cuma öğleden sonra" (Turkish writes a day's name in
+// lower case unless it follows a date).
+func (p *Printer) WeeklyAt(d time.Weekday, hour int) string {
+	day := p.Weekday(d)
+	if p.lang == Turkish {
+		day = cases.Lower(language.Turkish).String(day)
+	}
+	switch {
+	case hour < 12:
+		return p.T("when.morning", day)
+	case hour < 17:
+		return p.T("when.afternoon", day)
+	}
+	return p.T("when.evening", day)
+}
 
 // Date formats a day: "Fri 27 Nov 2026" / "27 Kasım 2026 Cuma", in t's
 // location.
