@@ -127,7 +127,7 @@ func TestImportReplacesEachKindAndKeepsTheRest(t *testing.T) {
 	if got, err := preview("feedback", "--user", "ana lima"); err != nil || !strings.Contains(got, "Your week: week of 25 Dec 2017") || !strings.Contains(got, "Hi Ana") {
 		t.Errorf("preview feedback = %v\n%s", err, got)
 	}
-	if got, err := preview("digest", "--user", "Maria Boss"); err != nil || !strings.Contains(got, "Monday digest: Maria Boss's team") || !strings.Contains(got, "Ben Ode") {
+	if got, err := preview("digest", "--user", "Maria Boss"); err != nil || !strings.Contains(got, "Team digest: Maria Boss's team") || !strings.Contains(got, "Ben Ode") {
 		t.Errorf("preview digest = %v\n%s", err, got)
 	}
 	if _, err := preview("digest", "--user", "Ana Lima"); err == nil || !strings.Contains(err.Error(), "is a rep") {
