@@ -103,10 +103,10 @@ func (p *Performance) Mine(ctx context.Context, userID, text string) (Message, e
 
 // usageIn is /myperformance's argument summary in p's language.
 func usageIn(p *i18n.Printer) string {
-	if p.Lang() == i18n.Turkish {
-		return "[hafta | geçen hafta | ay | çeyrek | yıl | yardım]"
+	if p.Lang() == i18n.English {
+		return PerformanceUsage
 	}
-	return PerformanceUsage
+	return p.T("perf.usage")
 }
 
 // english renders the messages of features not yet given a reader's
@@ -202,7 +202,7 @@ func periodLabel(p *i18n.Printer, per insights.Period) string {
 		last := per.End.AddDate(0, -1, 0)
 		return p.T("period.quarter", year, q, p.Month(per.Start.Month()), p.Month(last.Month()))
 	case insights.PeriodYearToDate:
-		return p.T("period.ytd", strings.TrimSuffix(per.Label, " to date"))
+		return p.T("period.ytd", fmt.Sprint(per.Start.Year()))
 	}
 	return per.Label
 }
@@ -405,9 +405,9 @@ func dealValueIn(p *i18n.Printer, d insights.DealRef) string {
 
 // focusSection shows the one metric to work on, its evidence and a tip.
 func focusSection(title string, f *insights.Finding) slack.Block {
-	text := fmt.Sprintf(":dart: *%s: %s*\n%s", title, strings.ToLower(metricName(f.Metric)), f.Evidence)
+	text := english.T("focus.title", title, strings.ToLower(metricName(f.Metric)), f.Evidence)
 	if f.Tip != "" {
-		text += "\n_Try this:_ " + f.Tip
+		text += english.T("focus.tip", f.Tip)
 	}
 	return kit.Section(text)
 }

@@ -54,6 +54,8 @@ func TestRoundsHalfUp(t *testing.T) {
 		{en.Percent(21.0 / 40), "53%"}, {tr.Percent(21.0 / 40), "%53"},
 		{en.Percent(0.125), "13%"}, {en.Percent(0.865), "87%"}, {en.Percent(0.124), "12%"},
 		{en.Decimal(2.25), "2.3"}, {tr.Decimal(2.25), "2,3"}, {en.Number(86.5), "87"},
+		// The cases of kit's copy, which is gone (issue 8: one grouping).
+		{en.Percent(-0.025), "-3%"}, {en.Number(2.5), "3"}, {en.Number(2.49), "2"}, {en.Percent(0.865), "87%"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

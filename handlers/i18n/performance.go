@@ -3,6 +3,7 @@ package i18n
 // performanceMessages are /myperformance's answer and help, and the parts
 // of them other messages share (periods, trends, deals, coaching).
 var performanceMessages = map[string]entry{
+	"perf.usage": {str("[week | last week | month | quarter | ytd | help]"), str("[hafta | geçen hafta | ay | çeyrek | yıl | yardım]")},
 	"perf.badperiod": {str("I don't know the period “%[1]s”. Try `/myperformance %[2]s`."),
 		str("“%[1]s” diye bir dönem bilmiyorum. `/myperformance %[2]s` deneyin.")},
 	"perf.header":       {str("Your numbers: %s"), str("Rakamlarınız: %s")},

@@ -1,5 +1,5 @@
 // Package kit holds the Block Kit helpers every RepCoach message is built
-// with: mrkdwn escaping of user text, number formatting, progress bars, and
+// with: mrkdwn escaping of user text, progress bars, and
 // Check, which enforces Slack's Block Kit limits (SLACK.md) on a built
 // message, since Slack publishes no schema and slack-go validates little.
 package kit
@@ -20,52 +20,6 @@ func Escape(s string) string {
 }
 
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// Money formats an amount with thousands separators and no cents:
-// 1234567.8 → "$1,234,568".
-func Money(v float64) string {
-	neg := v < 0
-	n := int64(math.Round(math.Abs(v)))
-	s := fmt.Sprintf("%d", n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-$" + b.String()
-	}
-	return "$" + b.String()
-}
-
-// Percent formats a fraction as a whole percentage, halves rounded up
-// (away from zero): 0.256 → "26%", 0.525 → "53%".
-func Percent(f float64) string { return fmt.Sprintf("%d%%", int64(math.Round(f*100))) }
-
-// Whole formats v rounded to a whole number, halves up: 86.5 → "87".
-func Whole(v float64) string { return fmt.Sprintf("%d", int64(math.Round(v))) }
-
-// Change formats the relative change from prev to cur: "▲ 12%", "▼ 5%",
-// "no change", or "new" when prev is zero and cur is not.
-func Change(cur, prev float64) string {
-	switch {
-	case prev == 0 && cur == 0:
-		return "no change"
-	case prev == 0:
-		return "new"
-	}
-	d := (cur - prev) / math.Abs(prev)
-	switch {
-	case math.Abs(d) < 0.005:
-		return "no change"
-	case d > 0:
-		return "▲ " + Percent(d)
-	default:
-		return "▼ " + Percent(-d)
-	}
-}
 
 // Bar draws a fraction as a ten-cell progress bar, capped at full:
 // 0.62 → "▓▓▓▓▓▓░░░░".
