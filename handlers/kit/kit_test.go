@@ -39,7 +39,6 @@ func TestFormatting(t *testing.T) {
 	}
 }
 
-
 func TestCheckBlocks(t *testing.T) {
 	long := strings.Repeat("x", 3001)
 	many := make([]slack.Block, 51)
