@@ -7,48 +7,11 @@ import "github.com/redis/go-redis/v9"
 // redirects it (ASK, TRYAGAIN) while their slot migrates; a key name built
 // inside a script would be read on the old node and found missing. A script
 // whose keys depend on a value it reads (the identity links) takes the value
-// the caller read, and returns "changed, read again" if it differs. (The
-// snapshot reads readScript, membersScript and currentScript still build
-// version key names; they change with the snapshot layout in snapshot.go.)
+// the caller read, and returns "changed, read again" if it differs. The
+// snapshot's scripts are in snapshot.go.
 // Scripts return only integers and strings ("" for a missing value), which
 // read the same over RESP2 and RESP3.
 var (
-	// readScript reads the current version (KEYS[1]) and then, for each
-	// ARGV[3..], the key ARGV[1]..version..ARGV[2]..ARGV[i].
-	// It returns {0} if nothing is current, else {version, value...}.
-	readScript = newScript("readScript", `
-local v = redis.call('GET', KEYS[1])
-if not v then return {0} end
-local out = {tonumber(v)}
-local base = ARGV[1] .. v .. ARGV[2]
-for i = 3, #ARGV do
-  local x = redis.call('GET', base .. ARGV[i])
-  if not x then x = '' end
-  out[#out + 1] = x
-end
-return out
-`)
-
-	// membersScript reads the current version (KEYS[1]) and the members of
-	// the set ARGV[1]..version..ARGV[2]: {0} or {version, member...}.
-	membersScript = newScript("membersScript", `
-local v = redis.call('GET', KEYS[1])
-if not v then return {0} end
-local out = redis.call('SMEMBERS', ARGV[1] .. v .. ARGV[2])
-table.insert(out, 1, tonumber(v))
-return out
-`)
-
-	// currentScript reads the current version (KEYS[1]) and the field
-	// ARGV[3] of the hash ARGV[1]..version..ARGV[2]: {0} or {version, value}.
-	currentScript = newScript("currentScript", `
-local v = redis.call('GET', KEYS[1])
-if not v then return {0} end
-local x = redis.call('HGET', ARGV[1] .. v .. ARGV[2], ARGV[3])
-if not x then x = '' end
-return {tonumber(v), x}
-`)
-
 	// flipScript sets KEYS[1] to ARGV[1] if that is greater than its
 	// current value, and returns the value KEYS[1] holds afterwards.
 	flipScript = newScript("flipScript", `
@@ -185,7 +148,7 @@ end
 return 0
 `)
 
-	allScripts = []*redis.Script{readScript, membersScript, currentScript, flipScript,
+	allScripts = []*redis.Script{indexScript, membersScript, currentScript, flipScript, flipFromScript,
 		linkScript, claimScript, markScript, releaseScript, enqueueScript, lockScript, unlockScript}
 )
 

@@ -3,7 +3,9 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,78 +29,178 @@ func (s *Store) snapKey(parts ...string) string {
 	return s.key(append([]string{"{snap}"}, parts...)...)
 }
 
-// versionBase is the start of every key of snapshot version v, without the
-// version: the read scripts append the version themselves.
-func (s *Store) versionBase() string { return s.snapKey("v") + ":" }
-
+// versionKey names a key of version v's index: P{snap}:v:N:parts..., all in
+// the {snap} slot with P{snap}:current.
 func (s *Store) versionKey(v int64, parts ...string) string {
-	return s.versionBase() + strconv.FormatInt(v, 10) + ":" + strings.Join(parts, ":")
+	return s.snapKey(append([]string{"v", strconv.FormatInt(v, 10)}, parts...)...)
+}
+
+// reportKey names the key holding a report written by version w, field
+// being "rep:<period>:<rep>" or "team:<period>:<team>": Psnap:w:field. It
+// has no hash tag, so the reports spread over every slot (and every master
+// of a Redis Cluster). A report key is written once and never changed;
+// later versions whose report is the same refer to it instead of writing
+// their own.
+func (s *Store) reportKey(w int64, field string) string {
+	return s.p + "snap:" + strconv.FormatInt(w, 10) + ":" + field
+}
+
+func reportField(kind string, period insights.PeriodKind, name string) string {
+	return kind + ":" + string(period) + ":" + name
+}
+
+// ref is a version index entry: the version that wrote a report and the
+// fingerprint of its JSON, "w:fingerprint".
+type ref struct {
+	w  int64
+	fp string
+}
+
+func parseRef(s string) (ref, bool) {
+	w, fp, ok := strings.Cut(s, ":")
+	if !ok {
+		return ref{}, false
+	}
+	n, err := strconv.ParseInt(w, 10, 64)
+	return ref{w: n, fp: fp}, err == nil && n > 0
+}
+
+func (r ref) String() string { return strconv.FormatInt(r.w, 10) + ":" + r.fp }
+
+func fingerprint(b []byte) string {
+	h := fnv.New128a()
+	h.Write(b)
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// Published says what a publish wrote.
+type Published struct {
+	// Version is the version made current.
+	Version int64
+	// Base is the version it replaced (0 if none); Written counts the
+	// reports written anew, Kept those that were the same as in Base and
+	// are shared with it, Dropped those of Base it no longer has.
+	Base                   int64
+	Written, Kept, Dropped int
 }
 
 // PublishSnapshot stores every report of snap as a new version N and makes
-// it current. It writes one key per rep and period and per team and period
-// (JSON), plus an index of reps and teams, in pipelined batches of at most
-// 1,000 commands, then atomically sets the current version to N. Readers see
-// the previous version until that moment and version N from then on, never a
-// mix. The versions it supersedes stay readable for Options.Grace and then
-// expire; so do versions left behind by a publisher that crashed.
+// it current; it is Publish returning only the version.
+func (s *Store) PublishSnapshot(ctx context.Context, snap insights.Snapshot) (version int64, err error) {
+	p, err := s.Publish(ctx, snap)
+	return p.Version, err
+}
+
+// Publish stores every report of snap as a new version N and makes it
+// current. N holds exactly snap's reports, but it writes only those that
+// differ from the current version's (compared by a fingerprint of their
+// JSON): the others are shared with it, so a sync that changed a few
+// reports writes a few keys. N's index (one hash in the {snap} slot)
+// names, for each report, the key of the version that wrote it; report keys
+// carry no hash tag, so a Redis Cluster spreads them over its masters.
+// Reports are written in pipelined batches of at most 1,000 commands, then
+// N's index and meta, and a Lua script makes N current only if the version
+// it was compared with is still current. Readers see the previous version
+// until that moment and N from then on, never a mix: the previous version's
+// keys are untouched until the flip. The versions N supersedes stay
+// readable for Options.Grace and then expire (their reports N does not
+// share); so do versions left behind by a publisher that crashed.
 //
 // Duplicate reports (same rep or team and period) collapse: the last wins.
 // Every RepReport needs a Rep.ID and Period.Kind, every TeamReport a Team
-// and Period.Kind. If another publisher made a newer version current first,
-// PublishSnapshot discards its own and returns an error wrapping
-// ErrSuperseded. If version N became current but retiring older versions
-// failed, it returns N with an error; the clean-up is retried at the next
-// publish.
-func (s *Store) PublishSnapshot(ctx context.Context, snap insights.Snapshot) (version int64, err error) {
+// and Period.Kind. If another publisher made another version current
+// first, Publish discards its own and returns an error wrapping
+// ErrSuperseded. If N became current but retiring older versions failed,
+// it returns N with an error; the clean-up is retried at the next publish.
+func (s *Store) Publish(ctx context.Context, snap insights.Snapshot) (Published, error) {
+	var out Published
 	for i, r := range snap.Reps {
 		if r.Rep.ID == "" || !validKind(r.Period.Kind) {
-			return 0, fmt.Errorf("publish snapshot: rep report %d has no rep ID or a bad period kind %q", i, r.Period.Kind)
+			return out, fmt.Errorf("publish snapshot: rep report %d has no rep ID or a bad period kind %q", i, r.Period.Kind)
 		}
 	}
 	for i, t := range snap.Teams {
 		if t.Team == "" || !validKind(t.Period.Kind) {
-			return 0, fmt.Errorf("publish snapshot: team report %d has no team or a bad period kind %q", i, t.Period.Kind)
+			return out, fmt.Errorf("publish snapshot: team report %d has no team or a bad period kind %q", i, t.Period.Kind)
 		}
 	}
 	snap.Reps = lastOf(snap.Reps, func(r *insights.RepReport) string { return string(r.Period.Kind) + ":" + string(r.Rep.ID) })
 	snap.Teams = lastOf(snap.Teams, func(t *insights.TeamReport) string { return string(t.Period.Kind) + ":" + t.Team })
+
+	base, baseIdx, err := s.currentIndex(ctx)
+	if err != nil {
+		return out, fmt.Errorf("publish snapshot: read current index: %w", err)
+	}
+	out.Base = base
 	v, err := s.rdb.Incr(ctx, s.snapKey("seq")).Result()
 	if err != nil {
-		return 0, fmt.Errorf("publish snapshot: allocate version: %w", err)
+		return out, fmt.Errorf("publish snapshot: allocate version: %w", err)
 	}
 	// Register before writing anything, so an interrupted publish is found
 	// and removed by the next one.
 	if err := s.rdb.ZAdd(ctx, s.snapKey("versions"), redis.Z{Score: float64(v), Member: v}).Err(); err != nil {
-		return 0, fmt.Errorf("publish snapshot version %d: register: %w", v, err)
+		return out, fmt.Errorf("publish snapshot version %d: register: %w", v, err)
 	}
-	if err := s.writeSnapshot(ctx, v, snap); err != nil {
-		return 0, fmt.Errorf("publish snapshot version %d: %w", v, err)
-	}
-	cur, err := flipScript.Run(ctx, s.rdb, []string{s.snapKey("current")}, v).Int64()
+	written, kept, shared, err := s.writeSnapshot(ctx, v, snap, baseIdx)
 	if err != nil {
-		return 0, fmt.Errorf("publish snapshot version %d: make current: %w", v, err)
+		return out, fmt.Errorf("publish snapshot version %d: %w", v, err)
+	}
+	cur, err := flipFromScript.Run(ctx, s.rdb, []string{s.snapKey("current")}, v, base).Int64()
+	if err != nil {
+		return out, fmt.Errorf("publish snapshot version %d: make current: %w", v, err)
 	}
 	if cur != v {
-		if rerr := s.retireVersion(ctx, v, true); rerr != nil {
-			return 0, fmt.Errorf("publish snapshot version %d: %w (version %d is current); discard: %v", v, ErrSuperseded, cur, rerr)
+		if rerr := s.retireVersion(ctx, v, cur, true); rerr != nil {
+			return out, fmt.Errorf("publish snapshot version %d: %w (version %d is current); discard: %v", v, ErrSuperseded, cur, rerr)
 		}
-		return 0, fmt.Errorf("publish snapshot version %d: %w (version %d is current)", v, ErrSuperseded, cur)
+		return out, fmt.Errorf("publish snapshot version %d: %w (version %d is current)", v, ErrSuperseded, cur)
 	}
+	s.seen.Store(v)
+	out.Version, out.Written, out.Kept, out.Dropped = v, written, kept, len(baseIdx)-shared
 	old, err := s.rdb.ZRangeByScore(ctx, s.snapKey("versions"), &redis.ZRangeBy{Min: "-inf", Max: "(" + strconv.FormatInt(v, 10)}).Result()
 	if err != nil {
-		return v, fmt.Errorf("published snapshot version %d; list older versions: %w", v, err)
+		return out, fmt.Errorf("published snapshot version %d; list older versions: %w", v, err)
 	}
 	for _, o := range old {
 		ov, err := strconv.ParseInt(o, 10, 64)
 		if err != nil {
-			return v, fmt.Errorf("published snapshot version %d; bad registered version %q", v, o)
+			return out, fmt.Errorf("published snapshot version %d; bad registered version %q", v, o)
 		}
-		if err := s.retireVersion(ctx, ov, false); err != nil {
-			return v, fmt.Errorf("published snapshot version %d; retire version %d: %w", v, ov, err)
+		if err := s.retireVersion(ctx, ov, v, false); err != nil {
+			return out, fmt.Errorf("published snapshot version %d; retire version %d: %w", v, ov, err)
 		}
 	}
-	return v, nil
+	return out, nil
+}
+
+// currentIndex returns the current version and its index (field -> ref);
+// 0 and nil if nothing is published.
+func (s *Store) currentIndex(ctx context.Context) (int64, map[string]ref, error) {
+	for attempt := 0; ; attempt++ {
+		cur, err := s.rdb.Get(ctx, s.snapKey("current")).Int64()
+		if errors.Is(err, redis.Nil) {
+			return 0, nil, nil
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		raw, err := s.rdb.HGetAll(ctx, s.versionKey(cur, "idx")).Result()
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(raw) == 0 && attempt < 2 {
+			continue // flipped and expired under us; or an empty version
+		}
+		idx := make(map[string]ref, len(raw))
+		for f, x := range raw {
+			r, ok := parseRef(x)
+			if !ok {
+				return 0, nil, fmt.Errorf("version %d: bad index entry %q = %q", cur, f, x)
+			}
+			idx[f] = r
+		}
+		return cur, idx, nil
+	}
 }
 
 // validKind reports whether k can be part of a key: not empty, no colon.
@@ -130,91 +232,161 @@ func lastOf[T any](xs []T, key func(*T) string) []T {
 	return out
 }
 
-// writeSnapshot writes the keys of version v. Each pipeline adds its keys'
-// names to the version's index sets before writing the keys, on the same
-// connection, so no written key is ever missing from the index.
-func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapshot) error {
+// item is one report to publish, encoded.
+type item struct {
+	field, name string
+	team        bool
+	json        []byte
+}
+
+// writeSnapshot writes version v: its meta started_at first (so an
+// interrupted write can be cleaned up), then, batch by batch, the index
+// entries of the reports the batch writes (before the keys, so no written
+// key is ever missing from an index) and the reports that differ from base
+// (whose index, field -> ref, may be nil), then the rest of the index, the
+// rep and team sets and meta complete=1. It returns how many reports it
+// wrote, how many it shares with base and how many of base's it replaces
+// or shares (the rest it drops).
+func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapshot, base map[string]ref) (written, kept, inBase int, err error) {
+	idxKey := s.versionKey(v, "idx")
 	if err := s.rdb.HSet(ctx, s.versionKey(v, "meta"), "started_at", s.opts.Now().Format(time.RFC3339Nano)).Err(); err != nil {
-		return fmt.Errorf("write meta: %w", err)
+		return 0, 0, 0, fmt.Errorf("write meta: %w", err)
 	}
+	items := make([]item, 0, len(snap.Reps)+len(snap.Teams))
+	for i := range snap.Reps {
+		r := &snap.Reps[i]
+		items = append(items, item{field: reportField("rep", r.Period.Kind, string(r.Rep.ID)), name: string(r.Rep.ID)})
+	}
+	for i := range snap.Teams {
+		t := &snap.Teams[i]
+		items = append(items, item{field: reportField("team", t.Period.Kind, t.Team), name: t.Team, team: true})
+	}
+	// Encode in parallel; find what differs from base.
+	refs := make([]ref, len(items))
+	enc, ectx := errgroup.WithContext(ctx)
+	enc.SetLimit(pipelinesInFlight)
+	const chunk = 512
+	for lo := 0; lo < len(items); lo += chunk {
+		enc.Go(func() error {
+			for i := lo; i < min(lo+chunk, len(items)); i++ {
+				if ectx.Err() != nil {
+					return ectx.Err()
+				}
+				var b []byte
+				var err error
+				if i < len(snap.Reps) {
+					b, err = json.Marshal(&snap.Reps[i])
+				} else {
+					b, err = json.Marshal(&snap.Teams[i-len(snap.Reps)])
+				}
+				if err != nil {
+					return fmt.Errorf("encode report %s: %w", items[i].field, err)
+				}
+				fp := fingerprint(b)
+				if old, ok := base[items[i].field]; ok && old.fp == fp {
+					refs[i] = old
+					continue
+				}
+				refs[i] = ref{w: v, fp: fp}
+				items[i].json = b
+			}
+			return nil
+		})
+	}
+	if err := enc.Wait(); err != nil {
+		return 0, 0, 0, err
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(pipelinesInFlight)
-	const per = pipelineCommands - 4 // room for the index commands
-	repKeys, teamKeys := s.versionKey(v, "repkeys"), s.versionKey(v, "teamkeys")
-	for lo := 0; lo < len(snap.Reps); lo += per {
-		batch := snap.Reps[lo:min(lo+per, len(snap.Reps))]
+	var batch []int
+	flush := func(batch []int) {
 		g.Go(func() error {
-			members := make([]any, len(batch))
-			reps := make([]any, len(batch))
-			vals := make([][]byte, len(batch))
-			for i := range batch {
-				r := &batch[i]
-				members[i] = string(r.Period.Kind) + ":" + string(r.Rep.ID)
-				reps[i] = string(r.Rep.ID)
-				b, err := json.Marshal(r)
-				if err != nil {
-					return fmt.Errorf("encode report of rep %s for %s: %w", r.Rep.ID, r.Period.Kind, err)
-				}
-				vals[i] = b
+			args := make([]any, 0, 2*len(batch))
+			for _, i := range batch {
+				args = append(args, items[i].field, refs[i].String())
+			}
+			if err := s.rdb.HSet(gctx, idxKey, args...).Err(); err != nil {
+				return fmt.Errorf("write index: %w", err)
 			}
 			_, err := s.rdb.Pipelined(gctx, func(p redis.Pipeliner) error {
-				p.SAdd(gctx, repKeys, members...)
-				p.SAdd(gctx, s.versionKey(v, "reps"), reps...)
-				for i := range batch {
-					p.Set(gctx, s.versionKey(v, "rep", members[i].(string)), vals[i], 0)
+				for _, i := range batch {
+					p.Set(gctx, s.reportKey(v, items[i].field), items[i].json, 0)
 				}
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("write rep reports: %w", err)
+				return fmt.Errorf("write reports: %w", err)
 			}
 			return nil
 		})
 	}
-	for lo := 0; lo < len(snap.Teams); lo += per {
-		batch := snap.Teams[lo:min(lo+per, len(snap.Teams))]
-		g.Go(func() error {
-			members := make([]any, len(batch))
-			teams := make([]any, len(batch))
-			vals := make([][]byte, len(batch))
-			for i := range batch {
-				t := &batch[i]
-				members[i] = string(t.Period.Kind) + ":" + t.Team
-				teams[i] = t.Team
-				b, err := json.Marshal(t)
-				if err != nil {
-					return fmt.Errorf("encode report of team %s for %s: %w", t.Team, t.Period.Kind, err)
-				}
-				vals[i] = b
-			}
-			_, err := s.rdb.Pipelined(gctx, func(p redis.Pipeliner) error {
-				p.SAdd(gctx, teamKeys, members...)
-				p.SAdd(gctx, s.versionKey(v, "teams"), teams...)
-				for i := range batch {
-					p.Set(gctx, s.versionKey(v, "team", members[i].(string)), vals[i], 0)
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("write team reports: %w", err)
-			}
-			return nil
-		})
+	for i := range items {
+		if _, ok := base[items[i].field]; ok {
+			inBase++
+		}
+		if refs[i].w != v {
+			kept++
+			continue
+		}
+		written++
+		batch = append(batch, i)
+		if len(batch) == pipelineCommands {
+			flush(batch)
+			batch = nil
+		}
+	}
+	if len(batch) > 0 {
+		flush(batch)
 	}
 	if err := g.Wait(); err != nil {
-		return err
+		return 0, 0, 0, err
 	}
-	err := s.rdb.HSet(ctx, s.versionKey(v, "meta"),
-		"as_of", snap.AsOf.Format(time.RFC3339Nano),
-		"published_at", s.opts.Now().Format(time.RFC3339Nano),
-		"reps", len(snap.Reps),
-		"teams", len(snap.Teams),
-		"complete", 1,
-	).Err()
+
+	// The shared entries and the sets: keys of the {snap} slot only.
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		args := make([]any, 0, 2*pipelineCommands)
+		var reps, teams []any
+		send := func(final bool) {
+			if len(args) > 0 && (final || len(args) >= 2*pipelineCommands) {
+				p.HSet(ctx, idxKey, args...)
+				args = args[:0:0]
+			}
+			if len(reps) > 0 && (final || len(reps) >= pipelineCommands) {
+				p.SAdd(ctx, s.versionKey(v, "reps"), reps...)
+				reps = nil
+			}
+			if len(teams) > 0 && (final || len(teams) >= pipelineCommands) {
+				p.SAdd(ctx, s.versionKey(v, "teams"), teams...)
+				teams = nil
+			}
+		}
+		for i := range items {
+			if refs[i].w != v {
+				args = append(args, items[i].field, refs[i].String())
+			}
+			if items[i].team {
+				teams = append(teams, items[i].name)
+			} else {
+				reps = append(reps, items[i].name)
+			}
+			send(false)
+		}
+		send(true)
+		p.HSet(ctx, s.versionKey(v, "meta"),
+			"as_of", snap.AsOf.Format(time.RFC3339Nano),
+			"published_at", s.opts.Now().Format(time.RFC3339Nano),
+			"reps", len(snap.Reps),
+			"teams", len(snap.Teams),
+			"written", written,
+			"complete", 1,
+		)
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("write meta: %w", err)
+		return 0, 0, 0, fmt.Errorf("write index and meta: %w", err)
 	}
-	return nil
+	return written, kept, inBase, nil
 }
 
 // abandonAfter is how long after it started an unfinished snapshot or
@@ -234,50 +406,68 @@ func (s *Store) finished(meta map[string]string) bool {
 	return err != nil || s.opts.Now().Sub(started) > abandonAfter
 }
 
-// retireVersion gives every key of version v a TTL of Options.Grace and,
-// once v is finished (or own: the caller wrote v and stopped), its index
+// retireVersion gives a TTL of Options.Grace to every report key version
+// v's index names that version keep (the current one) does not share, and,
+// once v is finished (or own: the caller wrote v and stopped), to v's index
 // too, and drops v from the registry.
-func (s *Store) retireVersion(ctx context.Context, v int64, own bool) error {
+func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) error {
 	meta, err := s.rdb.HGetAll(ctx, s.versionKey(v, "meta")).Result()
 	if err != nil {
 		return fmt.Errorf("read meta: %w", err)
 	}
-	for _, idx := range []struct{ set, kind string }{{"repkeys", "rep"}, {"teamkeys", "team"}} {
-		it := s.rdb.SScan(ctx, s.versionKey(v, idx.set), 0, "", pipelineCommands).Iterator()
-		var keys []string
-		flush := func() error {
-			if len(keys) == 0 {
-				return nil
+	keepIdx := s.versionKey(keep, "idx")
+	var cursor uint64
+	for {
+		kv, next, err := s.rdb.HScan(ctx, s.versionKey(v, "idx"), cursor, "", pipelineCommands).Result()
+		if err != nil {
+			return fmt.Errorf("scan index: %w", err)
+		}
+		fields := make([]string, 0, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			fields = append(fields, kv[i])
+		}
+		var kept []any
+		if len(fields) > 0 && keep != v {
+			if kept, err = s.rdb.HMGet(ctx, keepIdx, fields...).Result(); err != nil {
+				return fmt.Errorf("read index of version %d: %w", keep, err)
 			}
+		}
+		var expire []string
+		for i, f := range fields {
+			r, ok := parseRef(kv[2*i+1])
+			if !ok {
+				continue
+			}
+			if kept != nil {
+				if k, _ := kept[i].(string); k != "" {
+					if kr, ok := parseRef(k); ok && kr.w == r.w {
+						continue // shared with the version kept
+					}
+				}
+			}
+			expire = append(expire, s.reportKey(r.w, f))
+		}
+		if len(expire) > 0 {
 			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for _, k := range keys {
+				for _, k := range expire {
 					p.PExpire(ctx, k, s.opts.Grace)
 				}
 				return nil
 			})
-			keys = keys[:0]
-			return err
-		}
-		for it.Next(ctx) {
-			keys = append(keys, s.versionKey(v, idx.kind, it.Val()))
-			if len(keys) == pipelineCommands {
-				if err := flush(); err != nil {
-					return fmt.Errorf("expire %s keys: %w", idx.kind, err)
-				}
+			if err != nil {
+				return fmt.Errorf("expire reports: %w", err)
 			}
 		}
-		if err := it.Err(); err != nil {
-			return fmt.Errorf("scan %s: %w", idx.set, err)
-		}
-		if err := flush(); err != nil {
-			return fmt.Errorf("expire %s keys: %w", idx.kind, err)
+		cursor = next
+		if cursor == 0 {
+			break
 		}
 	}
 	if !own && !s.finished(meta) {
 		return nil
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range []string{"meta", "repkeys", "teamkeys", "teams", "reps"} {
+		for _, k := range []string{"meta", "idx", "teams", "reps"} {
 			p.PExpire(ctx, s.versionKey(v, k), s.opts.Grace)
 		}
 		p.ZRem(ctx, s.snapKey("versions"), v)
@@ -289,36 +479,112 @@ func (s *Store) retireVersion(ctx context.Context, v int64, own bool) error {
 	return nil
 }
 
-// read runs readScript for the current version and the keys
-// <kind>:<period>:<name> of names. It returns insights.ErrNoData if nothing
-// is published; a missing key comes back as nil.
-func (s *Store) read(ctx context.Context, kind string, period insights.PeriodKind, names []string) (int64, []*string, error) {
-	args := make([]any, 0, 2+len(names))
-	args = append(args, s.versionBase(), ":"+kind+":"+string(period)+":")
-	for _, n := range names {
-		args = append(args, n)
+// Reading a report takes two round trips: indexScript reads the current
+// version and, in the same step, the index entries of the version this
+// Store last saw current (the keys are P{snap}:current and that version's
+// index, both in KEYS and in one slot); if another version is current by
+// then it says so and the read starts again with it. Then the report keys
+// the entries name are read with GET: they never change, and a version
+// superseded during the read stays for Options.Grace, so every report read
+// comes from the one version the index was read from.
+//
+// lookup returns the current version and the report keys of fields in it
+// ("" where it has none), or insights.ErrNoData if nothing is published.
+func (s *Store) lookup(ctx context.Context, fields []string) (int64, []string, error) {
+	args := make([]any, 0, 1+len(fields))
+	args = append(args, 0)
+	for _, f := range fields {
+		args = append(args, f)
 	}
-	res, err := readScript.Run(ctx, s.rdb, []string{s.snapKey("current")}, args...).Slice()
-	if err != nil {
-		return 0, nil, err
-	}
-	v, vals, err := versioned(res)
-	if err != nil {
-		return 0, nil, err
-	}
-	if v == 0 {
-		return 0, nil, insights.ErrNoData
-	}
-	if len(vals) != len(names) {
-		return 0, nil, fmt.Errorf("read script returned %d values for %d keys", len(vals), len(names))
-	}
-	out := make([]*string, len(vals))
-	for i, x := range vals {
-		if x != "" {
-			out[i] = &vals[i]
+	for attempt := 0; attempt < 5; attempt++ {
+		v := s.seen.Load()
+		args[0] = v
+		res, err := indexScript.Run(ctx, s.rdb, []string{s.snapKey("current"), s.versionKey(v, "idx")}, args...).Slice()
+		if err != nil {
+			return 0, nil, err
 		}
+		cur, vals, err := versioned(res)
+		if err != nil {
+			return 0, nil, err
+		}
+		if cur == 0 {
+			return 0, nil, insights.ErrNoData
+		}
+		if cur != v || len(vals) != len(fields) {
+			s.seen.CompareAndSwap(v, cur)
+			continue
+		}
+		keys := make([]string, len(vals))
+		for i, x := range vals {
+			if x == "" {
+				continue
+			}
+			r, ok := parseRef(x)
+			if !ok {
+				return 0, nil, fmt.Errorf("version %d: bad index entry %q", cur, x)
+			}
+			keys[i] = s.reportKey(r.w, fields[i])
+		}
+		return cur, keys, nil
 	}
-	return v, out, nil
+	return 0, nil, fmt.Errorf("the current snapshot version kept changing")
+}
+
+// read returns the JSON reports of fields from one version ("" where that
+// version has none). It returns insights.ErrNoData if nothing is published.
+func (s *Store) read(ctx context.Context, fields []string) ([]string, error) {
+	for attempt := 0; ; attempt++ {
+		v, keys, err := s.lookup(ctx, fields)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, len(keys))
+		var missing bool
+		if len(keys) == 1 {
+			if keys[0] != "" {
+				out[0], err = s.rdb.Get(ctx, keys[0]).Result()
+				missing = errors.Is(err, redis.Nil)
+				if missing {
+					err = nil
+				}
+			}
+		} else {
+			cmds, perr := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					if k != "" {
+						p.Get(ctx, k)
+					}
+				}
+				return nil
+			})
+			if perr != nil && !errors.Is(perr, redis.Nil) {
+				err = perr
+			}
+			j := 0
+			for i, k := range keys {
+				if k == "" {
+					continue
+				}
+				x, gerr := cmds[j].(*redis.StringCmd).Result()
+				j++
+				if errors.Is(gerr, redis.Nil) {
+					missing = true
+				}
+				out[i] = x
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !missing {
+			return out, nil
+		}
+		// The version expired under a very slow reader: read the current one.
+		if attempt == 2 {
+			return nil, fmt.Errorf("reports of snapshot version %d expired while being read", v)
+		}
+		s.seen.CompareAndSwap(v, 0)
+	}
 }
 
 // versioned splits a script reply {version, string...}.
@@ -342,43 +608,43 @@ func versioned(res []any) (int64, []string, error) {
 }
 
 // RepReport returns rep's report for period kind from the current snapshot,
-// in one round trip to Redis. It returns insights.ErrNoData if no snapshot
+// in two round trips to Redis. It returns insights.ErrNoData if no snapshot
 // was ever published and insights.ErrUnknownRep if the current one has no
 // report for that rep and period.
 func (s *Store) RepReport(ctx context.Context, rep insights.RepID, kind insights.PeriodKind) (insights.RepReport, error) {
-	_, vals, err := s.read(ctx, "rep", kind, []string{string(rep)})
+	vals, err := s.read(ctx, []string{reportField("rep", kind, string(rep))})
 	if err != nil {
 		return insights.RepReport{}, fmt.Errorf("read %s report of rep %s: %w", kind, rep, err)
 	}
-	if vals[0] == nil {
+	if vals[0] == "" {
 		return insights.RepReport{}, fmt.Errorf("read %s report of rep %s: %w", kind, rep, insights.ErrUnknownRep)
 	}
 	var r insights.RepReport
-	if err := json.Unmarshal([]byte(*vals[0]), &r); err != nil {
+	if err := json.Unmarshal([]byte(vals[0]), &r); err != nil {
 		return insights.RepReport{}, fmt.Errorf("decode %s report of rep %s: %w", kind, rep, err)
 	}
 	return r, nil
 }
 
 // RepReports returns the reports of reps for period kind, in order, all from
-// the same snapshot version, in one round trip. It returns
+// the same snapshot version, in two round trips. It returns
 // insights.ErrNoData if no snapshot was ever published and an error wrapping
 // insights.ErrUnknownRep (naming the rep) if any of them has no report.
 func (s *Store) RepReports(ctx context.Context, kind insights.PeriodKind, reps []insights.RepID) ([]insights.RepReport, error) {
-	names := make([]string, len(reps))
+	fields := make([]string, len(reps))
 	for i, r := range reps {
-		names[i] = string(r)
+		fields[i] = reportField("rep", kind, string(r))
 	}
-	_, vals, err := s.read(ctx, "rep", kind, names)
+	vals, err := s.read(ctx, fields)
 	if err != nil {
 		return nil, fmt.Errorf("read %d %s rep reports: %w", len(reps), kind, err)
 	}
 	out := make([]insights.RepReport, len(reps))
 	for i, v := range vals {
-		if v == nil {
+		if v == "" {
 			return nil, fmt.Errorf("read %s report of rep %s: %w", kind, reps[i], insights.ErrUnknownRep)
 		}
-		if err := json.Unmarshal([]byte(*v), &out[i]); err != nil {
+		if err := json.Unmarshal([]byte(v), &out[i]); err != nil {
 			return nil, fmt.Errorf("decode %s report of rep %s: %w", kind, reps[i], err)
 		}
 	}
@@ -386,37 +652,55 @@ func (s *Store) RepReports(ctx context.Context, kind insights.PeriodKind, reps [
 }
 
 // TeamReport returns team's report for period kind from the current
-// snapshot, in one round trip. team is a team key such as insights.TeamAll
+// snapshot, in two round trips. team is a team key such as insights.TeamAll
 // or insights.ManagerTeam(name). It returns insights.ErrNoData if no
 // snapshot was ever published and insights.ErrUnknownTeam if the current one
 // has no report for that team and period.
 func (s *Store) TeamReport(ctx context.Context, team string, kind insights.PeriodKind) (insights.TeamReport, error) {
-	_, vals, err := s.read(ctx, "team", kind, []string{team})
+	vals, err := s.read(ctx, []string{reportField("team", kind, team)})
 	if err != nil {
 		return insights.TeamReport{}, fmt.Errorf("read %s report of team %s: %w", kind, team, err)
 	}
-	if vals[0] == nil {
+	if vals[0] == "" {
 		return insights.TeamReport{}, fmt.Errorf("read %s report of team %s: %w", kind, team, insights.ErrUnknownTeam)
 	}
 	var t insights.TeamReport
-	if err := json.Unmarshal([]byte(*vals[0]), &t); err != nil {
+	if err := json.Unmarshal([]byte(vals[0]), &t); err != nil {
 		return insights.TeamReport{}, fmt.Errorf("decode %s report of team %s: %w", kind, team, err)
 	}
 	return t, nil
 }
 
-// members returns the sorted members of the current version's index set.
+// current runs a script over P{snap}:current and the key part... of the
+// version this Store last saw current, starting again when another is
+// current: it returns the version and the script's values.
+func (s *Store) current(ctx context.Context, sc *redis.Script, part string, args ...any) (int64, []string, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		v := s.seen.Load()
+		res, err := sc.Run(ctx, s.rdb, []string{s.snapKey("current"), s.versionKey(v, part)}, append([]any{v}, args...)...).Slice()
+		if err != nil {
+			return 0, nil, err
+		}
+		cur, vals, err := versioned(res)
+		if err != nil {
+			return 0, nil, err
+		}
+		if cur == 0 {
+			return 0, nil, insights.ErrNoData
+		}
+		if cur == v {
+			return cur, vals, nil
+		}
+		s.seen.CompareAndSwap(v, cur)
+	}
+	return 0, nil, fmt.Errorf("the current snapshot version kept changing")
+}
+
+// members returns the sorted members of the current version's set.
 func (s *Store) members(ctx context.Context, set string) ([]string, error) {
-	res, err := membersScript.Run(ctx, s.rdb, []string{s.snapKey("current")}, s.versionBase(), ":"+set).Slice()
+	_, vals, err := s.current(ctx, membersScript, set)
 	if err != nil {
 		return nil, err
-	}
-	v, vals, err := versioned(res)
-	if err != nil {
-		return nil, err
-	}
-	if v == 0 {
-		return nil, insights.ErrNoData
 	}
 	slices.Sort(vals)
 	return vals, nil
@@ -451,16 +735,9 @@ func (s *Store) Reps(ctx context.Context) ([]insights.RepID, error) {
 // Current returns the current snapshot version and the AsOf it was computed
 // for. It returns insights.ErrNoData if no snapshot was ever published.
 func (s *Store) Current(ctx context.Context) (version int64, asOf time.Time, err error) {
-	res, err := currentScript.Run(ctx, s.rdb, []string{s.snapKey("current")}, s.versionBase(), ":meta", "as_of").Slice()
+	v, vals, err := s.current(ctx, currentScript, "meta", "as_of")
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("read current snapshot: %w", err)
-	}
-	v, vals, err := versioned(res)
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("read current snapshot: %w", err)
-	}
-	if v == 0 {
-		return 0, time.Time{}, fmt.Errorf("read current snapshot: %w", insights.ErrNoData)
 	}
 	if len(vals) != 1 || vals[0] == "" {
 		return 0, time.Time{}, fmt.Errorf("read current snapshot: version %d has no as_of", v)
@@ -471,3 +748,54 @@ func (s *Store) Current(ctx context.Context) (version int64, asOf time.Time, err
 	}
 	return v, asOf, nil
 }
+
+// The snapshot scripts. Each touches only the keys in KEYS, all in the
+// {snap} slot: P{snap}:current and a key of the version the caller last saw
+// current (ARGV[1]). Each returns {0} if nothing is current, {version} if a
+// version other than ARGV[1] is current (the caller asks again with it),
+// else {version, value...}.
+var (
+	// indexScript returns the index entries (KEYS[2]) of fields ARGV[2..].
+	indexScript = newScript("indexScript", `
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+if v ~= ARGV[1] then return {tonumber(v)} end
+local out = {tonumber(v)}
+for i = 2, #ARGV do
+  local x = redis.call('HGET', KEYS[2], ARGV[i])
+  if not x then x = '' end
+  out[#out + 1] = x
+end
+return out
+`)
+
+	// membersScript returns the members of set KEYS[2].
+	membersScript = newScript("membersScript", `
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+if v ~= ARGV[1] then return {tonumber(v)} end
+local out = redis.call('SMEMBERS', KEYS[2])
+table.insert(out, 1, tonumber(v))
+return out
+`)
+
+	// currentScript returns the field ARGV[2] of hash KEYS[2].
+	currentScript = newScript("currentScript", `
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+if v ~= ARGV[1] then return {tonumber(v)} end
+local x = redis.call('HGET', KEYS[2], ARGV[2])
+if not x then x = '' end
+return {tonumber(v), x}
+`)
+
+	// flipFromScript sets KEYS[1] to ARGV[1] if it holds ARGV[2] (absent
+	// counts as 0) and ARGV[1] is greater, and returns the value KEYS[1]
+	// holds afterwards.
+	flipFromScript = newScript("flipFromScript", `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if cur ~= tonumber(ARGV[2]) or cur >= tonumber(ARGV[1]) then return cur end
+redis.call('SET', KEYS[1], ARGV[1])
+return tonumber(ARGV[1])
+`)
+)

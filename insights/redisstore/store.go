@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -64,6 +65,10 @@ type Store struct {
 	rdb  redis.UniversalClient
 	opts Options
 	p    string // Prefix
+
+	// seen is the snapshot version last seen current, which reads try
+	// first.
+	seen atomic.Int64
 
 	mini *miniredis.Miniredis // nil unless embedded
 	stop chan struct{}        // closes the embedded clock

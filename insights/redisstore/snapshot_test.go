@@ -1,0 +1,274 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/repcoach/repcoach/insights"
+)
+
+// marked returns snap with rep i's reports named marks[i], so a reader can
+// tell which version a report came from.
+func marked(reps []insights.RepID, marks []int, asOf time.Time) insights.Snapshot {
+	snap := snapshot(asOf, reps, insights.ManagerTeam("Dustin Brinkmann"))
+	for i := range snap.Reps {
+		snap.Reps[i].Rep.Name = fmt.Sprintf("mark %d", marks[i%len(reps)])
+	}
+	return snap
+}
+
+// dump reads every report of the current version as JSON, by field.
+func dump(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	ctx := t.Context()
+	out := map[string]string{}
+	reps, err := s.Reps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams, err := s.Teams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range insights.StandardPeriods() {
+		for _, r := range reps {
+			if rr, err := s.RepReport(ctx, r, k); err == nil {
+				b, _ := json.Marshal(rr)
+				out[reportField("rep", k, string(r))] = string(b)
+			}
+		}
+		for _, tm := range teams {
+			if tr, err := s.TeamReport(ctx, tm, k); err == nil {
+				b, _ := json.Marshal(tr)
+				out[reportField("team", k, tm)] = string(b)
+			}
+		}
+	}
+	return out
+}
+
+// TestPublishSharesUnchangedReports publishes a snapshot, then one in which
+// a few reports changed, one rep left and one came: only the changed and new
+// reports are written, the rest are shared with the previous version, and
+// what readers get is exactly what a publish of the second snapshot into an
+// empty store gives. The previous version's own reports expire after the
+// flip; the shared ones do not.
+func TestPublishSharesUnchangedReports(t *testing.T) {
+	s := OpenTest(t)
+	ctx := t.Context()
+	reps := repIDs(50)
+	marks := make([]int, len(reps))
+	p1, err := s.Publish(ctx, marked(reps[:49], marks, asOf1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods := len(insights.StandardPeriods())
+	if p1.Written != 51*periods || p1.Kept != 0 { // 49 reps and 2 teams per period
+		t.Errorf("first publish wrote %d, kept %d; want %d, 0", p1.Written, p1.Kept, 51*periods)
+	}
+	marks[3], marks[7] = 1, 1
+	next := append(slices.Clone(reps[1:49]), reps[49]) // rep 0 leaves, rep 49 comes
+	nextMarks := append(slices.Clone(marks[1:49]), marks[49])
+	snap2 := marked(next, nextMarks, asOf1)
+	p2, err := s.Publish(ctx, snap2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written: reps 3 and 7, rep 49, and both teams (whose Ahead names
+	// the first rep); dropped: rep 0.
+	if p2.Base != p1.Version || p2.Written != 5*periods || p2.Kept != 46*periods || p2.Dropped != periods {
+		t.Errorf("second publish = %+v; want base %d, %d written, %d kept, %d dropped",
+			p2, p1.Version, 5*periods, 46*periods, periods)
+	}
+
+	fresh := OpenTest(t)
+	if _, err := fresh.Publish(ctx, snap2); err != nil {
+		t.Fatal(err)
+	}
+	got, want := dump(t, s), dump(t, fresh)
+	if len(got) != len(want) {
+		t.Errorf("shared publish holds %d reports, a fresh one %d", len(got), len(want))
+	}
+	for f, w := range want {
+		if got[f] != w {
+			t.Errorf("report %s differs from a fresh publish:\n got %.120s\nwant %.120s", f, got[f], w)
+		}
+	}
+	if _, err := s.RepReport(ctx, reps[0], insights.PeriodWeek); err == nil {
+		t.Errorf("rep 0 left, but its report is still readable")
+	}
+
+	field := func(i int) string { return reportField("rep", insights.PeriodWeek, string(reps[i])) }
+	ttl := func(w int64, i int) time.Duration { return s.rdb.PTTL(ctx, s.reportKey(w, field(i))).Val() }
+	if d := ttl(p1.Version, 10); d != -1 && d != -time.Millisecond {
+		t.Errorf("a report shared with the current version has TTL %v, want none", d)
+	}
+	for _, i := range []int{0, 3} {
+		if d := ttl(p1.Version, i); d <= 0 || d > s.opts.Grace {
+			t.Errorf("superseded report of rep %d: TTL %v, want (0, %v]", i, d, s.opts.Grace)
+		}
+	}
+	// A third publish that changes nothing writes nothing.
+	p3, err := s.Publish(ctx, snap2)
+	if err != nil || p3.Written != 0 || p3.Kept != 51*periods {
+		t.Errorf("publishing the same snapshot again = %+v, %v; want nothing written", p3, err)
+	}
+	if d := ttl(p1.Version, 10); d != -1 && d != -time.Millisecond {
+		t.Errorf("a report shared by three versions has TTL %v after the third, want none", d)
+	}
+}
+
+// TestSharedPublishIsAtomicForReaders publishes versions that each change a
+// few reps' reports while readers read a batch of reps: every batch matches
+// exactly one published version, mixing neither changed and shared reports
+// nor two versions.
+func TestSharedPublishIsAtomicForReaders(t *testing.T) {
+	s := openSnapshotStore(t)
+	ctx := t.Context()
+	reps := repIDs(120)
+	const versions = 8
+	marks := make([][]int, versions+1)
+	marks[0] = make([]int, len(reps))
+	for v := 1; v <= versions; v++ {
+		marks[v] = slices.Clone(marks[v-1])
+		for i := v; i < len(reps); i += 7 + v {
+			marks[v][i] = v
+		}
+	}
+	if _, err := s.Publish(ctx, marked(reps, marks[0], asOf1)); err != nil {
+		t.Fatal(err)
+	}
+	var done atomic.Bool
+	var reads atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 3 {
+		r := replica2(t, s)
+		wg.Go(func() {
+			for !done.Load() {
+				rs, err := r.RepReports(ctx, insights.PeriodMonth, reps)
+				if err != nil {
+					t.Errorf("reader %d: %v", w, err)
+					return
+				}
+				got := make([]int, len(rs))
+				for i := range rs {
+					fmt.Sscanf(rs[i].Rep.Name, "mark %d", &got[i])
+				}
+				if !slices.ContainsFunc(marks, func(m []int) bool { return slices.Equal(m, got) }) {
+					t.Errorf("reader %d: a read matches no published version: %v", w, got)
+					return
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	for v := 1; v <= versions; v++ {
+		if _, err := s.Publish(ctx, marked(reps, marks[v], asOf1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done.Store(true)
+	wg.Wait()
+	t.Logf("%d consistent batch reads during %d publishes", reads.Load(), versions)
+}
+
+// TestSnapshotSpreadsOverCluster publishes 2,000 reports to the Redis
+// Cluster named by REPCOACH_TEST_CLUSTER_URL and checks that every master
+// holds some of them and that every report reads back. Without a cluster it
+// runs the read-back on the usual test Redis and says so.
+func TestSnapshotSpreadsOverCluster(t *testing.T) {
+	s := openSnapshotStore(t)
+	ctx := t.Context()
+	reps := repIDs(400)
+	snap := snapshot(asOf1, reps)
+	if _, err := s.Publish(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range insights.StandardPeriods() {
+		rs, err := s.RepReports(ctx, k, reps)
+		if err != nil || len(rs) != len(reps) {
+			t.Fatalf("RepReports(%s) = %d, %v", k, len(rs), err)
+		}
+	}
+	cc, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		t.Logf("NOTE: REPCOACH_TEST_CLUSTER_URL is not set: read-back checked on a single Redis; the spread over masters is checked in CI")
+		return
+	}
+	var mu sync.Mutex
+	perMaster := map[string]int{}
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		n := 0
+		it := c.Scan(ctx, 0, globEscape(s.p)+"snap:*", 1000).Iterator()
+		for it.Next(ctx) {
+			n++
+		}
+		mu.Lock()
+		perMaster[c.Options().Addr] = n
+		mu.Unlock()
+		return it.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for addr, n := range perMaster {
+		total += n
+		if n == 0 {
+			t.Errorf("master %s holds no report", addr)
+		}
+	}
+	t.Logf("report keys per master: %v", perMaster)
+	if want := len(snap.Reps) + len(snap.Teams); total != want || len(perMaster) < 2 {
+		t.Errorf("%d report keys over %d masters, want %d over several", total, len(perMaster), want)
+	}
+}
+
+// openSnapshotStore opens a test Store on the Redis Cluster named by
+// REPCOACH_TEST_CLUSTER_URL when set, else on the usual test Redis.
+func openSnapshotStore(t *testing.T) *Store {
+	t.Helper()
+	url := os.Getenv("REPCOACH_TEST_CLUSTER_URL")
+	if url == "" {
+		return OpenTest(t)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	s, err := Open(t.Context(), url, Options{Prefix: "rctest:" + hex.EncodeToString(b[:]) + ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.deletePrefix(ctx); err != nil {
+			t.Errorf("delete test keys: %v", err)
+		}
+		s.Close()
+	})
+	return s
+}
+
+// replica2 opens another Store on s's Redis and prefix (Cluster included).
+func replica2(t *testing.T, s *Store) *Store {
+	if url := os.Getenv("REPCOACH_TEST_CLUSTER_URL"); url != "" {
+		r, err := Open(t.Context(), url, Options{Prefix: s.p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	return replica(t, s)
+}
