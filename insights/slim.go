@@ -17,13 +17,21 @@ import (
 const slimNamed = 10
 
 func (t TeamReport) Slim(max int) TeamReport {
-	members := make([]RepReport, len(t.Members))
-	for i, m := range t.Members {
-		members[i] = RepReport{Rep: m.Rep, Period: m.Period, Metrics: m.Metrics, Previous: Metrics{WonRevenue: m.Previous.WonRevenue}}
+	// Sort positions, not the (large) reports; the position breaks ties,
+	// which keeps the order stable.
+	order := make([]int, len(t.Members))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortStableFunc(members, func(a, b RepReport) int {
-		return cmp.Or(cmp.Compare(b.Metrics.WonRevenue, a.Metrics.WonRevenue), cmp.Compare(a.Rep.Name, b.Rep.Name))
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &t.Members[i], &t.Members[j]
+		return cmp.Or(cmp.Compare(b.Metrics.WonRevenue, a.Metrics.WonRevenue), cmp.Compare(a.Rep.Name, b.Rep.Name), cmp.Compare(i, j))
 	})
+	members := make([]RepReport, len(t.Members))
+	for k, i := range order {
+		m := &t.Members[i]
+		members[k] = RepReport{Rep: m.Rep, Period: m.Period, Metrics: m.Metrics, Previous: Metrics{WonRevenue: m.Previous.WonRevenue}}
+	}
 	if len(members) > max {
 		named := map[RepID]bool{}
 		for _, id := range t.Ahead[:min(slimNamed, len(t.Ahead))] {

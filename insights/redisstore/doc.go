@@ -19,16 +19,15 @@
 // key, so they may contain colons.
 //
 //	Key                               Type    TTL                Written by                          Read by
-//	P{snap}:seq                       STRING  none               PublishSnapshot (INCR)              PublishSnapshot
-//	P{snap}:current                   STRING  none               PublishSnapshot (N)                 every report read, Current, Teams
-//	P{snap}:versions                  ZSET    none               PublishSnapshot                     PublishSnapshot (clean-up of superseded or abandoned versions)
-//	P{snap}:v:N:meta                  HASH    none, then Grace   PublishSnapshot                     Current (as_of), clean-up (started_at, complete)
-//	P{snap}:v:N:rep:<period>:<rep>    STRING  none, then Grace   PublishSnapshot                     RepReport, RepReports (JSON insights.RepReport)
-//	P{snap}:v:N:team:<period>:<team>  STRING  none, then Grace   PublishSnapshot                     TeamReport (JSON insights.TeamReport)
-//	P{snap}:v:N:repkeys               SET     none, then Grace   PublishSnapshot                     clean-up ("<period>:<rep>" of every rep key)
-//	P{snap}:v:N:teamkeys              SET     none, then Grace   PublishSnapshot                     clean-up ("<period>:<team>" of every team key)
-//	P{snap}:v:N:teams                 SET     none, then Grace   PublishSnapshot                     Teams
-//	P{snap}:v:N:reps                  SET     none, then Grace   PublishSnapshot                     Reps
+//	P{snap}:seq                       STRING  none               Publish (INCR)                      Publish
+//	P{snap}:current                   STRING  none               Publish (N)                         every report read, Current, Teams
+//	P{snap}:versions                  ZSET    none               Publish                             Publish (clean-up of superseded or abandoned versions)
+//	P{snap}:v:N:meta                  HASH    none, then Grace   Publish                             Current (as_of), clean-up (started_at, complete)
+//	P{snap}:v:N:idx                   HASH    none, then Grace   Publish                             every report read ("rep:<period>:<rep>" or "team:<period>:<team>" -> "W:fingerprint", W the version that wrote the report)
+//	P{snap}:v:N:teams                 SET     none, then Grace   Publish                             Teams
+//	P{snap}:v:N:reps                  SET     none, then Grace   Publish                             Reps
+//	Psnap:W:rep:<period>:<rep>        STRING  none, then Grace   Publish (version W)                 RepReport, RepReports (JSON insights.RepReport), through an index entry
+//	Psnap:W:team:<period>:<team>      STRING  none, then Grace   Publish (version W)                 TeamReport (JSON insights.TeamReport), through an index entry
 //	Pdata:seq                         STRING  none               SaveDataset (INCR)                  SaveDataset
 //	Pdata:current                     STRING  none               SaveDataset (G)                     Dataset
 //	Pdata:gens                        ZSET    none               SaveDataset                         SaveDataset (clean-up)
@@ -57,23 +56,35 @@
 //
 // # Snapshots
 //
-// PublishSnapshot takes N = INCR P{snap}:seq, registers N in
-// P{snap}:versions, writes meta started_at, then every report of version N
-// in pipelined batches of at most 1,000 commands (each batch adds its keys
-// to the version's index sets before writing them, on the same connection,
-// so an interrupted publish can always be found), then meta complete=1, and
-// finally a Lua script sets P{snap}:current to N only if N is newer than the
-// current version. Every read is one Lua script that reads P{snap}:current
-// and the report keys of that version in one step, so a reader sees all of
-// one version or all of the next, never a mix. After the flip, every older
-// registered version gets a TTL of Options.Grace (default 10 minutes) on
-// all its keys, so multi-step readers such as Teams then TeamReport finish
-// undisturbed, and leaves the registry. A version that is not complete (its
+// Publish takes N = INCR P{snap}:seq, registers N in P{snap}:versions,
+// writes meta started_at, reads the current version B's index, and encodes
+// every report: one whose JSON has the fingerprint B's index holds is
+// shared (N's index names B's entry, the key of the version W that wrote
+// it), the others are written as Psnap:N:... in pipelined batches of at
+// most 1,000 commands, each batch adding its index entries before its keys
+// so an interrupted publish can always be cleaned up. Then the shared
+// entries, the rep and team sets and meta complete=1, and finally a Lua
+// script sets P{snap}:current to N only if B is still current (and N is
+// newer): a publisher racing another is discarded (ErrSuperseded) rather
+// than sharing keys the other may be retiring. A sync that changed a few
+// reports writes a few keys.
+//
+// A read is two round trips: a Lua script over P{snap}:current and the
+// index of the version the Store last saw current (both in KEYS, in the
+// {snap} slot; if another version is current it says so and the read asks
+// again) returns the keys of the reports asked for, then GET reads them
+// (report keys never change). Readers see all of one version or all of the
+// next, never a mix. After the flip every older registered version expires
+// after Options.Grace (default 10 minutes): its index, and the reports it
+// names that N does not share, so multi-step readers such as Teams then
+// TeamReport finish undisturbed. A version that is not complete (its
 // publisher crashed, or was outrun and is still writing) has its reports
 // expired at each clean-up but stays registered with its index until its
-// started_at is an hour old, so nothing it writes late is ever leaked. Under Redis Cluster all snapshot keys share the {snap}
-// slot, so one shard holds the snapshots (two versions of about 50,000
-// reports for 10,000 reps).
+// started_at is an hour old, so nothing it writes late is ever leaked.
+//
+// Under Redis Cluster the reports carry no hash tag and spread over every
+// master; only the indexes (about 50 bytes per report) and the version
+// keys share the {snap} slot.
 //
 // # Dataset
 //
