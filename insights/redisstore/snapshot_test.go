@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -134,7 +133,7 @@ func TestPublishSharesUnchangedReports(t *testing.T) {
 // exactly one published version, mixing neither changed and shared reports
 // nor two versions.
 func TestSharedPublishIsAtomicForReaders(t *testing.T) {
-	s := openSnapshotStore(t)
+	s, url := openSnapshotStore(t, 7211)
 	ctx := t.Context()
 	reps := repIDs(120)
 	const versions = 8
@@ -153,7 +152,7 @@ func TestSharedPublishIsAtomicForReaders(t *testing.T) {
 	var reads atomic.Int64
 	var wg sync.WaitGroup
 	for w := range 3 {
-		r := replica2(t, s)
+		r := replica2(t, s, url)
 		wg.Go(func() {
 			for !done.Load() {
 				rs, err := r.RepReports(ctx, insights.PeriodMonth, reps)
@@ -183,12 +182,13 @@ func TestSharedPublishIsAtomicForReaders(t *testing.T) {
 	t.Logf("%d consistent batch reads during %d publishes", reads.Load(), versions)
 }
 
-// TestSnapshotSpreadsOverCluster publishes 2,000 reports to the Redis
-// Cluster named by REPCOACH_TEST_CLUSTER_URL and checks that every master
-// holds some of them and that every report reads back. Without a cluster it
-// runs the read-back on the usual test Redis and says so.
+// TestSnapshotSpreadsOverCluster publishes 2,005 reports to a Redis
+// Cluster (CI's REPCOACH_TEST_CLUSTER_URL, or one of its own) and checks
+// that every master holds some of them and that every report reads back.
+// Where no redis-server can be started it runs the read-back on the usual
+// test Redis and says so.
 func TestSnapshotSpreadsOverCluster(t *testing.T) {
-	s := openSnapshotStore(t)
+	s, _ := openSnapshotStore(t, 7214)
 	ctx := t.Context()
 	reps := repIDs(400)
 	snap := snapshot(asOf1, reps)
@@ -203,7 +203,7 @@ func TestSnapshotSpreadsOverCluster(t *testing.T) {
 	}
 	cc, ok := s.rdb.(*redis.ClusterClient)
 	if !ok {
-		t.Logf("NOTE: REPCOACH_TEST_CLUSTER_URL is not set: read-back checked on a single Redis; the spread over masters is checked in CI")
+		t.Logf("NOTE: no Redis Cluster (no redis-server here): read-back checked on a single Redis; the spread over masters is checked in CI")
 		return
 	}
 	var mu sync.Mutex
@@ -235,13 +235,14 @@ func TestSnapshotSpreadsOverCluster(t *testing.T) {
 	}
 }
 
-// openSnapshotStore opens a test Store on the Redis Cluster named by
-// REPCOACH_TEST_CLUSTER_URL when set, else on the usual test Redis.
-func openSnapshotStore(t *testing.T) *Store {
+// openSnapshotStore opens a test Store on a Redis Cluster (CI's, or one
+// of its own on ports from base), else, where no redis-server can be
+// started, on the usual test Redis.
+func openSnapshotStore(t *testing.T, base int) (*Store, string) {
 	t.Helper()
-	url := os.Getenv("REPCOACH_TEST_CLUSTER_URL")
+	url := clusterURL(t, base)
 	if url == "" {
-		return OpenTest(t)
+		return OpenTest(t), ""
 	}
 	var b [8]byte
 	rand.Read(b[:])
@@ -257,12 +258,12 @@ func openSnapshotStore(t *testing.T) *Store {
 		}
 		s.Close()
 	})
-	return s
+	return s, url
 }
 
 // replica2 opens another Store on s's Redis and prefix (Cluster included).
-func replica2(t *testing.T, s *Store) *Store {
-	if url := os.Getenv("REPCOACH_TEST_CLUSTER_URL"); url != "" {
+func replica2(t *testing.T, s *Store, url string) *Store {
+	if url != "" {
 		r, err := Open(t.Context(), url, Options{Prefix: s.p})
 		if err != nil {
 			t.Fatal(err)
