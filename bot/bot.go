@@ -25,6 +25,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/repcoach/repcoach/insights/clock"
 )
 
 // Deduper remembers which Events API events were already handled, across
@@ -71,6 +73,9 @@ type Config struct {
 	// well above Slack's largest envelope, a 250 kB view with its state).
 	// A bigger frame is not read: the socket is closed and reopened.
 	MaxFrameBytes int64
+	// Clock waits out 429s and the retries of replies (nil means
+	// clock.Real).
+	Clock clock.Clock
 }
 
 // DefaultMaxFrameBytes is Config.MaxFrameBytes's default.
@@ -140,6 +145,7 @@ func New(cfg Config, router *Router) *Bot {
 	if cfg.MaxFrameBytes <= 0 {
 		cfg.MaxFrameBytes = DefaultMaxFrameBytes
 	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Explain == nil {
 		cfg.Explain = func(error) (string, bool) { return "", false }
 	}
@@ -662,13 +668,13 @@ func (b *Bot) postResponse(ctx context.Context, responseURL string, r Reply) err
 	}
 	var err error
 	for try := 1; ; try++ {
-		err = callWaiting(ctx, func() error {
+		err = callWaiting(ctx, b.cfg.Clock, func() error {
 			return slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.cfg.HTTPClient, msg)
 		})
 		if err == nil || !retryableReply(err) || try == replyTries || ctx.Err() != nil {
 			break
 		}
-		if waitCtx(ctx, replyBackoff<<(try-1)) != nil {
+		if b.cfg.Clock.Sleep(ctx, replyBackoff<<(try-1)) != nil {
 			break
 		}
 	}
@@ -692,7 +698,7 @@ func (b *Bot) ephemeral(ctx context.Context, req Request, r Reply) error {
 	if len(r.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(r.Blocks...))
 	}
-	err := callWaiting(ctx, func() error {
+	err := callWaiting(ctx, b.cfg.Clock, func() error {
 		_, err := b.api.PostEphemeralContext(ctx, req.ChannelID, req.UserID, opts...)
 		return err
 	})
@@ -712,7 +718,7 @@ func (b *Bot) postFallback(ctx context.Context, channel string, r Reply, first e
 	if len(r.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(r.Blocks...))
 	}
-	err := callWaiting(ctx, func() error {
+	err := callWaiting(ctx, b.cfg.Clock, func() error {
 		_, _, err := b.api.PostMessageContext(ctx, channel, opts...)
 		return err
 	})

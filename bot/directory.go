@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/insights/clock"
 )
 
 // Directory reads the workspace's people from Slack: the member list (for
@@ -23,6 +25,8 @@ type Directory struct {
 	Zones ZoneCache
 	// DefaultZone stands in for a user whose profile has no time zone.
 	DefaultZone *time.Location
+	// Clock ages the ops group and waits out 429s (nil means clock.Real).
+	Clock clock.Clock
 
 	// locales holds users' Slack locales (user ID -> "tr-TR") from users.list
 	// and users.info.
@@ -58,16 +62,12 @@ func (d *Directory) members(ctx context.Context) ([]slack.User, error) {
 	// minute), so 10,000 people take 10 calls rather than 50.
 	p := d.api.GetUsersPaginated(slack.GetUsersOptionLimit(1000), slack.GetUsersOptionIncludeLocale(true))
 	for {
-		var err error
-		p, err = p.Next(ctx)
+		err := callWaiting(ctx, d.clock(), func() (err error) {
+			p, err = p.Next(ctx) // a failed Next leaves the page as it was
+			return err
+		})
 		if p.Done(err) {
 			break
-		}
-		if wait, ok := rateLimited(err); ok {
-			if err := waitCtx(ctx, wait); err != nil {
-				return nil, err
-			}
-			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("users.list: %w", err)
@@ -83,20 +83,18 @@ func (d *Directory) members(ctx context.Context) ([]slack.User, error) {
 
 // User returns one user's profile (with time zone) from users.info.
 func (d *Directory) User(ctx context.Context, userID string) (*slack.User, error) {
-	for {
-		u, err := d.api.GetUserInfoContext(ctx, userID)
-		if wait, ok := rateLimited(err); ok {
-			if err := waitCtx(ctx, wait); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("users.info %s: %w", userID, err)
-		}
-		return u, nil
+	var u *slack.User
+	err := callWaiting(ctx, d.clock(), func() (err error) {
+		u, err = d.api.GetUserInfoContext(ctx, userID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("users.info %s: %w", userID, err)
 	}
+	return u, nil
 }
+
+func (d *Directory) clock() clock.Clock { return clock.Or(d.Clock) }
 
 // ZoneCache remembers users' IANA time zone names.
 type ZoneCache interface {
@@ -237,7 +235,7 @@ func (d *Directory) CheckRoles(ctx context.Context) (string, error) {
 func (d *Directory) opsSet(ctx context.Context) (map[string]bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.opsAsOf.IsZero() && time.Since(d.opsAsOf) < d.opsMaxAge {
+	if !d.opsAsOf.IsZero() && d.clock().Now().Sub(d.opsAsOf) < d.opsMaxAge {
 		return d.ops, nil
 	}
 	id, err := d.opsGroupID(ctx)
@@ -248,7 +246,7 @@ func (d *Directory) opsSet(ctx context.Context) (map[string]bool, error) {
 		return nil, err
 	}
 	if id == "" {
-		d.ops, d.opsAsOf = map[string]bool{}, time.Now()
+		d.ops, d.opsAsOf = map[string]bool{}, d.clock().Now()
 		return d.ops, nil
 	}
 	members, err := d.api.GetUserGroupMembersContext(ctx, id)
@@ -262,7 +260,7 @@ func (d *Directory) opsSet(ctx context.Context) (map[string]bool, error) {
 	for _, m := range members {
 		d.ops[m] = true
 	}
-	d.opsAsOf = time.Now()
+	d.opsAsOf = d.clock().Now()
 	return d.ops, nil
 }
 
@@ -275,7 +273,7 @@ func (d *Directory) opsGroupID(ctx context.Context) (string, error) {
 	if d.groupID != "" || group == "" {
 		return d.groupID, nil
 	}
-	if !d.groupMissingAt.IsZero() && time.Since(d.groupMissingAt) < d.opsMaxAge {
+	if !d.groupMissingAt.IsZero() && d.clock().Now().Sub(d.groupMissingAt) < d.opsMaxAge {
 		return "", nil
 	}
 	groups, err := d.api.GetUserGroupsContext(ctx)
@@ -288,7 +286,7 @@ func (d *Directory) opsGroupID(ctx context.Context) (string, error) {
 			return g.ID, nil
 		}
 	}
-	d.groupMissingAt = time.Now()
+	d.groupMissingAt = d.clock().Now()
 	return "", nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/delivery"
 )
 
@@ -126,8 +127,9 @@ type PosterConfig struct {
 	// process. cmd passes the one name the process uses everywhere; the
 	// default is host-pid-random.
 	Owner string
-	// Now is the clock for leases and 429 pauses (default time.Now).
-	Now func() time.Time
+	// Clock is the clock for leases, pacing, 429 pauses and backoff
+	// (default clock.Real).
+	Clock clock.Clock
 }
 
 // Limiter hands out posting turns shared by several processes.
@@ -207,9 +209,7 @@ func NewPoster(api *slack.Client, ledger delivery.Ledger, cfg PosterConfig) *Pos
 	if cfg.Owner == "" {
 		cfg.Owner = DefaultOwner()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	return &Poster{
 		api:         api,
 		ledger:      ledger,
@@ -235,7 +235,10 @@ func (p *Poster) Owner() string { return p.cfg.Owner }
 // DryRun reports whether the Poster only logs.
 func (p *Poster) DryRun() bool { return p.cfg.DryRun }
 
-func (p *Poster) now() time.Time { return p.cfg.Now() }
+func (p *Poster) now() time.Time { return p.cfg.Clock.Now() }
+
+// sleep waits d on the Poster's clock, or until ctx ends.
+func (p *Poster) sleep(ctx context.Context, d time.Duration) error { return p.cfg.Clock.Sleep(ctx, d) }
 
 // DefaultOwner returns a name unique to this process for leases and locks:
 // host, pid and a random part. A process uses one such name everywhere.
@@ -377,7 +380,7 @@ func (p *Poster) record(ctx context.Context, l *deliveryLease, ts string, res Re
 		p.unmarked[l.key] = ts
 		p.mu.Unlock()
 		wait := p.backoffFor(attempt)
-		if p.now().Add(wait).After(giveUp) || waitCtx(ctx, wait) != nil {
+		if p.now().Add(wait).After(giveUp) || p.sleep(ctx, wait) != nil {
 			break
 		}
 		// After a failover the claim itself may be gone: claim again. If
@@ -504,7 +507,7 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 			return fmt.Errorf("chat.postMessage to %s: giving up after %d failures: %w", channel, failures, err)
 		}
 		p.log.Warn("chat.postMessage failed; retrying", "channel", channel, "attempt", failures, "err", err)
-		return waitCtx(ctx, max(atLeast, p.backoffFor(failures)))
+		return p.sleep(ctx, max(atLeast, p.backoffFor(failures)))
 	}
 	for {
 		if err := p.pace(ctx, channel); err != nil {
@@ -632,7 +635,7 @@ func (p *Poster) conversation(ctx context.Context, channel string) (string, erro
 		return dm, nil
 	}
 	var ch *slack.Channel
-	err := callWaiting(ctx, func() (err error) {
+	err := callWaiting(ctx, p.cfg.Clock, func() (err error) {
 		ch, _, _, err = p.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}})
 		return err
 	})
@@ -653,7 +656,7 @@ func (p *Poster) findDelivery(ctx context.Context, channel, key string) (ts stri
 	params := &slack.GetConversationHistoryParameters{ChannelID: conv, Limit: 200, IncludeAllMetadata: true}
 	for page := 0; page < p.historyMax; {
 		var res *slack.GetConversationHistoryResponse
-		err := callWaiting(ctx, func() (err error) {
+		err := callWaiting(ctx, p.cfg.Clock, func() (err error) {
 			res, err = p.api.GetConversationHistoryContext(ctx, params)
 			return err
 		})
@@ -680,13 +683,13 @@ func (p *Poster) findDelivery(ctx context.Context, channel, key string) (ts stri
 // from the shared limiter when there is one (after any 429 pause), else
 // from this process's bucket.
 func (p *Poster) pace(ctx context.Context, channel string) error {
-	if err := waitCtx(ctx, p.chans.reserve(channel, p.now())); err != nil {
+	if err := p.sleep(ctx, p.chans.reserve(channel, p.now())); err != nil {
 		return err
 	}
 	if p.cfg.Shared == nil {
-		return waitCtx(ctx, p.global.reserve(p.now()))
+		return p.sleep(ctx, p.global.reserve(p.now()))
 	}
-	if err := waitCtx(ctx, p.global.pausedFor(p.now())); err != nil {
+	if err := p.sleep(ctx, p.global.pausedFor(p.now())); err != nil {
 		return err
 	}
 	return p.cfg.Shared.Wait(ctx)

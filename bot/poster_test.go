@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/delivery"
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
@@ -109,8 +110,16 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// fastPoster returns a Poster for tests: quick backoff, high rate.
+// t0 is when the tests' fake clocks start.
+var t0 = time.Date(2026, 11, 6, 16, 0, 0, 0, time.UTC)
+
+// fastPoster returns a Poster for tests: quick backoff, high rate, and a
+// fake clock of its own (on which waits take no real time) unless cfg has
+// one.
 func fastPoster(t testing.TB, api *slack.Client, l delivery.Ledger, cfg PosterConfig) *Poster {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.NewFake(t0)
+	}
 	if cfg.Rate == 0 {
 		cfg.Rate = 2000
 		cfg.Burst = 50
@@ -315,21 +324,24 @@ func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
 		Post(ctx, u, Outgoing{Text: "an interactive answer"}); err != nil {
 		t.Fatal(err)
 	}
-	crash := &crashLedger{Ledger: store, crash: func() {}}
-	lease := 500 * time.Millisecond
-	a := fastPoster(t, slackClientFor(srv, nil), crash, PosterConfig{Owner: "a", Lease: lease})
+	// The ledger's leases lapse on the test's clock, not in real time.
+	clk := clock.NewFake(t0)
+	ledger := delivery.NewMemory(clk)
+	crash := &crashLedger{Ledger: ledger, crash: func() {}}
+	lease := 2 * time.Minute
+	a := fastPoster(t, slackClientFor(srv, nil), crash, PosterConfig{Owner: "a", Lease: lease, Clock: clk})
 	ts, sent, err := outcome3(a.Deliver(ctx, key, u, Outgoing{Text: "feedback"}))
 	if !sent || !errors.Is(err, errCrashed) {
 		t.Fatalf("crashing Deliver = %q, %v, %v; want sent and the crash", ts, sent, err)
 	}
-	time.Sleep(lease + 300*time.Millisecond)
+	clk.Add(lease) // the dead owner's lease lapses
 
-	b := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "b", Lease: lease})
+	b := fastPoster(t, slackClientFor(srv, nil), ledger, PosterConfig{Owner: "b", Lease: lease, Clock: clk})
 	ts2, sent, err := outcome3(b.Deliver(ctx, key, u, Outgoing{Text: "feedback"}))
 	if err != nil || sent || ts2 != ts {
 		t.Fatalf("Deliver after the crash = %q, %v, %v; want %q found, not sent", ts2, sent, err, ts)
 	}
-	if got, ok, _ := store.Delivered(ctx, key); !ok || got != ts {
+	if got, ok := ledger.Delivered(key); !ok || got != ts {
 		t.Errorf("ledger has %q, %v; want %q", got, ok, ts)
 	}
 	if n := len(postsTo(srv, u)); n != 2 {
@@ -446,8 +458,9 @@ func TestDeliverWaitsOut429(t *testing.T) {
 	users := fakeUsers("RL", 4, "UTC")
 	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
-	srv.RateLimitShare("chat.postMessage", 0.5)
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", MaxRetries: 1})
+	srv.RateLimitShare("chat.postMessage", 0.5) // Retry-After: 1
+	clk := clock.NewFake(t0)
+	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", MaxRetries: 1, Clock: clk})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -464,8 +477,13 @@ func TestDeliverWaitsOut429(t *testing.T) {
 			t.Errorf("%d messages to %s, want 1", n, u.ID)
 		}
 	}
-	if n := srv.Calls("chat.postMessage"); n <= len(users) {
+	n := srv.Calls("chat.postMessage")
+	if n <= len(users) {
 		t.Errorf("%d calls; the fake should have answered some with 429", n)
+	}
+	// Each 429 was waited out on the clock, taking no real time.
+	if got := clk.Now().Sub(t0); got < time.Second {
+		t.Errorf("the clock moved %v over %d 429s with Retry-After 1 s; want at least 1 s", got, n-len(users))
 	}
 }
 
@@ -474,16 +492,23 @@ func TestDeliverStopsOn429WhenContextEnds(t *testing.T) {
 	srv := newSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	srv.RateLimitShare("chat.postMessage", 1)
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a"})
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	clk := clock.NewManual(t0)
+	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", Clock: clk})
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	start := time.Now()
-	_, sent, err := outcome3(p.Deliver(ctx, "k/1/"+users[0].ID, users[0].ID, Outgoing{Text: "x"}))
-	if sent || !errors.Is(err, context.DeadlineExceeded) {
+	res := make(chan Outcome, 1)
+	go func() { res <- p.Deliver(ctx, "k/1/"+users[0].ID, users[0].ID, Outgoing{Text: "x"}) }()
+	// It waits out the first 429; the run is stopped meanwhile.
+	if err := clk.WaitSleepers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	_, sent, err := outcome3(<-res)
+	if sent || !errors.Is(err, context.Canceled) {
 		t.Errorf("Deliver = %v, %v; want the context's error", sent, err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v after the context ended", d)
+	if n := srv.Calls("chat.postMessage"); n != 1 {
+		t.Errorf("%d calls, want 1: the 429 was not waited out", n)
 	}
 }
 
@@ -530,16 +555,16 @@ func (l syncWriter) Write(p []byte) (int, error) {
 
 func TestPostPacesPerChannel(t *testing.T) {
 	users := fakeUsers("PACE", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users, PerChannelPostInterval: 10 * time.Millisecond})
-	p := fastPoster(t, slackClientFor(srv, nil), nil, PosterConfig{PerChannel: 100 * time.Millisecond})
-	start := time.Now()
+	clk := clock.NewFake(t0) // Slack and the Poster on one clock
+	srv := newSlackFake(t, slackfake.Config{Users: users, PerChannelPostInterval: 100 * time.Millisecond, Now: clk.Now})
+	p := fastPoster(t, slackClientFor(srv, nil), nil, PosterConfig{PerChannel: 100 * time.Millisecond, Clock: clk})
 	for range 4 {
 		if _, err := p.Post(context.Background(), users[0].ID, Outgoing{Text: "x"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if d := time.Since(start); d < 300*time.Millisecond || d > time.Second {
-		t.Errorf("4 posts in one channel took %v, want about 300ms at 100ms spacing", d)
+	if d := clk.Slept(); d != 300*time.Millisecond {
+		t.Errorf("4 posts in one channel waited %v, want 300ms at 100ms spacing", d)
 	}
 	if n := srv.Calls("chat.postMessage"); n != 4 {
 		t.Errorf("%d calls, want 4 (none rate limited)", n)
@@ -551,30 +576,44 @@ func TestPostPacesPerChannel(t *testing.T) {
 func TestDeliverRenewsLeaseAfterLongWait(t *testing.T) {
 	users := fakeUsers("LEASE", 1, "UTC")
 	srv := newSlackFake(t, slackfake.Config{Users: users})
-	store := redisstore.OpenTest(t)
+	clk := clock.NewManual(t0)
+	ledger := delivery.NewMemory(clk)
 	ctx := context.Background()
 	u := users[0].ID
-	lease := 400 * time.Millisecond
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", Lease: lease, PerChannel: time.Second})
+	const lease, gap = 2 * time.Minute, 3 * time.Minute
+	p := fastPoster(t, slackClientFor(srv, nil), ledger, PosterConfig{Owner: "a", Lease: lease, PerChannel: gap, Clock: clk})
+	deliver := func(key string) <-chan Outcome {
+		res := make(chan Outcome, 1)
+		go func() { res <- p.Deliver(ctx, key, u, Outgoing{Text: key}) }()
+		return res
+	}
 
-	if _, sent, err := outcome3(p.Deliver(ctx, "k/1/"+u, u, Outgoing{Text: "1"})); !sent || err != nil {
+	if _, sent, err := outcome3(<-deliver("k/1/" + u)); !sent || err != nil {
 		t.Fatalf("first Deliver = %v, %v", sent, err)
 	}
-	// The second waits a second for the channel, past its lease: it
-	// reclaims, looks, and posts.
-	if _, sent, err := outcome3(p.Deliver(ctx, "k/2/"+u, u, Outgoing{Text: "2"})); !sent || err != nil {
+	// The second waits for the channel past its lease: it reclaims,
+	// looks, and posts.
+	res := deliver("k/2/" + u)
+	if err := clk.WaitSleepers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(gap)
+	if _, sent, err := outcome3(<-res); !sent || err != nil {
 		t.Fatalf("Deliver after a long wait = %v, %v", sent, err)
 	}
-	if _, ok, _ := store.Delivered(ctx, "k/2/"+u); !ok {
+	if _, ok := ledger.Delivered("k/2/" + u); !ok {
 		t.Error("k/2 not recorded")
 	}
 	// The third's lease is taken by another owner while it waits.
-	res := make(chan Outcome, 1)
-	go func() { res <- p.Deliver(ctx, "k/3/"+u, u, Outgoing{Text: "3"}) }()
-	time.Sleep(lease + 250*time.Millisecond)
-	if st, err := store.ClaimDelivery(ctx, "k/3/"+u, "thief", time.Minute); err != nil || st != delivery.Reclaimed {
+	res = deliver("k/3/" + u)
+	if err := clk.WaitSleepers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(lease)
+	if st, err := ledger.ClaimDelivery(ctx, "k/3/"+u, "thief", time.Hour); err != nil || st != delivery.Reclaimed {
 		t.Fatalf("thief's claim = %v, %v; want reclaimed", st, err)
 	}
+	clk.Add(gap - lease)
 	if o := <-res; o.Result != Held {
 		t.Errorf("Deliver whose lease was taken = %v (%v), want held", o.Result, o.Err)
 	}
@@ -666,13 +705,18 @@ func TestFailedDeliveryReleasesLease(t *testing.T) {
 		t.Fatalf("Deliver through a dead proxy = %v (%v), want failed", o.Result, o.Err)
 	}
 	// A run stopped (SIGTERM) while waiting for its turn in the channel.
-	slow := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "s", Lease: lease, PerChannel: time.Hour})
+	clk := clock.NewManual(t0)
+	slow := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "s", Lease: lease, PerChannel: time.Hour, Clock: clk})
 	k1 := "job/2026-W48/" + users[1].ID
 	if o := slow.Deliver(ctx, "job/2026-W47/"+users[1].ID, users[1].ID, Outgoing{Text: "earlier"}); o.Result != Sent {
 		t.Fatalf("first post = %v (%v)", o.Result, o.Err)
 	}
 	stopped, stop := context.WithCancel(ctx)
-	go func() { time.Sleep(50 * time.Millisecond); stop() }()
+	go func() {
+		if clk.WaitSleepers(stopped, 1) == nil { // waiting for its turn
+			stop()
+		}
+	}()
 	if o := slow.Deliver(stopped, k1, users[1].ID, Outgoing{Text: "hi"}); o.Result != Cancelled {
 		t.Fatalf("Deliver stopped mid-wait = %v (%v), want cancelled", o.Result, o.Err)
 	}

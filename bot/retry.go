@@ -7,19 +7,23 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/repcoach/repcoach/insights/clock"
 )
 
 // callWaiting runs call until it does not answer 429, waiting out each
-// Retry-After (bounded by ctx). It is the one place a Web API call other
-// than a post (which paces the whole workspace instead) waits out 429s.
-func callWaiting(ctx context.Context, call func() error) error {
+// Retry-After on clk (bounded by ctx). It is the one 429 loop of every Web
+// API call; chat.postMessage from the Poster instead pauses the whole
+// workspace's pacing on a 429 (see Poster.post), which waits on the same
+// clock.
+func callWaiting(ctx context.Context, clk clock.Clock, call func() error) error {
 	for {
 		err := call()
 		wait, limited := rateLimited(err)
 		if !limited {
 			return err
 		}
-		if err := waitCtx(ctx, wait); err != nil {
+		if err := clk.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -32,21 +36,6 @@ func rateLimited(err error) (time.Duration, bool) {
 		return max(rl.RetryAfter, 100*time.Millisecond), true
 	}
 	return 0, false
-}
-
-// waitCtx waits for d, or returns ctx's error if ctx ends first.
-func waitCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // retryableReply reports whether a failed response_url post may succeed
