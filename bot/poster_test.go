@@ -30,12 +30,6 @@ func outcome3(o Outcome) (ts string, sent bool, err error) {
 	return o.TS, o.Result == Sent || o.Result == Unrecorded, o.Err
 }
 
-// The store is the Outbox and the Prefs as it is.
-var (
-	_ Outbox = (*redisstore.Store)(nil)
-	_ Prefs  = (*redisstore.Store)(nil)
-)
-
 // crashLedger lets the first `after` MarkDelivered calls through; every
 // later one "crashes" the process: it calls crash and records nothing, as
 // if the bot died between the post and the record.

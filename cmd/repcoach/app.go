@@ -14,8 +14,10 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/crmsync"
 	"github.com/repcoach/repcoach/insights/importer"
 	"github.com/repcoach/repcoach/insights/redisstore"
@@ -24,10 +26,13 @@ import (
 // App is RepCoach wired together: the store, the team calendar and clock,
 // and the handlers. run, demo, import, job and preview all build one.
 type App struct {
-	cfg   Config
-	log   *slog.Logger
-	cal   insights.Calendar
-	now   func() time.Time
+	cfg Config
+	log *slog.Logger
+	cal insights.Calendar
+	now func() time.Time
+	// clock is what scheduling, leases, pacing and retries run on: the
+	// real clock, even when REPCOACH_AS_OF pins the figures (now).
+	clock clock.Clock
 	store *redisstore.Store
 	// owner names this process in Redis locks and delivery leases: host,
 	// pid and a random part; the one name the process goes by.
@@ -74,7 +79,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	m := newMetrics()
 	store.Client().AddHook(redisHook{m})
-	return &App{cfg: cfg, log: log, cal: cal, now: now, store: store, owner: bot.DefaultOwner(), metrics: m}, nil
+	return &App{cfg: cfg, log: log, cal: cal, now: now, clock: clock.Real, store: store, owner: bot.DefaultOwner(), metrics: m}, nil
 }
 
 // Close releases the store.
@@ -83,7 +88,7 @@ func (a *App) Close() error { return a.store.Close() }
 // connect wires the handlers that need Slack to api.
 func (a *App) connect(api *slack.Client) error {
 	a.dir = bot.NewDirectory(api, a.cfg.roles())
-	a.dir.Zones, a.dir.DefaultZone = a.store, a.cal.Zone()
+	a.dir.Zones, a.dir.DefaultZone, a.dir.Clock = a.store, a.cal.Zone(), a.clock
 	mapping := map[string]string{}
 	if a.cfg.UserMap != "" {
 		f, err := os.Open(a.cfg.UserMap)
@@ -148,7 +153,7 @@ func (c Config) schedule() handlers.Schedule {
 		at   string
 		when *handlers.When
 	}{{c.FeedbackAt, &s.Feedback}, {c.DigestAt, &s.Digest}, {c.NudgeAt, &s.Nudge}} {
-		if w, err := bot.ParseWeekly(x.at); err == nil {
+		if w, err := schedule.ParseWeekly(x.at); err == nil {
 			*x.when = handlers.When{Day: w.Day, Hour: w.Hour}
 		}
 	}
@@ -167,6 +172,7 @@ func (a *App) newPoster(api *slack.Client, dryRun bool) *bot.Poster {
 		Lease:  a.cfg.DeliveryLease,
 		Logger: a.log,
 		Owner:  a.owner,
+		Clock:  a.clock,
 	})
 }
 

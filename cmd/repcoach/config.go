@@ -19,6 +19,7 @@ import (
 	"github.com/repcoach/repcoach/handlers/i18n"
 
 	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/importer"
 )
@@ -211,7 +212,7 @@ func oneOf(values ...string) func(string) bool {
 	return func(v string) bool { return slices.Contains(values, strings.ToLower(v)) }
 }
 
-func weekly(v string) bool { _, err := bot.ParseWeekly(v); return err == nil }
+func weekly(v string) bool { _, err := schedule.ParseWeekly(v); return err == nil }
 
 // weekday reads an English weekday name or its first three letters.
 func weekday(s string) (time.Weekday, bool) {

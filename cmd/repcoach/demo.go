@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/i18n"
@@ -216,7 +216,7 @@ func demoSync(app *App, hs *hsfake.Server, ds insights.Dataset, c demoCast) func
 // demoTour is the scripted tour; turkish plays it for a Turkish team (the
 // rep's commands in Turkish, steps titled in Turkish). The scheduled steps
 // say the days and times cfg configures.
-func demoTour(c demoCast, sched *bot.Scheduler, turkish bool, cfg Config) []demoStep {
+func demoTour(c demoCast, sched *schedule.Scheduler, turkish bool, cfg Config) []demoStep {
 	say := func(en, tr string) string {
 		if turkish {
 			return tr
@@ -230,7 +230,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool, cfg Config) []demo
 	// when names a configured weekly time for a step's title ("Monday
 	// morning", "Pazartesi sabahı") and the scheduler line ("Mon 08:00").
 	when := func(at string) (title, clock string) {
-		w, err := bot.ParseWeekly(at)
+		w, err := schedule.ParseWeekly(at)
 		if err != nil {
 			return at, at
 		}
@@ -248,7 +248,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool, cfg Config) []demo
 	scheduled := func(job string, who slackfake.User, when string) func(context.Context, *slackfake.Server, io.Writer) error {
 		return func(ctx context.Context, fake *slackfake.Server, out io.Writer) error {
 			fmt.Fprintf(out, "The scheduler sends %s to %s at %s in their time zone (%s); here it is run now, as `repcoach job run %s --only %s` would.\n", job, who.RealName, when, who.TZ, job, who.ID)
-			rep, err := sched.RunJob(ctx, job, bot.RunOptions{Only: who.ID})
+			rep, err := sched.RunJob(ctx, job, schedule.RunOptions{Only: who.ID})
 			if err != nil {
 				return err
 			}
@@ -271,7 +271,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool, cfg Config) []demo
 				return fmt.Errorf("%s: no DM reached %s", job, who.ID)
 			}
 			printMessage(out, msgs[len(msgs)-1], "a DM to "+who.RealName, c.names)
-			again, err := sched.RunJob(ctx, job, bot.RunOptions{Only: who.ID})
+			again, err := sched.RunJob(ctx, job, schedule.RunOptions{Only: who.ID})
 			if err != nil {
 				return err
 			}
@@ -336,7 +336,7 @@ func demoTour(c demoCast, sched *bot.Scheduler, turkish bool, cfg Config) []demo
 			return fmt.Errorf("no answer to the button: %w", err)
 		}
 		printMessage(out, m, "replaces the feedback DM", c.names)
-		rep, err := sched.RunJob(ctx, "weekly-feedback", bot.RunOptions{Only: c.rep.ID})
+		rep, err := sched.RunJob(ctx, "weekly-feedback", schedule.RunOptions{Only: c.rep.ID})
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/handlers/kit"
 	"github.com/repcoach/repcoach/insights"
@@ -23,24 +24,24 @@ import (
 // jobs is the one table of scheduled messages. Each is sent at its local
 // time in each recipient's own time zone; `repcoach job run NAME` runs one
 // now.
-func (a *App) jobs() ([]bot.Job, error) {
-	feedbackAt, err := bot.ParseWeekly(a.cfg.FeedbackAt)
+func (a *App) jobs() ([]schedule.Job, error) {
+	feedbackAt, err := schedule.ParseWeekly(a.cfg.FeedbackAt)
 	if err != nil {
 		return nil, fmt.Errorf("FEEDBACK_AT: %w", err)
 	}
-	digestAt, err := bot.ParseWeekly(a.cfg.DigestAt)
+	digestAt, err := schedule.ParseWeekly(a.cfg.DigestAt)
 	if err != nil {
 		return nil, fmt.Errorf("DIGEST_AT: %w", err)
 	}
-	nudgeAt, err := bot.ParseWeekly(a.cfg.NudgeAt)
+	nudgeAt, err := schedule.ParseWeekly(a.cfg.NudgeAt)
 	if err != nil {
 		return nil, fmt.Errorf("NUDGE_AT: %w", err)
 	}
-	awardsAt, err := bot.ParseWeekly(a.cfg.AwardsAt)
+	awardsAt, err := schedule.ParseWeekly(a.cfg.AwardsAt)
 	if err != nil {
 		return nil, fmt.Errorf("AWARDS_AT: %w", err)
 	}
-	return []bot.Job{
+	return []schedule.Job{
 		{
 			Name:     "weekly-feedback",
 			Summary:  "each rep's week against the week before and the team, strengths, one focus, deals to work on",
@@ -83,26 +84,27 @@ func (a *App) jobs() ([]bot.Job, error) {
 
 // build adapts a handler's message builder to a job's: nothing to say is a
 // quiet skip, and every message is checked against Slack's limits.
-func (a *App) build(f func(ctx context.Context, userID string, due time.Time) (handlers.Message, error)) func(context.Context, string, time.Time) (bot.Outgoing, error) {
-	return func(ctx context.Context, userID string, due time.Time) (bot.Outgoing, error) {
+func (a *App) build(f func(ctx context.Context, userID string, due time.Time) (handlers.Message, error)) func(context.Context, string, time.Time) (schedule.Message, error) {
+	return func(ctx context.Context, userID string, due time.Time) (schedule.Message, error) {
 		m, err := f(ctx, userID, due)
 		switch {
 		case errors.Is(err, handlers.ErrNoMessage), errors.Is(err, insights.ErrUnknownRep), errors.Is(err, insights.ErrNoData):
-			return bot.Outgoing{}, bot.ErrSkip
+			return nil, schedule.ErrSkip
 		case err != nil:
-			return bot.Outgoing{}, err
+			return nil, err
 		}
 		if err := kit.CheckMessage(m.Text, m.Blocks); err != nil {
-			return bot.Outgoing{}, fmt.Errorf("message for %s breaks Slack's limits: %w", userID, err)
+			return nil, fmt.Errorf("message for %s breaks Slack's limits: %w", userID, err)
 		}
 		return bot.Outgoing{Text: m.Text, Blocks: m.Blocks}, nil
 	}
 }
 
-// scheduler builds the poster and scheduler for the jobs table. The
-// scheduler runs on the real clock even when REPCOACH_AS_OF pins the
-// figures, or it would never reach a send time.
-func (a *App) scheduler(ctx context.Context, b *bot.Bot, dryRun bool) (*bot.Scheduler, error) {
+// scheduler builds the scheduler of the jobs table, sending through the
+// App's Poster (dry when REPCOACH_DRY_RUN is set). It runs on the App's
+// clock, the real one even when REPCOACH_AS_OF pins the figures, or it
+// would never reach a send time.
+func (a *App) scheduler(ctx context.Context) (*schedule.Scheduler, error) {
 	jobs, err := a.jobs()
 	if err != nil {
 		return nil, err
@@ -115,22 +117,20 @@ func (a *App) scheduler(ctx context.Context, b *bot.Bot, dryRun bool) (*bot.Sche
 	if err != nil {
 		return nil, err
 	}
-	poster := a.poster
-	if dryRun && !poster.DryRun() {
-		poster = a.newPoster(b.API(), true)
-	}
 	watch, err := a.store.WatchData(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if at, ok, err := a.store.DataLostAt(ctx); err != nil {
 		return nil, err
-	} else if left := bot.LookFirstFor - time.Since(at); ok && left > 0 {
+	} else if left := schedule.LookFirstFor - a.clock.Now().Sub(at); ok && left > 0 {
 		// Redis lost its data lately: look before each post, as the
 		// processes that saw the loss do.
-		poster.LookFirst(left)
+		a.poster.LookFirst(left)
 	}
-	return bot.NewScheduler(jobs, poster, a.store, a.store, a.dir, bot.ScheduleConfig{
+	return schedule.New(jobs, bot.Scheduled{Poster: a.poster}, a.store, a.store, a.dir, schedule.Config{
+		Clock:       a.clock,
+		DryRun:      a.cfg.DryRun,
 		WorkingDays: days,
 		Holidays:    holidays,
 		QuietStart:  a.cfg.QuietStart,
@@ -232,7 +232,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		}
 		return app.dryRun(ctx, name, user, out)
 	}
-	sched, err := app.scheduler(ctx, b, *dryRun)
+	sched, err := app.scheduler(ctx)
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if err != nil {
 		return err
 	}
-	rep, err := sched.RunJob(ctx, name, bot.RunOptions{DryRun: *dryRun, Only: user})
+	rep, err := sched.RunJob(ctx, name, schedule.RunOptions{Only: user})
 	if err != nil {
 		return err
 	}
@@ -379,7 +379,7 @@ func (a *App) dryRun(ctx context.Context, name, user string, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(jobs, func(j bot.Job) bool { return j.Name == name })
+	i := slices.IndexFunc(jobs, func(j schedule.Job) bool { return j.Name == name })
 	if i < 0 {
 		return fmt.Errorf("no job called %q (jobs: weekly-feedback, training-nudge, manager-digest, award-suggestions)", name)
 	}
@@ -401,19 +401,20 @@ func (a *App) dryRun(ctx context.Context, name, user string, out io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("time zone of %s: %w", uid, err)
 		}
-		at := nextWeekly(job.At, time.Now(), loc)
+		at := job.At.Next(a.clock.Now(), loc)
 		who := u.RealName
 		if who == "" {
 			who = u.Name
 		}
-		m, err := job.Build(ctx, uid, at)
+		built, err := job.Build(ctx, uid, at)
 		switch {
-		case errors.Is(err, bot.ErrSkip):
+		case errors.Is(err, schedule.ErrSkip):
 			fmt.Fprintf(out, "\n%s: nothing to send (no data for them, or nothing to say this week)\n", who)
 			continue
 		case err != nil:
 			return fmt.Errorf("build %s's message: %w", who, err)
 		}
+		m, _ := built.(bot.Outgoing)
 		would++
 		fmt.Fprintf(out, "\n%s, %s in %s:\n", who, at.Format("Mon 2 Jan 15:04"), loc)
 		// The first lines as the preview command draws them.
@@ -430,16 +431,4 @@ func (a *App) dryRun(ctx context.Context, name, user string, out io.Writer) erro
 	}
 	fmt.Fprintf(out, "\n%d of %d would get it.\n", would, len(audience))
 	return nil
-}
-
-// nextWeekly is the first time at or after now that is w's day and time
-// in loc (before working days, holidays and quiet hours move it).
-func nextWeekly(w bot.Weekly, now time.Time, loc *time.Location) time.Time {
-	local := now.In(loc)
-	t := time.Date(local.Year(), local.Month(), local.Day(), w.Hour, w.Minute, 0, 0, loc)
-	t = t.AddDate(0, 0, (int(w.Day)-int(t.Weekday())+7)%7)
-	if t.Before(local) {
-		t = t.AddDate(0, 0, 7)
-	}
-	return t
 }

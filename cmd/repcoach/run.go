@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/handlers"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/importer"
@@ -64,7 +65,7 @@ func (a *App) serve(ctx context.Context) error {
 
 // start builds the bot and scheduler, wires the handlers to Slack, imports
 // and links: everything before the first envelope.
-func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
+func (a *App) start(ctx context.Context) (*bot.Bot, *schedule.Scheduler, error) {
 	a.log.Info("starting RepCoach", "version", version(), "redis", a.cfg.redisTarget(), "slack_api", bot.RedactURL(a.cfg.APIURL), "time_zone", a.cal.Zone().String(), "clock", clockNote(a.cfg))
 	if err := a.checkTokens(ctx); err != nil {
 		return nil, nil, err
@@ -76,7 +77,7 @@ func (a *App) start(ctx context.Context) (*bot.Bot, *bot.Scheduler, error) {
 	if err := a.connect(b.API()); err != nil {
 		return nil, nil, err
 	}
-	sched, err := a.scheduler(ctx, b, false)
+	sched, err := a.scheduler(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,7 +113,7 @@ func (a *App) checkTokens(ctx context.Context) error {
 
 // runAll runs the bot, the scheduler and the periodic tasks until ctx ends
 // or one fails.
-func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *bot.Scheduler) error {
+func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *schedule.Scheduler) error {
 	g, ctx := errgroup.WithContext(ctx)
 	if a.cfg.HTTPAddr != "" {
 		ready := &readiness{
@@ -153,6 +154,7 @@ func (a *App) newBot() *bot.Bot {
 		Dedupe:   a.store,
 		Logger:   a.log,
 		Observer: a.metrics,
+		Clock:    a.clock,
 		HTTPClient: func() *http.Client {
 			c := bot.NewHTTPClient()
 			c.Transport = slackTransport{next: c.Transport, m: a.metrics}

@@ -1,4 +1,4 @@
-package bot
+package schedule_test
 
 import (
 	"context"
@@ -14,7 +14,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
@@ -80,10 +83,13 @@ func failoverFanout(t *testing.T, url string, kill func(ctx context.Context, s *
 		store.Close()
 	})
 	users := fakeUsers("FO", 200, "UTC")
-	r := &schedRig{clock: &simClock{t: utcDate(2026, 11, 6, 16, 5)}, users: users, store: store}
+	r := &schedRig{clock: clock.NewFake(utcDate(2026, 11, 6, 16, 5)), users: users, store: store}
 	r.srv = newSlackFake(t, slackfake.Config{Users: users})
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
-	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{Rate: 100, Burst: 1, Lease: 10 * time.Second}, ScheduleConfig{Workers: 4})
+	// The leases live in the real Redis set that fails over: the Poster
+	// keeps them on the real clock.
+	pc := bot.PosterConfig{Rate: 100, Burst: 1, Lease: 10 * time.Second, Clock: clock.Real}
+	s := r.scheduler(t, []schedule.Job{job}, "a", nil, pc, schedule.Config{Workers: 4})
 
 	var killedAt atomic.Int64
 	answered := make(chan time.Duration, 1)
@@ -108,7 +114,7 @@ func failoverFanout(t *testing.T, url string, kill func(ctx context.Context, s *
 	// cluster fails over are expected and retried.
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		s.tick(ctx)
+		s.Tick(ctx)
 		pending, err := store.OutboxPending(ctx, "weekly-feedback/2026-W45")
 		if err == nil && len(pending) == 0 && killedAt.Load() != 0 {
 			break

@@ -1,4 +1,4 @@
-package bot
+package schedule_test
 
 import (
 	"context"
@@ -11,30 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/delivery"
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
-
-// simClock is a clock the test moves.
-type simClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *simClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *simClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // zoneMap answers each user's time zone from the fake's member list, as cmd
 // does from users.info.
@@ -70,29 +53,32 @@ func utcDate(y int, m time.Month, d, h, min int) time.Time {
 }
 
 // weeklyJob is a job at `at` sending to audience, built from its name.
-func weeklyJob(name string, at Weekly, audience []string) Job {
-	return Job{
+func weeklyJob(name string, at schedule.Weekly, audience []string) schedule.Job {
+	return schedule.Job{
 		Name: name, Summary: "test job " + name, At: at, OptOutKind: "feedback",
 		Audience: func(context.Context) ([]string, error) { return audience, nil },
-		Build: func(_ context.Context, user string, due time.Time) (Outgoing, error) {
-			return Outgoing{Text: fmt.Sprintf("%s for %s, due %s", name, user, due.Format(time.RFC3339))}, nil
+		Build: func(_ context.Context, user string, due time.Time) (schedule.Message, error) {
+			return bot.Outgoing{Text: fmt.Sprintf("%s for %s, due %s", name, user, due.Format(time.RFC3339))}, nil
 		},
 	}
 }
 
-var fri16 = Weekly{Day: time.Friday, Hour: 16}
+var fri16 = schedule.Weekly{Day: time.Friday, Hour: 16}
 
+// schedRig is a fake Slack, a Redis store (the Outbox and the Prefs) and
+// one fake clock that the schedulers, their Posters and (when simSlack)
+// the fake Slack all read: waits on it take no real time.
 type schedRig struct {
 	srv   *slackfake.Server
 	store *redisstore.Store
-	clock *simClock
+	clock *clock.Fake
 	users []slackfake.User
 }
 
-// newSchedRig starts a fake Slack with users and an embedded Redis; the fake
-// runs on the simulated clock when simSlack is set.
+// newSchedRig starts a fake Slack with users and a Redis store; the fake
+// runs on the rig's clock when simSlack is set.
 func newSchedRig(t testing.TB, users []slackfake.User, start time.Time, simSlack bool) *schedRig {
-	r := &schedRig{clock: &simClock{t: start}, users: users, store: redisstore.OpenTest(t)}
+	r := &schedRig{clock: clock.NewFake(start), users: users, store: redisstore.OpenTest(t)}
 	cfg := slackfake.Config{Users: users}
 	if simSlack {
 		cfg.Now = r.clock.Now
@@ -101,17 +87,23 @@ func newSchedRig(t testing.TB, users []slackfake.User, start time.Time, simSlack
 	return r
 }
 
-func (r *schedRig) scheduler(t testing.TB, jobs []Job, owner string, l delivery.Ledger, pc PosterConfig, sc ScheduleConfig) *Scheduler {
+// scheduler returns a Scheduler of jobs posting as owner through a fast
+// Poster (on the rig's clock unless pc has one) recording in l (the store
+// if nil).
+func (r *schedRig) scheduler(t testing.TB, jobs []schedule.Job, owner string, l delivery.Ledger, pc bot.PosterConfig, sc schedule.Config) *schedule.Scheduler {
 	if l == nil {
 		l = r.store
 	}
 	pc.Owner = owner
+	if pc.Clock == nil {
+		pc.Clock = r.clock
+	}
 	p := fastPoster(t, slackClientFor(r.srv, nil), l, pc)
-	sc.Now = r.clock.Now
+	sc.Clock = r.clock
 	if sc.Logger == nil {
 		sc.Logger = warnLogger(t)
 	}
-	return NewScheduler(jobs, p, r.store, r.store, zonesOf(r.users), sc)
+	return schedule.New(jobs, bot.Scheduled{Poster: p}, r.store, r.store, zonesOf(r.users), sc)
 }
 
 // exactlyOnce checks that each user has exactly one chat.postMessage.
@@ -131,15 +123,14 @@ func (r *schedRig) exactlyOnce(t testing.TB, users []string) {
 	}
 }
 
-// drain ticks s (moving the clock a minute each time) until run has
-// nothing pending, for at most limit.
-func (r *schedRig) drain(t testing.TB, ctx context.Context, run string, limit time.Duration, ss ...*Scheduler) {
+// drain ticks ss (moving the clock a minute each time) until run has
+// nothing pending, for at most rounds ticks.
+func (r *schedRig) drain(t testing.TB, ctx context.Context, run string, rounds int, ss ...*schedule.Scheduler) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
+	for range rounds {
 		var wg sync.WaitGroup
 		for _, s := range ss {
-			wg.Go(func() { s.tick(ctx) })
+			wg.Go(func() { s.Tick(ctx) })
 		}
 		wg.Wait()
 		pending, err := r.store.OutboxPending(ctx, run)
@@ -149,12 +140,10 @@ func (r *schedRig) drain(t testing.TB, ctx context.Context, run string, limit ti
 		if len(pending) == 0 {
 			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run %s still has %d pending after %v", run, len(pending), limit)
-		}
 		r.clock.Add(time.Minute)
-		time.Sleep(50 * time.Millisecond)
 	}
+	pending, _ := r.store.OutboxPending(ctx, run)
+	t.Fatalf("run %s still has %d pending after %d ticks", run, len(pending), rounds)
 }
 
 // Recipients in four time zones and one crossing a DST change get each
@@ -173,16 +162,16 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 	r := newSchedRig(t, users, start, true)
 	all := userIDs(users)
 	holiday := time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
-	jobs := []Job{
+	jobs := []schedule.Job{
 		weeklyJob("weekly-feedback", fri16, all),
-		weeklyJob("weekend", Weekly{Day: time.Saturday, Hour: 10}, all),
-		weeklyJob("early", Weekly{Day: time.Monday, Hour: 6}, all), // quiet until 07:00
+		weeklyJob("weekend", schedule.Weekly{Day: time.Saturday, Hour: 10}, all),
+		weeklyJob("early", schedule.Weekly{Day: time.Monday, Hour: 6}, all), // quiet until 07:00
 	}
-	s := r.scheduler(t, jobs, "a", nil, PosterConfig{}, ScheduleConfig{Holidays: []time.Time{holiday}})
+	s := r.scheduler(t, jobs, "a", nil, bot.PosterConfig{}, schedule.Config{Holidays: []time.Time{holiday}})
 	ctx := context.Background()
 	for now := start; now.Before(end); now = now.Add(time.Minute) {
 		r.clock.Set(now)
-		s.tick(ctx)
+		s.Tick(ctx)
 	}
 
 	type send struct{ job, local string }
@@ -204,7 +193,7 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 			if d := local.Weekday(); d == time.Saturday || d == time.Sunday {
 				t.Errorf("%s: %s sent at the weekend (%s)", u.ID, k, local)
 			}
-			if wk := isoWeekOf(local).String(); !strings.Contains(k, "/"+wk+"/") {
+			if wk := schedule.WeekOf(local).String(); !strings.Contains(k, "/"+wk+"/") {
 				t.Errorf("%s: key %s sent in local week %s", u.ID, k, wk)
 			}
 		}
@@ -255,7 +244,7 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 	var dues sync.Map
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	build := job.Build
-	job.Build = func(ctx context.Context, user string, due time.Time) (Outgoing, error) {
+	job.Build = func(ctx context.Context, user string, due time.Time) (schedule.Message, error) {
 		dues.Store(user, due)
 		return build(ctx, user, due)
 	}
@@ -263,8 +252,8 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 	t.Run("inside grace goes out late", func(t *testing.T) {
 		// Down from before 16:00 until 19:00 UTC.
 		r := newSchedRig(t, users, utcDate(2026, 11, 6, 19, 0), true)
-		s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
-		s.tick(ctx)
+		s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
+		s.Tick(ctx)
 		ms := postsTo(r.srv, "U1UTC")
 		if len(ms) != 1 || !ms[0].At.Equal(utcDate(2026, 11, 6, 19, 0)) {
 			t.Fatalf("UTC recipient got %d messages (%v); want one, late, at 19:00", len(ms), ms)
@@ -279,15 +268,15 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 	t.Run("outside grace is skipped", func(t *testing.T) {
 		// Down until 23:00 UTC, 7 h after the UTC send.
 		r := newSchedRig(t, users, utcDate(2026, 11, 6, 23, 0), true)
-		s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
-		s.tick(ctx)
+		s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
+		s.Tick(ctx)
 		pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45")
 		if !slices.Equal(pending, []string{"U2LA"}) {
 			t.Errorf("pending = %v, want only the LA recipient (UTC skipped)", pending)
 		}
 		for range 180 { // three more hours, minute by minute
 			r.clock.Add(time.Minute)
-			s.tick(ctx)
+			s.Tick(ctx)
 		}
 		if n := len(postsTo(r.srv, "U1UTC")); n != 0 {
 			t.Errorf("UTC recipient got %d messages after the grace window", n)
@@ -307,11 +296,11 @@ func TestScheduleTwoReplicasExactlyOnce(t *testing.T) {
 	users = append(users, fakeUsers("C", 80, "America/Los_Angeles")...)
 	r := newSchedRig(t, users, utcDate(2026, 11, 7, 0, 30), false)
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
-	sc := ScheduleConfig{Grace: 24 * time.Hour}
-	s1 := r.scheduler(t, []Job{job}, "replica-1", nil, PosterConfig{}, sc)
-	s2 := r.scheduler(t, []Job{job}, "replica-2", nil, PosterConfig{}, sc)
+	sc := schedule.Config{Grace: 24 * time.Hour}
+	s1 := r.scheduler(t, []schedule.Job{job}, "replica-1", nil, bot.PosterConfig{}, sc)
+	s2 := r.scheduler(t, []schedule.Job{job}, "replica-2", nil, bot.PosterConfig{}, sc)
 	ctx := context.Background()
-	r.drain(t, ctx, "weekly-feedback/2026-W45", 30*time.Second, s1, s2)
+	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s1, s2)
 	r.exactlyOnce(t, userIDs(users))
 }
 
@@ -322,10 +311,10 @@ func TestScheduleRateLimitedStillOnce(t *testing.T) {
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), false)
 	r.srv.RateLimitShare("chat.postMessage", 0.2)
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
-	s1 := r.scheduler(t, []Job{job}, "replica-1", nil, PosterConfig{}, ScheduleConfig{})
-	s2 := r.scheduler(t, []Job{job}, "replica-2", nil, PosterConfig{}, ScheduleConfig{})
+	s1 := r.scheduler(t, []schedule.Job{job}, "replica-1", nil, bot.PosterConfig{}, schedule.Config{})
+	s2 := r.scheduler(t, []schedule.Job{job}, "replica-2", nil, bot.PosterConfig{}, schedule.Config{})
 	ctx := context.Background()
-	r.drain(t, ctx, "weekly-feedback/2026-W45", 60*time.Second, s1, s2)
+	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s1, s2)
 	r.exactlyOnce(t, userIDs(users))
 	if calls := r.srv.Calls("chat.postMessage"); calls <= len(users) {
 		t.Errorf("%d calls for %d posts: no 429 was answered", calls, len(users))
@@ -339,10 +328,10 @@ func TestScheduleResumesAfterShutdown(t *testing.T) {
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	lease := time.Second
-	a := r.scheduler(t, []Job{job}, "proc-a", nil, PosterConfig{Rate: 200, Burst: 1, Lease: lease}, ScheduleConfig{})
+	a := r.scheduler(t, []schedule.Job{job}, "proc-a", nil, bot.PosterConfig{Rate: 200, Burst: 1, Lease: lease}, schedule.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); a.tick(ctx) }()
+	go func() { defer close(done); a.Tick(ctx) }()
 	for r.srv.Calls("chat.postMessage") < 60 {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -352,8 +341,8 @@ func TestScheduleResumesAfterShutdown(t *testing.T) {
 	if before >= len(users) || before < 60 {
 		t.Fatalf("%d messages before the restart; want a partial fan-out", before)
 	}
-	b := r.scheduler(t, []Job{job}, "proc-b", nil, PosterConfig{Lease: lease}, ScheduleConfig{})
-	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 30*time.Second, b)
+	b := r.scheduler(t, []schedule.Job{job}, "proc-b", nil, bot.PosterConfig{Lease: lease}, schedule.Config{})
+	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 200, b)
 	r.exactlyOnce(t, userIDs(users))
 }
 
@@ -366,9 +355,12 @@ func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
 	lease := time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	crash := &crashLedger{Ledger: r.store, after: 50, crash: cancel}
-	a := r.scheduler(t, []Job{job}, "proc-a", crash, PosterConfig{Lease: lease}, ScheduleConfig{})
-	a.tick(ctx)
+	// The ledger's leases lapse on the rig's clock: the dead process's
+	// lapse as the drain moves the clock on, with no real wait.
+	ledger := delivery.NewMemory(r.clock)
+	crash := &crashLedger{Ledger: ledger, after: 50, crash: cancel}
+	a := r.scheduler(t, []schedule.Job{job}, "proc-a", crash, bot.PosterConfig{Lease: lease}, schedule.Config{})
+	a.Tick(ctx)
 	if crash.crashed.Load() == 0 {
 		t.Fatal("the ledger never crashed")
 	}
@@ -376,8 +368,8 @@ func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
 	if before >= len(users) {
 		t.Fatalf("%d messages before the restart; want a partial fan-out", before)
 	}
-	b := r.scheduler(t, []Job{job}, "proc-b", nil, PosterConfig{Lease: lease}, ScheduleConfig{})
-	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 30*time.Second, b)
+	b := r.scheduler(t, []schedule.Job{job}, "proc-b", ledger, bot.PosterConfig{Lease: lease}, schedule.Config{})
+	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 200, b)
 	r.exactlyOnce(t, userIDs(users))
 	if r.srv.Calls("conversations.history") == 0 {
 		t.Error("no history was searched for the unrecorded posts")
@@ -389,18 +381,18 @@ func TestScheduleDryRun(t *testing.T) {
 	users := fakeUsers("DRY", 3, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
-	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{DryRun: true}, ScheduleConfig{})
+	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{DryRun: true}, schedule.Config{})
 	ctx := context.Background()
 	for range 3 {
-		s.tick(ctx)
+		s.Tick(ctx)
 		r.clock.Add(time.Minute)
 	}
 	if n := r.srv.Calls("chat.postMessage"); n != 0 {
 		t.Errorf("%d posts in dry run", n)
 	}
 	// The ledger was not touched: a real run still sends.
-	real := r.scheduler(t, []Job{job}, "b", nil, PosterConfig{}, ScheduleConfig{})
-	real.tick(ctx)
+	real := r.scheduler(t, []schedule.Job{job}, "b", nil, bot.PosterConfig{}, schedule.Config{})
+	real.Tick(ctx)
 	r.exactlyOnce(t, userIDs(users))
 }
 
@@ -408,7 +400,7 @@ func TestScheduleOptOutAndPause(t *testing.T) {
 	users := fakeUsers("PREF", 3, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
-	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
+	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
 	ctx := context.Background()
 	out := users[0].ID
 	if err := r.store.SetOptOut(ctx, out, "feedback", true); err != nil {
@@ -418,19 +410,19 @@ func TestScheduleOptOutAndPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 30 {
-		s.tick(ctx)
+		s.Tick(ctx)
 		r.clock.Add(time.Minute)
 	}
 	if n := r.srv.Calls("chat.postMessage"); n != 0 {
 		t.Fatalf("%d posts while paused", n)
 	}
-	if _, err := s.RunJob(ctx, "weekly-feedback", RunOptions{}); !errors.Is(err, ErrPaused) {
-		t.Errorf("RunJob while paused = %v, want ErrPaused", err)
+	if _, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{}); !errors.Is(err, schedule.ErrPaused) {
+		t.Errorf("RunJob while paused = %v, want schedule.ErrPaused", err)
 	}
 	if err := r.store.SetPaused(ctx, false, "U02OPSLEAD"); err != nil {
 		t.Fatal(err)
 	}
-	s.tick(ctx) // 16:30: late, inside the grace window
+	s.Tick(ctx) // 16:30: late, inside the grace window
 	if n := len(postsTo(r.srv, out)); n != 0 {
 		t.Errorf("opted-out user got %d messages", n)
 	}
@@ -448,19 +440,19 @@ func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
 	ctx := context.Background()
 	zones := zonesOf(users)
 	zones["U0GONE"] = "UTC"
-	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, PosterConfig{Owner: "a"})
-	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: warnLogger(t)})
-	s.tick(ctx)
+	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, bot.PosterConfig{Owner: "a", Clock: r.clock})
+	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zones, schedule.Config{Clock: r.clock, Logger: warnLogger(t)})
+	s.Tick(ctx)
 	r.exactlyOnce(t, userIDs(users))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
 		t.Errorf("pending after the run: %v; a permanent failure is not retried", pending)
 	}
 	// The manual run reports it.
-	rep, err := s.RunJob(ctx, "weekly-feedback", RunOptions{})
+	rep, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Failed != 1 || rep.AlreadySent != 5 || len(rep.Errors) != 1 || !errors.Is(rep.Errors[0], ErrPermanent) {
+	if rep.Failed != 1 || rep.AlreadySent != 5 || len(rep.Errors) != 1 || !errors.Is(rep.Errors[0], bot.ErrPermanent) {
 		t.Errorf("report = %+v; want 1 permanent failure, 5 already sent", rep)
 	}
 }
@@ -469,30 +461,30 @@ func TestRunJob(t *testing.T) {
 	users := fakeUsers("RUN", 3, "Europe/Berlin")
 	r := newSchedRig(t, users, utcDate(2026, 11, 4, 10, 0), true) // a Wednesday
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
-	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{})
+	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
 	ctx := context.Background()
 
-	if _, err := s.RunJob(ctx, "nope", RunOptions{}); !errors.Is(err, ErrUnknownJob) || !strings.Contains(err.Error(), "weekly-feedback") {
+	if _, err := s.RunJob(ctx, "nope", schedule.RunOptions{}); !errors.Is(err, schedule.ErrUnknownJob) || !strings.Contains(err.Error(), "weekly-feedback") {
 		t.Errorf("unknown job: %v", err)
 	}
-	if _, err := s.RunJob(ctx, "weekly-feedback", RunOptions{Only: "U0STRANGER"}); err == nil {
+	if _, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{Only: "U0STRANGER"}); err == nil {
 		t.Error("--only outside the audience: no error")
 	}
-	rep, err := s.RunJob(ctx, "weekly-feedback", RunOptions{DryRun: true})
+	rep, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{DryRun: true})
 	if err != nil || rep.WouldSend != 3 || rep.Sent != 0 || r.srv.Calls("chat.postMessage") != 0 {
 		t.Fatalf("dry run = %+v, %v with %d posts", rep, err, r.srv.Calls("chat.postMessage"))
 	}
-	rep, err = s.RunJob(ctx, "weekly-feedback", RunOptions{Only: users[0].ID})
+	rep, err = s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{Only: users[0].ID})
 	if err != nil || rep.Sent != 1 {
 		t.Fatalf("--only = %+v, %v", rep, err)
 	}
-	rep, err = s.RunJob(ctx, "weekly-feedback", RunOptions{})
+	rep, err = s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{})
 	if err != nil || rep.Sent != 2 || rep.AlreadySent != 1 {
 		t.Fatalf("full run = %+v, %v; want 2 sent, 1 already", rep, err)
 	}
 	// Friday's scheduled send of the same week does not repeat it.
 	r.clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, loadZone(t, "Europe/Berlin")))
-	s.tick(ctx)
+	s.Tick(ctx)
 	r.exactlyOnce(t, userIDs(users))
 	if k := deliveryKey(t, postsTo(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
 		t.Errorf("key = %q", k)
@@ -504,12 +496,12 @@ func TestRunSendsAndStops(t *testing.T) {
 	users := fakeUsers("LIVE", 2, "UTC")
 	r := newSchedRig(t, users, time.Now(), false)
 	now := time.Now().UTC().Add(-time.Minute)
-	at := Weekly{Day: now.Weekday(), Hour: now.Hour(), Minute: now.Minute()}
+	at := schedule.Weekly{Day: now.Weekday(), Hour: now.Hour(), Minute: now.Minute()}
 	job := weeklyJob("live", at, userIDs(users))
 	all := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
-	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, PosterConfig{Owner: "a"})
-	s := NewScheduler([]Job{job}, p, r.store, r.store, zonesOf(users),
-		ScheduleConfig{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: warnLogger(t)})
+	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, bot.PosterConfig{Owner: "a"})
+	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zonesOf(users),
+		schedule.Config{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: warnLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Run(ctx) }()
@@ -532,52 +524,13 @@ func TestRunSendsAndStops(t *testing.T) {
 	r.exactlyOnce(t, userIDs(users))
 }
 
-func TestParseWeekly(t *testing.T) {
-	tests := []struct {
-		text    string
-		want    Weekly
-		wantErr bool
-	}{
-		{"Fri 16:00", Weekly{time.Friday, 16, 0}, false},
-		{"Mon 08:00", Weekly{time.Monday, 8, 0}, false},
-		{"  monday   8:30 ", Weekly{time.Monday, 8, 30}, false},
-		{"friday 4pm", Weekly{time.Friday, 16, 0}, false},
-		{"Thu 9:30 am", Weekly{time.Thursday, 9, 30}, false},
-		{"thurs 12am", Weekly{time.Thursday, 0, 0}, false},
-		{"Sun 12pm", Weekly{time.Sunday, 12, 0}, false},
-		{"Fri", Weekly{}, true},
-		{"Fr 16:00", Weekly{}, true},
-		{"Funday 16:00", Weekly{}, true},
-		{"Fri 16", Weekly{}, true},
-		{"Fri 24:00", Weekly{}, true},
-		{"Fri 16:60", Weekly{}, true},
-		{"Fri 13pm", Weekly{}, true},
-		{"Fri 4 o'clock", Weekly{}, true},
-		{"Fri\t16:00", Weekly{time.Friday, 16, 0}, false},
-		{"", Weekly{}, true},
-	}
-	for _, tt := range tests {
-		got, err := ParseWeekly(tt.text)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("ParseWeekly(%q) = %v, %v; want %v, error %v", tt.text, got, err, tt.want, tt.wantErr)
-		}
-		if err == nil {
-			if again, _ := ParseWeekly(got.String()); again != got {
-				t.Errorf("ParseWeekly(%q.String()) = %v", got, again)
-			}
-		} else if !strings.Contains(err.Error(), "Fri 16:00") {
-			t.Errorf("ParseWeekly(%q) error %q does not show the expected form", tt.text, err)
-		}
-	}
-}
-
 func TestNewSchedulerRejectsBadTables(t *testing.T) {
 	ok := weeklyJob("a", fri16, nil)
-	for name, jobs := range map[string][]Job{
+	for name, jobs := range map[string][]schedule.Job{
 		"duplicate": {ok, ok},
 		"unnamed":   {weeklyJob("", fri16, nil)},
 		"no build":  {{Name: "b", At: fri16, Audience: ok.Audience}},
-		"bad time":  {weeklyJob("c", Weekly{Day: time.Friday, Hour: 25}, nil)},
+		"bad time":  {weeklyJob("c", schedule.Weekly{Day: time.Friday, Hour: 25}, nil)},
 	} {
 		func() {
 			defer func() {
@@ -585,42 +538,12 @@ func TestNewSchedulerRejectsBadTables(t *testing.T) {
 					t.Errorf("%s: NewScheduler did not panic", name)
 				}
 			}()
-			NewScheduler(jobs, nil, nil, nil, nil, ScheduleConfig{})
+			schedule.New(jobs, nil, nil, nil, nil, schedule.Config{})
 		}()
 	}
-	s := NewScheduler([]Job{ok, weeklyJob("b", fri16, nil)}, nil, nil, nil, nil, ScheduleConfig{})
+	s := schedule.New([]schedule.Job{ok, weeklyJob("b", fri16, nil)}, nil, nil, nil, nil, schedule.Config{})
 	if got := s.Jobs(); len(got) != 2 || got[0].Name != "a" || got[1].Name != "b" {
 		t.Errorf("Jobs() = %v", got)
-	}
-}
-
-func TestDueRules(t *testing.T) {
-	s := NewScheduler(nil, nil, nil, nil, nil, ScheduleConfig{})
-	wk := isoWeek{2026, 45} // Mon 2026-11-02 … Sun 2026-11-08
-	kolkata := loadZone(t, "Asia/Kolkata")
-	tests := []struct {
-		at     Weekly
-		loc    *time.Location
-		want   string
-		wantOK bool
-	}{
-		{fri16, kolkata, "Fri 2026-11-06 16:00 +0530", true},
-		{Weekly{time.Monday, 6, 30}, time.UTC, "Mon 2026-11-02 07:00 +0000", true}, // quiet until 7
-		{Weekly{time.Thursday, 22, 0}, time.UTC, "Fri 2026-11-06 07:00 +0000", true},
-		{Weekly{time.Friday, 22, 0}, time.UTC, "Sat 2026-11-07 07:00 +0000", false}, // moved into the weekend
-		{Weekly{time.Sunday, 10, 0}, time.UTC, "Sun 2026-11-08 10:00 +0000", false},
-	}
-	for _, tt := range tests {
-		got, ok := s.due(tt.at, tt.loc, wk)
-		if g := got.Format("Mon 2006-01-02 15:04 -0700"); g != tt.want || ok != tt.wantOK {
-			t.Errorf("due(%v, %v) = %s, %v; want %s, %v", tt.at, tt.loc, g, ok, tt.want, tt.wantOK)
-		}
-	}
-	if got := (isoWeek{2026, 53}).monday(); got != (civilDate{2026, time.December, 28}) {
-		t.Errorf("monday of 2026-W53 = %v", got)
-	}
-	if got := (isoWeek{2026, 53}).next(); got != (isoWeek{2027, 1}) {
-		t.Errorf("week after 2026-W53 = %v", got)
 	}
 }
 
@@ -635,20 +558,20 @@ func BenchmarkFanout10k(b *testing.B) {
 	users := fakeUsers("F", n, "UTC")
 	srv := newSlackFake(b, slackfake.Config{Users: users, Limits: map[string]int{"chat.postMessage": limit * 60}})
 	store := redisstore.OpenTest(b)
-	clock := &simClock{}
+	clk := clock.NewFake(time.Time{}) // the scheduler's; the Poster paces on the real clock
 	log := warnLogger(b)
 	all := userIDs(users)
 	job := weeklyJob("weekly-feedback", fri16, all)
-	p := NewPoster(slackClientFor(srv, nil), store, PosterConfig{Rate: limit, Burst: 1, Logger: log})
-	s := NewScheduler([]Job{job}, p, store, store, zonesOf(users), ScheduleConfig{Now: clock.Now, Workers: 16, Logger: log})
+	p := bot.NewPoster(slackClientFor(srv, nil), store, bot.PosterConfig{Rate: limit, Burst: 1, Logger: log})
+	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, store, store, zonesOf(users), schedule.Config{Clock: clk, Workers: 16, Logger: log})
 	ctx := context.Background()
 	var total time.Duration
 	for i := range b.N {
 		// Each iteration is another week, with its own keys.
-		clock.Set(utcDate(2026, 11, 6, 16, 0).AddDate(0, 0, 7*i))
+		clk.Set(utcDate(2026, 11, 6, 16, 0).AddDate(0, 0, 7*i))
 		before := srv.Calls("chat.postMessage")
 		start := time.Now()
-		s.tick(ctx)
+		s.Tick(ctx)
 		total += time.Since(start)
 		if sent := len(srv.Messages()) - i*n; sent != n {
 			b.Fatalf("week %d: %d messages, want %d", i, sent, n)
@@ -690,17 +613,17 @@ func TestScheduleUnknownZoneWaits(t *testing.T) {
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	zones := zonesOf(users)
 	delete(zones, users[0].ID)
-	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, PosterConfig{Owner: "a"})
-	s := NewScheduler([]Job{job}, p, r.store, r.store, zones, ScheduleConfig{Now: r.clock.Now, Logger: warnLogger(t)})
+	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, bot.PosterConfig{Owner: "a", Clock: r.clock})
+	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zones, schedule.Config{Clock: r.clock, Logger: warnLogger(t)})
 	ctx := context.Background()
-	s.tick(ctx)
+	s.Tick(ctx)
 	r.exactlyOnce(t, userIDs(users[1:]))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); !slices.Equal(pending, []string{users[0].ID}) {
 		t.Errorf("pending = %v, want the recipient without a zone", pending)
 	}
 	zones[users[0].ID] = "UTC" // Slack answers again
 	r.clock.Add(time.Minute)
-	s.tick(ctx)
+	s.Tick(ctx)
 	r.exactlyOnce(t, userIDs(users))
 }
 
@@ -721,7 +644,7 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
 	build := job.Build
 	var built atomic.Int32
-	job.Build = func(ctx context.Context, user string, due time.Time) (Outgoing, error) {
+	job.Build = func(ctx context.Context, user string, due time.Time) (schedule.Message, error) {
 		if built.Add(1) == 15 {
 			if err := r.store.Wipe(ctx); err != nil {
 				t.Error(err)
@@ -729,8 +652,8 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 		}
 		return build(ctx, user, due)
 	}
-	s := r.scheduler(t, []Job{job}, "a", nil, PosterConfig{}, ScheduleConfig{Workers: 1, DataLost: watch.Lost})
-	s.tick(ctx)
+	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{Workers: 1, DataLost: watch.Lost})
+	s.Tick(ctx)
 	held := r.srv.Calls("chat.postMessage")
 	if held < 14 || held >= len(users) {
 		t.Fatalf("%d posts when Redis lost its data; want the fan-out stopped part-way", held)
@@ -741,7 +664,7 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 	}
 	for range 3 {
 		r.clock.Add(time.Minute)
-		s.tick(ctx)
+		s.Tick(ctx)
 	}
 	if n := r.srv.Calls("chat.postMessage"); n != held {
 		t.Fatalf("%d more posts while held", n-held)
@@ -749,6 +672,6 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 	if err := r.store.SetPaused(ctx, false, "UOPS"); err != nil {
 		t.Fatal(err)
 	}
-	r.drain(t, ctx, "weekly-feedback/2026-W45", 60*time.Second, s)
+	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s)
 	r.exactlyOnce(t, userIDs(users))
 }
