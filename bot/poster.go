@@ -550,9 +550,9 @@ func (p *Poster) post(ctx context.Context, channel string, msg Outgoing, l *deli
 			p.rememberDM(channel, conv)
 			return ts, nil
 		}
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) {
-			wait := max(rl.RetryAfter, 100*time.Millisecond)
+		if wait, limited := rateLimited(err); limited {
+			// Not callWaiting: a 429 on a post pauses every post of the
+			// workspace and this channel, and pace waits it out.
 			p.log.Debug("chat.postMessage rate limited; waiting", "channel", channel, "retry_after", wait)
 			now := p.now()
 			p.global.pauseUntil(now.Add(wait))
