@@ -119,7 +119,7 @@ func (a *App) connect(api *slack.Client) error {
 	a.awards = &handlers.Awards{Teams: a.store, Users: a.store, Store: a.store, Roles: a.dir, Poster: once, Channel: a.cfg.AwardsChannel, Now: time.Now, Locales: a.locales}
 	a.recognize = &handlers.Recognize{Store: a.store, Roles: a.dir, Modals: api, Poster: once, Now: time.Now, Locales: a.locales}
 	a.links = &handlers.Links{Roles: a.dir, Book: a.store, Decisions: a.store, Reps: a.reps, Refresh: func(ctx context.Context) error {
-		return a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error { _, err := a.link(ctx); return err })
+		return a.exclusive(ctx, linkLock, 10*time.Minute, func(ctx context.Context) error { _, err := a.link(ctx); return err })
 	}, Locales: a.locales}
 	a.admin = &handlers.Admin{Control: a.store, OptOut: a.optOut, Roles: a.dir, Links: a.links, Syncs: syncStatus{a.store}, Location: loc, Locales: a.locales, Schedule: sched}
 	a.home = &handlers.Home{Reports: a.store, Teams: a.store, People: a.identity, Publisher: api, Location: loc, Locales: a.locales}

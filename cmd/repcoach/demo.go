@@ -103,7 +103,9 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 		return err
 	}
 	served := make(chan error, 1)
-	go func() { served <- app.runAll(ctx, b, sched) }()
+	// No scheduler timer: the tour runs each DM job by hand, and on the
+	// job's own day the timer would have sent it before the tour does.
+	go func() { served <- app.runAll(ctx, b, nil) }()
 	waitCtx, stop := context.WithTimeout(ctx, 20*time.Second)
 	err = fake.WaitConnected(waitCtx, 1)
 	stop()

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/repcoach/repcoach/bot"
@@ -21,9 +22,113 @@ import (
 	"github.com/repcoach/repcoach/insights/redisstore"
 )
 
-// jobs is the one table of scheduled messages. Each is sent at its local
-// time in each recipient's own time zone; `repcoach job run NAME` runs one
-// now.
+// task is one entry of the table of RepCoach's periodic work: a data task
+// that `repcoach run` runs on a timer (run), or a DM job that the scheduler
+// sends at each recipient's local time (job). Either can be run once by
+// name with `repcoach job run NAME`.
+type task struct {
+	name, summary string
+	// every is how often `repcoach run` runs a data task (0: never on a
+	// timer); lock is the Redis lock that lets one replica at a time run it.
+	every time.Duration
+	lock  string
+	run   func(ctx context.Context) error
+	// slack says the data task needs the bot token (it reads Slack).
+	slack bool
+	// job is a DM job's declaration, nil for a data task.
+	job *schedule.Job
+}
+
+// when says when t runs, for `repcoach job list`.
+func (t task) when() string {
+	switch {
+	case t.job != nil:
+		return t.job.At.String() + " local"
+	case t.every > 0:
+		return "every " + strings.TrimSuffix(strings.TrimSuffix(t.every.String(), "0s"), "0m")
+	}
+	return "by hand"
+}
+
+// tasks is the one table of RepCoach's periodic work: the data tasks, then
+// the DM jobs. Building it runs nothing; only the configuration is read.
+// It panics on a duplicate name, a programming error.
+func (a *App) tasks() ([]task, error) {
+	jobs, err := a.jobs()
+	if err != nil {
+		return nil, err
+	}
+	link := func(ctx context.Context) error { _, err := a.link(ctx); return err }
+	importEvery := a.cfg.ImportEvery
+	if len(a.cfg.Import) == 0 {
+		importEvery = 0 // nothing to import on a timer
+	}
+	table := []task{
+		{name: "import", summary: "import the CRM exports in REPCOACH_IMPORT again and recompute the reports", every: importEvery, lock: "import", run: a.importNamed},
+		{name: "sync", summary: "read what changed in the CRM APIs configured (Salesforce, HubSpot) and recompute the reports", every: a.cfg.SyncEvery, lock: syncLock, run: a.syncConfigured},
+		{name: "link-users", summary: "match CRM people to Slack users (also at once whenever the CRM data or a Slack profile changes)", every: 24 * time.Hour, lock: linkLock, run: link, slack: true},
+		{name: "recompute", summary: "recompute every report from the stored CRM data", every: time.Hour, lock: "recompute", run: a.recompute},
+	}
+	for i := range jobs {
+		table = append(table, task{name: jobs[i].Name, summary: jobs[i].Summary, job: &jobs[i]})
+	}
+	seen := map[string]bool{}
+	for _, t := range table {
+		if seen[t.name] {
+			panic("repcoach: duplicate job " + t.name)
+		}
+		seen[t.name] = true
+	}
+	return table, nil
+}
+
+// linkLock is the Redis lock that lets one replica at a time match people.
+const linkLock = "link users"
+
+// importNamed is the import task: REPCOACH_IMPORT again, which must be set.
+func (a *App) importNamed(ctx context.Context) error {
+	if len(a.cfg.Import) == 0 {
+		return errors.New("REPCOACH_IMPORT is not set: there is nothing to import again (`repcoach import PATH` imports files once)")
+	}
+	return a.importConfigured(ctx)
+}
+
+// syncConfigured is the sync task: the CRM APIs the configuration turns on.
+func (a *App) syncConfigured(ctx context.Context) error {
+	srcs := a.crm
+	if len(srcs) == 0 {
+		var err error
+		if srcs, err = a.sources(nil); err != nil {
+			return err
+		}
+	}
+	if len(srcs) == 0 {
+		return errors.New("no CRM API is configured: set SALESFORCE_CLIENT_ID (and a key or secret) or HUBSPOT_TOKEN; see `repcoach help`")
+	}
+	_, err := a.syncAll(ctx, false, srcs)
+	return err
+}
+
+// printTasks lists the table, one line each: `repcoach job list`.
+func printTasks(out io.Writer, table []task) {
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	for _, t := range table {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t.name, t.when(), t.summary)
+	}
+	tw.Flush()
+}
+
+// taskNames lists the table's names, for errors and usage.
+func taskNames(table []task) string {
+	names := make([]string, len(table))
+	for i, t := range table {
+		names[i] = t.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// jobs is the table of scheduled messages, the DM part of tasks. Each is
+// sent at its local time in each recipient's own time zone.
 func (a *App) jobs() ([]schedule.Job, error) {
 	feedbackAt, err := schedule.ParseWeekly(a.cfg.FeedbackAt)
 	if err != nil {
@@ -167,12 +272,27 @@ func (l countingLedger) MarkDelivered(ctx context.Context, key, owner, ts string
 	return nil
 }
 
-// runJob is `repcoach job run NAME [--dry-run] [--only USER]`: it runs one
-// scheduled job now for its whole audience (or one person), exactly once
-// per person and week, as the scheduler would.
+// jobUsage is the usage of `repcoach job`.
+const jobUsage = "Usage: repcoach job list\n       repcoach job run NAME [--dry-run] [--only USER]   (--dry-run and --only: DM jobs only)"
+
+// runJob is `repcoach job list`, which prints the table of periodic work,
+// and `repcoach job run NAME [--dry-run] [--only USER]`, which runs one
+// entry now: a data task once (holding its lock, as `repcoach run` would),
+// or a DM job for its whole audience (or one person), exactly once per
+// person and week, as the scheduler would.
 func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
+	// The table's names and summaries: building it runs nothing.
+	table, err := (&App{cfg: cfg}).tasks()
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 && args[0] == "list" {
+		printTasks(out, table)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(out, "Usage: repcoach job run NAME [--dry-run] [--only USER]\nJobs: weekly-feedback, training-nudge, manager-digest, award-suggestions")
+		fmt.Fprintln(out, jobUsage)
+		printTasks(out, table)
 		if wantsHelp(args) {
 			return nil
 		}
@@ -180,8 +300,8 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	}
 	fs := flag.NewFlagSet("job run", flag.ContinueOnError)
 	fs.SetOutput(out)
-	dryRun := fs.Bool("dry-run", false, "log what would be sent, send nothing")
-	only := fs.String("only", "", "send to this one person only (Slack user ID or CRM name)")
+	dryRun := fs.Bool("dry-run", false, "DM jobs: print who would get what, send nothing")
+	only := fs.String("only", "", "DM jobs: send to this one person only (Slack user ID or CRM name)")
 	name, rest := "", args[1:]
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		name, rest = rest[0], rest[1:]
@@ -193,7 +313,17 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 		name = fs.Arg(0)
 	}
 	if name == "" {
-		return errors.New("job run: name a job: weekly-feedback, training-nudge, manager-digest or award-suggestions")
+		return fmt.Errorf("job run: name a job: %s", taskNames(table))
+	}
+	i := slices.IndexFunc(table, func(t task) bool { return t.name == name })
+	if i < 0 {
+		return fmt.Errorf("unknown job %q; the jobs are %s (`repcoach job list`)", name, taskNames(table))
+	}
+	if table[i].job == nil {
+		if *dryRun || *only != "" {
+			return fmt.Errorf("job run %s: --dry-run and --only are for the DM jobs", name)
+		}
+		return runTask(ctx, cfg, log, name, table[i].slack, out)
 	}
 	if *dryRun {
 		// A dry run only reads Slack: the bot token is enough.
@@ -258,6 +388,45 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if rep.Failed > 0 || rep.Unrecorded > 0 {
 		return fmt.Errorf("%d deliveries failed and %d were sent but not recorded (run the job again to record them; nobody gets a message twice)", rep.Failed, rep.Unrecorded)
 	}
+	return nil
+}
+
+// runTask is `repcoach job run NAME` for a data task: it runs it once,
+// holding its lock as `repcoach run` would, and fails if another replica
+// is running it. slack says it needs the bot token.
+func runTask(ctx context.Context, cfg Config, log *slog.Logger, name string, slack bool, out io.Writer) error {
+	if slack {
+		if err := cfg.validateSlack(false); err != nil {
+			return err
+		}
+	}
+	app, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if slack {
+		if err := app.connect(app.newBot().API()); err != nil {
+			return err
+		}
+	}
+	table, err := app.tasks()
+	if err != nil {
+		return err
+	}
+	t := table[slices.IndexFunc(table, func(t task) bool { return t.name == name })]
+	start, ran := app.clock.Now(), false
+	err = app.exclusive(ctx, t.lock, 30*time.Minute, func(ctx context.Context) error {
+		ran = true
+		return t.run(ctx)
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", name, err)
+	case !ran:
+		return fmt.Errorf("%s: another replica is running it right now; try again in a minute", name)
+	}
+	fmt.Fprintf(out, "%s: done in %v\n", name, app.clock.Now().Sub(start).Round(time.Millisecond))
 	return nil
 }
 

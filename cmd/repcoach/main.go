@@ -8,7 +8,8 @@
 //	repcoach sync [--full]            read Salesforce / HubSpot through their APIs into Redis
 //	repcoach manifest                 print the Slack app manifest (YAML)
 //	repcoach sample [flags] DIR       write a generated CRM export to DIR
-//	repcoach job run NAME [flags]     run one scheduled job now
+//	repcoach job list                 list the periodic tasks and DM jobs
+//	repcoach job run NAME [flags]     run one of them now
 //	repcoach preview feedback|digest --user NAME
 //	repcoach doctor                   check the setup, one line per check
 //	repcoach version                  print the version and VCS revision
@@ -206,8 +207,10 @@ Usage:
   repcoach doctor                     check tokens and scopes, Redis, the ops group, the awards channel and the data
   repcoach manifest                   print the Slack app manifest (YAML) to create the app
   repcoach sample [flags] DIR         write a generated team's CRM export (any size) to try imports
+  repcoach job list                   list the periodic tasks (import, sync, link-users, recompute)
+                                      and the DM jobs, with when each runs
   repcoach job run NAME [--dry-run] [--only USER]
-                                      run a scheduled job once now (--dry-run: who would get what)
+                                      run one of them once now (DM jobs: --dry-run shows who would get what)
   repcoach preview feedback|digest --user NAME
                                       print the message that would be sent
   repcoach version                    print the version and VCS revision

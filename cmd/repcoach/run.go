@@ -111,8 +111,8 @@ func (a *App) checkTokens(ctx context.Context) error {
 	return nil
 }
 
-// runAll runs the bot, the scheduler and the periodic tasks until ctx ends
-// or one fails.
+// runAll runs the bot, the scheduler (the DM jobs; nil: none) and the data
+// tasks of the task table on their timers, until ctx ends or one fails.
 func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *schedule.Scheduler) error {
 	g, ctx := errgroup.WithContext(ctx)
 	if a.cfg.HTTPAddr != "" {
@@ -130,16 +130,20 @@ func (a *App) runAll(ctx context.Context, b *bot.Bot, sched *schedule.Scheduler)
 		a.log.Info("serving /healthz, /readyz and /metrics", "addr", a.cfg.HTTPAddr)
 	}
 	g.Go(func() error { return b.Run(ctx) })
-	g.Go(func() error { return sched.Run(ctx) })
-	g.Go(func() error { return a.every(ctx, a.cfg.ImportEvery, "import", a.importConfigured) })
-	if len(a.crm) > 0 {
-		g.Go(func() error { return a.every(ctx, a.cfg.SyncEvery, syncLock, a.scheduledSync(a.crm)) })
+	if sched != nil {
+		g.Go(func() error { return sched.Run(ctx) })
 	}
-	g.Go(func() error {
-		return a.every(ctx, 24*time.Hour, "link users", func(ctx context.Context) error { _, err := a.link(ctx); return err })
-	})
+	table, err := a.tasks()
+	if err != nil {
+		return err
+	}
+	for _, t := range table {
+		if t.run == nil || t.every <= 0 {
+			continue // a DM job (the scheduler sends those), or off
+		}
+		g.Go(func() error { return a.every(ctx, t.every, t.lock, t.run) })
+	}
 	g.Go(func() error { return a.watchLinks(ctx, linkWatchEvery) })
-	g.Go(func() error { return a.every(ctx, time.Hour, "recompute", a.recompute) })
 	return g.Wait()
 }
 
@@ -310,7 +314,7 @@ func (a *App) watchLinks(ctx context.Context, every time.Duration) error {
 			a.profilesChanged.Store(false)
 			lastProfileRelink = time.Now()
 		}
-		err = a.exclusive(ctx, "link users", 10*time.Minute, func(ctx context.Context) error {
+		err = a.exclusive(ctx, linkLock, 10*time.Minute, func(ctx context.Context) error {
 			res, err := a.link(ctx)
 			if err == nil {
 				a.log.Info("matched CRM people to Slack users again", "why", map[bool]string{true: "new CRM data", false: "Slack profiles changed"}[stale], "linked", res.Linked, "unmatched", len(res.Unmatched), "clashes", len(res.Clashes))
