@@ -89,6 +89,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, args []string, o
 	}
 	defer hs.Close()
 	app.cfg.HSAPIURL, app.cfg.HSToken, app.cfg.HSTokenFile = hs.URL(), hsfake.DefaultToken, ""
+	app.cfg.HSProductProp = "product" // the fake's deal property for the product (list prices value deals with no amount)
 	app.cfg.SFClientID = ""
 
 	if err := app.publish(ctx, ds); err != nil {
@@ -189,12 +190,23 @@ func demoSync(app *App, hs *hsfake.Server, ds insights.Dataset, c demoCast) func
 			return err
 		}
 		fmt.Fprintf(out, "With HUBSPOT_TOKEN set, `repcoach run` syncs every REPCOACH_SYNC_EVERY (here a fake HubSpot on %s). The first sync reads everything:\n", hs.URL())
+		before, err := quarterFigures(ctx, app)
+		if err != nil {
+			return err
+		}
 		states, err := app.syncAll(ctx, false, srcs)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(out, "  "+syncSummary(states[0]))
-		fmt.Fprintln(out, "  (This first sync takes over from the sample data loaded at start: HubSpot has its own deal IDs, so every deal counts as replaced. The figures stay the same.)")
+		after, err := quarterFigures(ctx, app)
+		if err != nil {
+			return err
+		}
+		if err := sameFigures(before, after); err != nil {
+			return fmt.Errorf("the full sync from HubSpot changed the sample team's figures: %w", err)
+		}
+		fmt.Fprintf(out, "  (This first sync takes over from the sample data loaded at start: HubSpot has its own deal IDs, so every deal counts as replaced. The figures stay the same: checked for all %d reps' quarter.)\n", len(after))
 		var won insights.Deal
 		for _, d := range ds.Deals {
 			if string(d.Owner) == c.rep.RealName && d.Status == insights.StatusOpen && d.AmountKnown && d.Amount > won.Amount {
@@ -213,6 +225,45 @@ func demoSync(app *App, hs *hsfake.Server, ds insights.Dataset, c demoCast) func
 		fmt.Fprintln(out, "  "+syncSummary(states[0]))
 		return nil
 	}
+}
+
+// figures are the counts and sums of a rep's report that an import and a
+// sync of the same data must agree on.
+type figures struct {
+	Won, Lost, OpenDeals int
+	WonRevenue, Pipeline float64
+}
+
+// quarterFigures reads every rep's figures for the quarter from the
+// published snapshot.
+func quarterFigures(ctx context.Context, app *App) (map[insights.RepID]figures, error) {
+	reps, err := app.store.Reps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := app.store.RepReports(ctx, insights.PeriodQuarter, reps)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[insights.RepID]figures, len(reports))
+	for _, r := range reports {
+		m := r.Metrics
+		out[r.Rep.ID] = figures{Won: m.Won, Lost: m.Lost, OpenDeals: m.OpenDeals, WonRevenue: m.WonRevenue, Pipeline: m.Pipeline}
+	}
+	return out, nil
+}
+
+// sameFigures says how before and after differ, if they do.
+func sameFigures(before, after map[insights.RepID]figures) error {
+	if len(before) != len(after) {
+		return fmt.Errorf("%d reps before, %d after", len(before), len(after))
+	}
+	for id, b := range before {
+		if a := after[id]; a != b {
+			return fmt.Errorf("rep %s: %+v before, %+v after", id, b, a)
+		}
+	}
+	return nil
 }
 
 // demoTour is the scripted tour; turkish plays it for a Turkish team (the
