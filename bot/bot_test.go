@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/bot/slackfake"
+	"github.com/repcoach/repcoach/insights/clock"
 )
 
 var errFriendly = errors.New("friendly")
@@ -196,18 +197,20 @@ func TestReplyThroughResponseURLSurvivesFailures(t *testing.T) {
 		status   int
 		failures int32
 		wantVia  string
+		waited   time.Duration // on the bot's clock: backoff and Retry-After
 	}{
-		{"one 503", http.StatusServiceUnavailable, 1, "response_url"},
-		{"one 500", http.StatusInternalServerError, 1, "response_url"},
-		{"one 429", http.StatusTooManyRequests, 1, "response_url"},
-		{"404 expired", http.StatusNotFound, 1, "chat.postEphemeral"},
-		{"503 for good", http.StatusServiceUnavailable, 100, "chat.postEphemeral"},
+		{"one 503", http.StatusServiceUnavailable, 1, "response_url", replyBackoff},
+		{"one 500", http.StatusInternalServerError, 1, "response_url", replyBackoff},
+		{"one 429", http.StatusTooManyRequests, 1, "response_url", time.Second},
+		{"404 expired", http.StatusNotFound, 1, "chat.postEphemeral", 0},
+		{"503 for good", http.StatusServiceUnavailable, 100, "chat.postEphemeral", replyBackoff + 2*replyBackoff},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &replyFaults{status: tc.status}
+			clk := clock.NewFake(t0) // the waits take no real time
 			fake, _, _ := startBot(t, Routes{Commands: []Command{
 				{Name: "/echo", Summary: "echoes", Handle: func(_ context.Context, r Request) (Reply, error) { return Reply{Text: "you said " + r.Text}, nil }},
-			}}, Config{HTTPClient: &http.Client{Transport: f, Timeout: 5 * time.Second}})
+			}}, Config{HTTPClient: &http.Client{Transport: f, Timeout: 5 * time.Second}, Clock: clk})
 			f.n.Store(tc.failures)
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
@@ -224,6 +227,9 @@ func TestReplyThroughResponseURLSurvivesFailures(t *testing.T) {
 			}
 			if n := len(fake.Messages()); n != 1 {
 				t.Errorf("%d messages, want the reply once", n)
+			}
+			if got := clk.Slept(); got != tc.waited {
+				t.Errorf("waited %v on the clock, want %v", got, tc.waited)
 			}
 		})
 	}
