@@ -21,7 +21,7 @@ type fanItem struct {
 // one's outcome. It stops handing out items when ctx ends and returns once
 // the deliveries under way have finished. run is "" for a manual run,
 // which ignores the grace window and the outbox.
-func (s *Scheduler) fanout(ctx context.Context, j *Job, items []fanItem, run string, dry bool) []Outcome {
+func (s *Scheduler) fanout(ctx context.Context, j *Job, items []fanItem, run string, dry Show) []Outcome {
 	out := make([]Outcome, len(items))
 	if len(items) == 0 {
 		return out
@@ -50,9 +50,10 @@ feed:
 }
 
 // deliver sends one recipient's message: the checks (grace, Redis, pause,
-// opt-out), the build, then, unless dry, the Sender. run is "" for a
-// manual run.
-func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string, dry bool) (o Outcome) {
+// opt-out), the build, then the Sender, or in a dry run (dry not nil) dry
+// instead: the one place a dry run is decided. run is "" for a manual
+// run.
+func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string, dry Show) (o Outcome) {
 	key := j.Name + "/" + it.week.String() + "/" + it.user
 	defer func() {
 		if p := recover(); p != nil {
@@ -105,8 +106,8 @@ func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string,
 	case err != nil:
 		return Outcome{Result: Failed, Err: fmt.Errorf("build message: %w", err)}
 	}
-	if dry {
-		s.log.Info("dry run: would send", "key", key, "user", it.user)
+	if dry != nil {
+		dry(key, it.user, it.due, msg)
 		return Outcome{Result: WouldSend}
 	}
 	o = s.send.Deliver(ctx, key, it.user, msg)
@@ -116,4 +117,9 @@ func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string,
 		s.log.Warn("scheduler: sent but not recorded yet", "key", key, "err", o.Err)
 	}
 	return o
+}
+
+// logDry is the dry run's Show when nobody asked for another: a log line.
+func (s *Scheduler) logDry(key, userID string, due time.Time, _ Message) {
+	s.log.Info("dry run: would send", "key", key, "user", userID, "due", due)
 }

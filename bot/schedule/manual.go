@@ -5,13 +5,22 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // RunOptions are the options of a manual run (repcoach job run).
 type RunOptions struct {
 	DryRun bool   // log instead of sending; the Sender is not called
 	Only   string // send to this one user ID of the audience only
+	// Show, in a dry run, is given each message that would be sent,
+	// instead of the log line (`repcoach job run --dry-run` prints them).
+	Show Show
 }
+
+// Show is given, in a dry run, each message that would go to userID under
+// delivery key key, and when it was due. It may be called from several
+// goroutines at once.
+type Show func(key, userID string, due time.Time, msg Message)
 
 // RunJob runs job name once, now, for every recipient regardless of their
 // local time (the `repcoach job run` command): each recipient's delivery
@@ -34,8 +43,14 @@ func (s *Scheduler) RunJob(ctx context.Context, name string, opts RunOptions) (R
 		return rep, fmt.Errorf("%w %q (jobs: %s)", ErrUnknownJob, name, strings.Join(names, ", "))
 	}
 	j := &s.jobs[i]
-	dry := opts.DryRun || s.cfg.DryRun
-	if !dry {
+	var dry Show
+	if opts.DryRun || s.cfg.DryRun {
+		dry = opts.Show
+		if dry == nil {
+			dry = s.logDry
+		}
+	}
+	if dry == nil {
 		paused, err := s.prefs.Paused(ctx)
 		if err != nil {
 			return rep, fmt.Errorf("run %s: %w", name, err)

@@ -470,9 +470,22 @@ func TestRunJob(t *testing.T) {
 	if _, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{Only: "U0STRANGER"}); err == nil {
 		t.Error("--only outside the audience: no error")
 	}
-	rep, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{DryRun: true})
+	var mu sync.Mutex
+	var shown []string
+	show := func(key, user string, _ time.Time, msg schedule.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		shown = append(shown, key+" "+msg.(bot.Outgoing).Text[:len("weekly-feedback for "+user)])
+	}
+	rep, err := s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{DryRun: true, Show: show})
 	if err != nil || rep.WouldSend != 3 || rep.Sent != 0 || r.srv.Calls("chat.postMessage") != 0 {
 		t.Fatalf("dry run = %+v, %v with %d posts", rep, err, r.srv.Calls("chat.postMessage"))
+	}
+	slices.Sort(shown)
+	for i, u := range users {
+		if want := "weekly-feedback/2026-W45/" + u.ID + " weekly-feedback for " + u.ID; i >= len(shown) || shown[i] != want {
+			t.Errorf("dry run showed %q, want %q", shown, want)
+		}
 	}
 	rep, err = s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{Only: users[0].ID})
 	if err != nil || rep.Sent != 1 {

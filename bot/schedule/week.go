@@ -131,7 +131,11 @@ func (s *Scheduler) sendDue(ctx context.Context, j *Job, wk Week, run string, st
 		s.log.Warn("scheduler: sends missed their grace window and were skipped", "run", run,
 			"count", len(missed), "grace", s.cfg.Grace, "users", missed[:min(20, len(missed))])
 	}
-	for i, o := range s.fanout(ctx, j, work, run, s.cfg.DryRun) {
+	var dry Show
+	if s.cfg.DryRun {
+		dry = s.logDry
+	}
+	for i, o := range s.fanout(ctx, j, work, run, dry) {
 		rep.add(o)
 		id := work[i].user
 		switch o.Result {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -355,13 +358,6 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if err := app.prepare(ctx); err != nil {
 		return err
 	}
-	if *dryRun {
-		user, err := app.slackUser(ctx, *only)
-		if err != nil {
-			return err
-		}
-		return app.dryRun(ctx, name, user, out)
-	}
 	sched, err := app.scheduler(ctx)
 	if err != nil {
 		return err
@@ -369,6 +365,9 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	user, err := app.slackUser(ctx, *only)
 	if err != nil {
 		return err
+	}
+	if *dryRun {
+		return app.dryRun(ctx, sched, name, user, out)
 	}
 	rep, err := sched.RunJob(ctx, name, schedule.RunOptions{Only: user})
 	if err != nil {
@@ -378,7 +377,7 @@ func runJob(ctx context.Context, cfg Config, log *slog.Logger, args []string, ou
 	if rep.Unrecorded > 0 {
 		fmt.Fprintf(out, ", %d sent but not recorded", rep.Unrecorded)
 	}
-	if *dryRun {
+	if rep.WouldSend > 0 { // REPCOACH_DRY_RUN
 		fmt.Fprintf(out, ", %d would be sent (dry run)", rep.WouldSend)
 	}
 	fmt.Fprintln(out)
@@ -539,65 +538,80 @@ func runPreview(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	return kit.CheckMessage(m.Text, m.Blocks)
 }
 
-// dryRun prints who would get the job called name (or only user), when it
-// would arrive in their own time zone, and the first lines of what they
-// would read. It sends nothing, and fails when Slack cannot be asked who
-// the audience is.
-func (a *App) dryRun(ctx context.Context, name, user string, out io.Writer) error {
-	jobs, err := a.jobs()
+// dryRun prints who would get the job called name (or only user), when
+// the scheduler next sends it in their own time zone, and the first lines
+// of what they would read. It runs the job through the scheduler's dry
+// run, which sends nothing and leaves the ledger alone (opt-outs and
+// nothing-to-say skips count as they would), and fails when Slack cannot
+// be asked who the audience is or a message cannot be built.
+func (a *App) dryRun(ctx context.Context, sched *schedule.Scheduler, name, user string, out io.Writer) error {
+	jobs := sched.Jobs()
+	job := jobs[slices.IndexFunc(jobs, func(j schedule.Job) bool { return j.Name == name })]
+	var (
+		mu      sync.Mutex
+		shown   = map[string]string{} // by name and user ID, for a stable order
+		showErr error
+	)
+	show := func(_, uid string, _ time.Time, msg schedule.Message) {
+		who, block, err := a.preview(ctx, sched, name, uid, msg)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			showErr = cmp.Or(showErr, err)
+			return
+		}
+		shown[who+"\x00"+uid] = block
+	}
+	rep, err := sched.RunJob(ctx, name, schedule.RunOptions{DryRun: true, Only: user, Show: show})
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(jobs, func(j schedule.Job) bool { return j.Name == name })
-	if i < 0 {
-		return fmt.Errorf("no job called %q (jobs: weekly-feedback, training-nudge, manager-digest, award-suggestions)", name)
-	}
-	job := jobs[i]
-	audience := []string{user}
-	if user == "" {
-		if audience, err = job.Audience(ctx); err != nil {
-			return fmt.Errorf("%s: audience: %w", name, err)
-		}
+	if showErr != nil {
+		return showErr
 	}
 	fmt.Fprintf(out, "Dry run of %s (%s, %s in each person's zone): nothing is sent.\n", name, job.Summary, job.At)
-	would := 0
-	for _, uid := range audience {
-		u, err := a.dir.User(ctx, uid)
-		if err != nil {
-			return fmt.Errorf("look up %s in Slack: %w", uid, err)
-		}
-		loc, err := a.dir.TimeZone(ctx, uid)
-		if err != nil {
-			return fmt.Errorf("time zone of %s: %w", uid, err)
-		}
-		at := job.At.Next(a.clock.Now(), loc)
-		who := u.RealName
-		if who == "" {
-			who = u.Name
-		}
-		built, err := job.Build(ctx, uid, at)
-		switch {
-		case errors.Is(err, schedule.ErrSkip):
-			fmt.Fprintf(out, "\n%s: nothing to send (no data for them, or nothing to say this week)\n", who)
-			continue
-		case err != nil:
-			return fmt.Errorf("build %s's message: %w", who, err)
-		}
-		m, _ := built.(bot.Outgoing)
-		would++
-		fmt.Fprintf(out, "\n%s, %s in %s:\n", who, at.Format("Mon 2 Jan 15:04"), loc)
-		// The first lines as the preview command draws them.
-		raw, err := json.Marshal(m.Blocks)
-		if err != nil || len(m.Blocks) == 0 {
-			raw = nil
-		}
-		var drawn strings.Builder
-		render(&drawn, m.Text, raw)
-		lines := strings.Split(strings.TrimRight(drawn.String(), "\n"), "\n")
-		for _, l := range lines[:min(5, len(lines))] {
-			fmt.Fprintf(out, "  %s\n", l)
-		}
+	for _, k := range slices.Sorted(maps.Keys(shown)) {
+		fmt.Fprint(out, shown[k])
 	}
-	fmt.Fprintf(out, "\n%d of %d would get it.\n", would, len(audience))
+	fmt.Fprintf(out, "\n%d of %d would get it", rep.WouldSend, rep.WouldSend+rep.Skipped+rep.Failed)
+	if rep.Skipped > 0 {
+		fmt.Fprintf(out, " (%d skipped: opted out, or nothing to say to them this week)", rep.Skipped)
+	}
+	fmt.Fprintln(out, ".")
+	for _, e := range rep.Errors[:min(10, len(rep.Errors))] {
+		fmt.Fprintln(out, "  ", e)
+	}
+	if rep.Failed > 0 {
+		return fmt.Errorf("dry run of %s: %d messages could not be built", name, rep.Failed)
+	}
 	return nil
+}
+
+// preview is one person's part of a dry run: their name, and a block with
+// when the scheduler next sends them job name in their zone and the first
+// lines of msg as the preview command draws them.
+func (a *App) preview(ctx context.Context, sched *schedule.Scheduler, name, uid string, msg schedule.Message) (who, block string, err error) {
+	u, err := a.dir.User(ctx, uid)
+	if err != nil {
+		return "", "", fmt.Errorf("look up %s in Slack: %w", uid, err)
+	}
+	loc, err := a.dir.TimeZone(ctx, uid)
+	if err != nil {
+		return "", "", fmt.Errorf("time zone of %s: %w", uid, err)
+	}
+	who = cmp.Or(u.RealName, u.Name)
+	m, _ := msg.(bot.Outgoing)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%s, %s in %s:\n", who, sched.NextDue(name, loc, a.clock.Now()).In(loc).Format("Mon 2 Jan 15:04"), loc)
+	raw, err := json.Marshal(m.Blocks)
+	if err != nil || len(m.Blocks) == 0 {
+		raw = nil
+	}
+	var drawn strings.Builder
+	render(&drawn, m.Text, raw)
+	lines := strings.Split(strings.TrimRight(drawn.String(), "\n"), "\n")
+	for _, l := range lines[:min(5, len(lines))] {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
+	return who, b.String(), nil
 }
