@@ -84,13 +84,18 @@ func (a *App) sources(httpClient *http.Client) ([]crmsync.Source, error) {
 	return out, nil
 }
 
-// syncer returns the sync of src into the store, publishing through the
-// same recompute as an import.
+// syncer returns the sync of src into the store, converting amounts into
+// REPCOACH_CURRENCY with REPCOACH_FX_RATES and publishing through the same
+// recompute as an import. The configuration was validated at start.
 func (a *App) syncer(src crmsync.Source) *crmsync.Syncer {
+	_, cur, _ := a.cfg.locale()
+	rates, _ := a.cfg.rates()
 	return &crmsync.Syncer{
-		Source:  src,
-		Store:   a.store,
-		Overlap: a.cfg.SyncOverlap,
+		Source:   src,
+		Store:    a.store,
+		Overlap:  a.cfg.SyncOverlap,
+		Currency: cur,
+		Rates:    rates,
 		Publish: func(ctx context.Context, ds insights.Dataset, _ []insights.RepID) error {
 			return a.publishReports(ctx, ds)
 		},

@@ -82,6 +82,13 @@ type Syncer struct {
 	Publish func(ctx context.Context, ds insights.Dataset, affected []insights.RepID) error
 	// Overlap is subtracted from the watermark (DefaultOverlap when 0).
 	Overlap time.Duration
+	// Currency, when set, is the currency figures are in: a deal read in
+	// another currency (Salesforce CurrencyIsoCode, HubSpot
+	// deal_currency_code) has its amounts, stage history included,
+	// converted with Rates (one unit of a currency in Currency), as a CSV
+	// import's are. A currency without a rate fails the sync, naming it.
+	Currency string
+	Rates    map[string]float64
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -142,6 +149,11 @@ func (s *Syncer) sync(ctx context.Context, st State, full bool, overlap time.Dur
 	ch, err := s.Source.Fetch(ctx, since)
 	if err != nil {
 		return st, err
+	}
+	if s.Currency != "" {
+		if err := convert(ch.Deals, s.Currency, s.Rates); err != nil {
+			return st, err
+		}
 	}
 	ds, diff := Apply(old, ch)
 	next := st

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -150,8 +151,18 @@ type rig struct {
 
 func newRig(t *testing.T, ds insights.Dataset) *rig {
 	t.Helper()
+	return newRigWith(t, ds, nil)
+}
+
+// newRigWith is newRig with the fake's configuration edited by edit.
+func newRigWith(t *testing.T, ds insights.Dataset, edit func(*sffake.Config)) *rig {
+	t.Helper()
 	r := &rig{clock: &clock{t: day(2024, 7, 1)}}
-	fake, err := sffake.New(sffake.Config{Dataset: ds, PublicKey: &rsaKey().PublicKey, Now: r.clock.Now, SessionTTL: time.Hour})
+	fc := sffake.Config{Dataset: ds, PublicKey: &rsaKey().PublicKey, Now: r.clock.Now, SessionTTL: time.Hour}
+	if edit != nil {
+		edit(&fc)
+	}
+	fake, err := sffake.New(fc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -544,5 +555,65 @@ func TestIncrementalPublishEqualsFullRecompute(t *testing.T) {
 	t.Logf("incremental publish: %d reports written, %d shared with the previous version, %d dropped", p.Written, p.Kept, p.Dropped)
 	if p.Written == 0 || p.Kept == 0 || p.Written+p.Kept != len(want) {
 		t.Errorf("incremental publish = %+v; want some written, the rest (of %d) shared", p, len(want))
+	}
+}
+
+// TestSyncConvertsCurrencies syncs a multi-currency Salesforce org: deals
+// in euros are stored in dollars at REPCOACH_FX_RATES' rate (their stage
+// history too), as a CSV import converts them; a currency without a rate
+// fails the sync, naming it, and nothing is stored or published.
+func TestSyncConvertsCurrencies(t *testing.T) {
+	ds := generated()
+	var eur []string
+	for i := range ds.Deals {
+		if i%5 == 0 {
+			ds.Deals[i].Currency = "EUR"
+			eur = append(eur, ds.Deals[i].ID)
+		}
+	}
+	for _, rates := range []map[string]float64{nil, {"EUR": 1.25}} {
+		r := newRigWith(t, ds, func(c *sffake.Config) { c.MultiCurrency = true })
+		r.syncer.Currency, r.syncer.Rates = "USD", rates
+		st, err := r.syncer.Sync(context.Background(), false)
+		if rates == nil {
+			if err == nil || !strings.Contains(err.Error(), "EUR") || r.publishes.Load() != 0 {
+				t.Errorf("sync without a EUR rate: %v, %d publishes; want an error naming EUR, nothing published", err, r.publishes.Load())
+			}
+			if _, err := r.store.Dataset(context.Background()); !errors.Is(err, insights.ErrNoData) {
+				t.Errorf("sync without a EUR rate stored data: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := r.store.Dataset(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]insights.Deal{}
+		for _, d := range ds.Deals {
+			byID[r.fake.OpportunityID(d.ID)] = d
+		}
+		n := 0
+		for _, d := range stored.Deals {
+			src := byID[d.ID]
+			want := src.Amount
+			if src.Currency == "EUR" {
+				want *= 1.25
+				n++
+			}
+			if math.Abs(d.Amount-want) > 1e-6 || d.Currency != "" {
+				t.Errorf("deal %s stored %v %q; want %v in USD", d.ID, d.Amount, d.Currency, want)
+			}
+			for i, h := range d.History {
+				if i < len(src.History) && src.History[i].AmountKnown && src.Currency == "EUR" && math.Abs(h.Amount-src.History[i].Amount*1.25) > 1e-6 {
+					t.Errorf("deal %s history %d stored %v; want %v", d.ID, i, h.Amount, src.History[i].Amount*1.25)
+				}
+			}
+		}
+		if n != len(eur) || st.Total != len(ds.Deals) {
+			t.Errorf("%d deals converted of %d in EUR; sync %+v", n, len(eur), st)
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -98,6 +99,8 @@ func (e *Error) Error() string {
 type Client struct {
 	cfg  Config
 	http *http.Client
+	// singleCurrency is set once the org refused CurrencyIsoCode.
+	singleCurrency atomic.Bool
 	// newSource returns a token source that fetches a new token on its first
 	// use: Salesforce tokens carry no expiry, so a refused session is
 	// replaced by starting a new source.

@@ -3,6 +3,7 @@ package salesforce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,6 +43,7 @@ type opportunity struct {
 	CloseDate           string   `json:"CloseDate"`
 	LastStageChangeDate string   `json:"LastStageChangeDate"`
 	SystemModstamp      string   `json:"SystemModstamp"`
+	CurrencyIsoCode     string   `json:"CurrencyIsoCode"`
 	Account             *struct {
 		Name string `json:"Name"`
 	} `json:"Account"`
@@ -82,15 +84,24 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 	if c.cfg.ProductField != "" {
 		fields += ", " + c.cfg.ProductField
 	}
-	q := "SELECT " + fields + " FROM Opportunity"
+	where := ""
 	if !ch.Full {
-		q += " WHERE SystemModstamp >= " + since.UTC().Format(literalLayout)
+		where = " WHERE SystemModstamp >= " + since.UTC().Format(literalLayout)
+	}
+	// CurrencyIsoCode exists only in orgs with multiple currencies; an org
+	// without refuses it, and is not asked again.
+	currency := !c.singleCurrency.Load()
+	query := func() string {
+		if currency {
+			return "SELECT " + fields + ", CurrencyIsoCode FROM Opportunity" + where
+		}
+		return "SELECT " + fields + " FROM Opportunity" + where
 	}
 	index := map[string]int{}
 	owners := map[string]bool{}
 	var latest time.Time
 	first := true
-	err := c.Query(ctx, q, !ch.Full, func(recs []json.RawMessage) error {
+	read := func(recs []json.RawMessage) error {
 		if first {
 			// The server's clock when the query ran: whatever changes
 			// later has a later SystemModstamp.
@@ -117,7 +128,14 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 			owners[o.OwnerID] = true
 		}
 		return nil
-	})
+	}
+	err := c.Query(ctx, query(), !ch.Full, read)
+	var apiErr *Error
+	if currency && first && errors.As(err, &apiErr) && apiErr.Code == "INVALID_FIELD" && strings.Contains(apiErr.Message, "CurrencyIsoCode") {
+		c.singleCurrency.Store(true)
+		currency = false
+		err = c.Query(ctx, query(), !ch.Full, read)
+	}
 	if err != nil {
 		return ch, fmt.Errorf("read opportunities: %w", err)
 	}
@@ -170,6 +188,7 @@ func (c *Client) deal(o opportunity, raw json.RawMessage) (insights.Deal, error)
 	if o.Account != nil {
 		d.Account = o.Account.Name
 	}
+	d.Currency = strings.ToUpper(o.CurrencyIsoCode)
 	if f := c.cfg.ProductField; f != "" {
 		var m map[string]any
 		if err := json.Unmarshal(raw, &m); err == nil {

@@ -146,8 +146,10 @@ func TestFullFetchMapsOpportunitiesUsersAndHistory(t *testing.T) {
 	if !ch.Watermark.Equal(r.clock.Now().Truncate(time.Second)) {
 		t.Errorf("watermark = %v, want the server's time %v", ch.Watermark, r.clock.Now())
 	}
-	if ch.Usage == "" || ch.Requests != 3 {
-		t.Errorf("usage %q, requests %d; want an api-usage and 3 (opportunities, history, users)", ch.Usage, ch.Requests)
+	// 4: opportunities, history, users, and the opportunity query this
+	// single-currency org refused for naming CurrencyIsoCode.
+	if ch.Usage == "" || ch.Requests != 4 {
+		t.Errorf("usage %q, requests %d; want an api-usage and 4 (opportunities with CurrencyIsoCode refused, opportunities, history, users)", ch.Usage, ch.Requests)
 	}
 }
 
@@ -338,5 +340,47 @@ func TestFakeRefusesWhatSalesforceRefuses(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.Status != 400 || apiErr.Code != tc.code {
 			t.Errorf("%s: err = %v, want 400 %s", tc.q, err, tc.code)
 		}
+	}
+}
+
+// TestMultiCurrencyOrgReadsCurrencyIsoCode: in an org with multiple
+// currencies every opportunity has a CurrencyIsoCode (the corporate
+// currency unless set), which becomes the deal's currency; an org without
+// them refuses the field (INVALID_FIELD), and the client asks again
+// without it, once.
+func TestMultiCurrencyOrgReadsCurrencyIsoCode(t *testing.T) {
+	ds := smallSet()
+	ds.Deals[0].Currency = "EUR"
+	ds.Deals[0].History[1].Amount = 900
+	r := newRig(t, ds, func(f *sffake.Config, _ *salesforce.Config) { f.MultiCurrency, f.CorporateCurrency = true, "GBP" })
+	ch, err := r.client.Fetch(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := map[float64]string{}
+	for _, d := range ch.Deals {
+		cur[d.Amount] = d.Currency
+	}
+	if cur[1200] != "EUR" || cur[500] != "GBP" || cur[0] != "GBP" {
+		t.Errorf("currencies by amount = %v; want 1200 EUR, the others GBP (the corporate currency)", cur)
+	}
+	if st := r.fake.Stats(); st.Refused["INVALID_FIELD"] != 0 || ch.Requests != 3 {
+		t.Errorf("a multi-currency org refused %v, %d requests; want none refused, 3 requests", st.Refused, ch.Requests)
+	}
+
+	single := newRig(t, smallSet(), nil)
+	for range 2 {
+		ch, err := single.client.Fetch(context.Background(), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ch.Deals {
+			if d.Currency != "" {
+				t.Errorf("single-currency org: deal %s has currency %q", d.ID, d.Currency)
+			}
+		}
+	}
+	if st := single.fake.Stats(); st.Refused["INVALID_FIELD"] != 1 {
+		t.Errorf("single-currency org refused %v; want CurrencyIsoCode refused once, then not asked for", st.Refused)
 	}
 }

@@ -201,7 +201,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(s.cursors, loc)
 	} else {
-		q, err := parse(r.URL.Query().Get("q"), objects(s.cfg.Location, s.cfg.ProductField))
+		q, err := parse(r.URL.Query().Get("q"), objects(s.cfg))
 		if err != nil {
 			se := err.(*soqlError)
 			s.fail(w, http.StatusBadRequest, se.code, se.msg)

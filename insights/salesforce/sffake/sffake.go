@@ -65,6 +65,12 @@ type Config struct {
 	// ProductField is the custom Opportunity field holding Deal.Product
 	// (default "Product__c").
 	ProductField string
+	// MultiCurrency turns on the org's multiple currencies: Opportunity
+	// then has CurrencyIsoCode, Deal.Currency or else CorporateCurrency
+	// (default "USD"). Without it, as in a real org, a query naming
+	// CurrencyIsoCode is refused with INVALID_FIELD.
+	MultiCurrency     bool
+	CorporateCurrency string
 	// ClientID, ClientSecret and Username are the connected app's consumer
 	// key and secret and the user the JWT bearer flow may sign in as.
 	ClientID, ClientSecret, Username string
@@ -114,6 +120,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ProductField == "" {
 		cfg.ProductField = "Product__c"
+	}
+	if cfg.CorporateCurrency == "" {
+		cfg.CorporateCurrency = "USD"
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = DefaultClientID

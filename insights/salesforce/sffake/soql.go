@@ -79,7 +79,8 @@ func strOrNil(s string) any {
 }
 
 // objects returns the fake's sObjects; loc writes dates.
-func objects(loc *time.Location, productField string) map[string]*object {
+func objects(cfg Config) map[string]*object {
+	loc, productField := cfg.Location, cfg.ProductField
 	user := &object{name: "User", fields: map[string]field{}, parents: map[string]parent{},
 		count:   func(o *org) int { return len(o.users) },
 		id:      func(o *org, i int) string { return o.users[i].id },
@@ -147,6 +148,14 @@ func objects(loc *time.Location, productField string) map[string]*object {
 	opp.add("SystemModstamp", kDateTime, func(o *org, i int) any { return dateTimeVal(d(o, i).modstamp) })
 	opp.add("LastModifiedDate", kDateTime, func(o *org, i int) any { return dateTimeVal(d(o, i).modstamp) })
 	opp.add(productField, kString, func(o *org, i int) any { return strOrNil(d(o, i).deal.Product) })
+	if cfg.MultiCurrency {
+		opp.add("CurrencyIsoCode", kString, func(o *org, i int) any {
+			if c := d(o, i).deal.Currency; c != "" {
+				return c
+			}
+			return cfg.CorporateCurrency
+		})
+	}
 	opp.parents["account"] = parent{name: "Account", object: account, ref: func(o *org, i int) string { return d(o, i).accountID }}
 	opp.parents["owner"] = parent{name: "Owner", object: user, ref: func(o *org, i int) string { return string(d(o, i).deal.Owner) }}
 
