@@ -56,6 +56,7 @@ var doctorChecks = []func(ctx context.Context, d *doctor) finding{
 	checkOpsGroup,
 	checkAwardsChannel,
 	checkDataFreshness,
+	checkCRMSync,
 	checkUnmatched,
 }
 

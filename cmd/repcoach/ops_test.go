@@ -285,7 +285,7 @@ func TestDoctor(t *testing.T) {
 	out.Reset()
 	err = run(t.Context(), []string{"doctor"}, &out, &out)
 	t.Logf("broken:\n%s", out.String())
-	if err == nil || err.Error() != "doctor: 2 of 10 checks failed" {
+	if err == nil || err.Error() != "doctor: 2 of 11 checks failed" {
 		t.Errorf("doctor on a broken setup = %v, want 2 failed checks", err)
 	}
 	for _, want := range []string{

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -222,6 +223,85 @@ func syncSummary(st crmsync.State) string {
 func orNone(s string) string {
 	if s == "" {
 		return "API usage not reported"
+	}
+	return s
+}
+
+// checkCRMSync is the doctor's check of the CRM sync: the last sync of
+// each CRM, when, what it read and changed, and its error; not applicable
+// when no CRM API is configured and none ever synced.
+func checkCRMSync(ctx context.Context, d *doctor) finding {
+	configured := d.cfg.SFClientID != "" || d.cfg.HSToken != "" || d.cfg.HSTokenFile != ""
+	if d.app == nil {
+		if !configured {
+			return finding{}
+		}
+		return fail("CRM sync", "not checked: no Redis", "fix Redis first")
+	}
+	states, err := syncStatus{d.app.store}.SyncStates(ctx)
+	if err != nil {
+		return fail("CRM sync", err.Error(), "check Redis")
+	}
+	return syncFinding(states, configured, d.cfg.SyncEvery, d.now, d.app.cal.Zone())
+}
+
+// syncFinding states how the CRM syncs stand at now: ok when each last
+// sync succeeded (a warning when older than twice every, if set), a
+// warning when the last failed after an earlier success, failed when none
+// ever succeeded; times shown in loc.
+func syncFinding(states []crmsync.State, configured bool, every time.Duration, now time.Time, loc *time.Location) finding {
+	const name = "CRM sync"
+	if len(states) == 0 {
+		if !configured {
+			return finding{}
+		}
+		return warn(name, "no sync yet", "run `repcoach sync`, or set REPCOACH_SYNC_EVERY so `repcoach run` syncs")
+	}
+	rank := map[string]int{"ok": 0, "warn": 1, "FAIL": 2}
+	out := finding{status: "ok", check: name}
+	var found []string
+	for _, st := range states {
+		label := map[string]string{"salesforce": "Salesforce", "hubspot": "HubSpot"}[st.Source]
+		if label == "" {
+			label = st.Source
+		}
+		ago := func(t time.Time) string { return now.Sub(t).Round(time.Second).String() }
+		var f finding
+		switch {
+		case st.Error != "" && st.LastOK.IsZero():
+			f = fail(name, fmt.Sprintf("%s: no sync succeeded yet; the last (%s ago) failed: %s", label, ago(st.LastRun), st.Error),
+				"fix what the error names, then run `repcoach sync`")
+		case st.Error != "":
+			f = warn(name, fmt.Sprintf("%s: the last sync (%s ago) failed: %s; the last good one was %s ago", label, ago(st.LastRun), st.Error, ago(st.LastOK)),
+				"nothing half-done was published; the next sync retries (see the bot's log)")
+		default:
+			kind := "incremental"
+			if st.Full {
+				kind = "full"
+			}
+			text := fmt.Sprintf("%s: %s sync %s ago (%s): %s and %s read, %d changed, %d deleted, %s stored, %s, took %s",
+				label, kind, ago(st.LastOK), st.LastOK.In(loc).Format("Mon 2 Jan 2006 15:04 MST"),
+				kit.Plural(st.Deals, "deal", "deals"), kit.Plural(st.Reps, "user", "users"), st.Changed, st.Deleted,
+				thousands(st.Total), kit.Plural(st.Requests, "request", "requests"), st.Took.Round(time.Millisecond))
+			f = ok(name, text)
+			if every > 0 && now.Sub(st.LastOK) > 2*every {
+				f = warn(name, text, fmt.Sprintf("REPCOACH_SYNC_EVERY is %s: is `repcoach run` up and syncing? See its log", every))
+			}
+		}
+		found = append(found, f.found)
+		if rank[f.status] > rank[out.status] {
+			out.status, out.fix = f.status, f.fix
+		}
+	}
+	out.found = strings.Join(found, "; ")
+	return out
+}
+
+// thousands writes n with comma separators: 1,234,567.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
 	return s
 }
