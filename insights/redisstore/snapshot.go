@@ -234,11 +234,10 @@ func lastOf[T any](xs []T, key func(*T) string) []T {
 	return out
 }
 
-// item is one report to publish, encoded.
+// item is one report to publish.
 type item struct {
 	field, name string
 	team        bool
-	json        []byte
 }
 
 // writeSnapshot writes version v: its meta started_at first (so an
@@ -263,17 +262,17 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 		t := &snap.Teams[i]
 		items = append(items, item{field: reportField("team", t.Period.Kind, t.Team), name: t.Team, team: true})
 	}
-	// Encode in parallel; find what differs from base.
+	// Chunk by chunk, a few at a time: encode, compare with base, write
+	// what differs. Only the chunks in flight are held encoded.
 	refs := make([]ref, len(items))
-	enc, ectx := errgroup.WithContext(ctx)
-	enc.SetLimit(pipelinesInFlight)
-	const chunk = 512
-	for lo := 0; lo < len(items); lo += chunk {
-		enc.Go(func() error {
-			for i := lo; i < min(lo+chunk, len(items)); i++ {
-				if ectx.Err() != nil {
-					return ectx.Err()
-				}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(pipelinesInFlight)
+	for lo := 0; lo < len(items); lo += pipelineCommands {
+		hi := min(lo+pipelineCommands, len(items))
+		g.Go(func() error {
+			var batch []int
+			var vals [][]byte
+			for i := lo; i < hi; i++ {
 				var b []byte
 				var err error
 				if i < len(snap.Reps) {
@@ -290,20 +289,11 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 					continue
 				}
 				refs[i] = ref{w: v, fp: fp}
-				items[i].json = b
+				batch, vals = append(batch, i), append(vals, b)
 			}
-			return nil
-		})
-	}
-	if err := enc.Wait(); err != nil {
-		return 0, 0, 0, err
-	}
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(pipelinesInFlight)
-	var batch []int
-	flush := func(batch []int) {
-		g.Go(func() error {
+			if len(batch) == 0 {
+				return nil
+			}
 			args := make([]any, 0, 2*len(batch))
 			for _, i := range batch {
 				args = append(args, items[i].field, refs[i].String())
@@ -312,8 +302,8 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 				return fmt.Errorf("write index: %w", err)
 			}
 			_, err := s.rdb.Pipelined(gctx, func(p redis.Pipeliner) error {
-				for _, i := range batch {
-					p.Set(gctx, s.reportKey(v, items[i].field), items[i].json, 0)
+				for k, i := range batch {
+					p.Set(gctx, s.reportKey(v, items[i].field), vals[k], 0)
 				}
 				return nil
 			})
@@ -323,26 +313,18 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 			return nil
 		})
 	}
+	if err := g.Wait(); err != nil {
+		return 0, 0, 0, err
+	}
 	for i := range items {
 		if _, ok := base[items[i].field]; ok {
 			inBase++
 		}
-		if refs[i].w != v {
+		if refs[i].w == v {
+			written++
+		} else {
 			kept++
-			continue
 		}
-		written++
-		batch = append(batch, i)
-		if len(batch) == pipelineCommands {
-			flush(batch)
-			batch = nil
-		}
-	}
-	if len(batch) > 0 {
-		flush(batch)
-	}
-	if err := g.Wait(); err != nil {
-		return 0, 0, 0, err
 	}
 
 	// The shared entries and the sets: keys of the {snap} slot only.
