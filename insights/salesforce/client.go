@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,6 +102,8 @@ type Client struct {
 	http *http.Client
 	// singleCurrency is set once the org refused CurrencyIsoCode.
 	singleCurrency atomic.Bool
+	// withProduct is opportunityWith(Config.ProductField), nil without.
+	withProduct reflect.Type
 	// newSource returns a token source that fetches a new token on its first
 	// use: Salesforce tokens carry no expiry, so a refused session is
 	// replaced by starting a new source.
@@ -146,6 +149,9 @@ func New(cfg Config) (*Client, error) {
 		cfg.Sleep = sleep
 	}
 	c := &Client{cfg: cfg, http: cfg.HTTPClient}
+	if cfg.ProductField != "" {
+		c.withProduct = opportunityWith(cfg.ProductField)
+	}
 	if c.http == nil {
 		c.http = http.DefaultClient
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,40 @@ type opportunity struct {
 	Account             *struct {
 		Name string `json:"Name"`
 	} `json:"Account"`
+	// product is the value of Config.ProductField when it is a string.
+	product string
+}
+
+// decodeOpportunity decodes an opportunity record, its product field
+// (Config.ProductField) included, in one pass and without a map per
+// record: the product field is a field of a struct type built for it.
+func (c *Client) decodeOpportunity(raw json.RawMessage) (opportunity, error) {
+	if c.withProduct == nil {
+		var o opportunity
+		err := json.Unmarshal(raw, &o)
+		return o, err
+	}
+	v := reflect.New(c.withProduct)
+	if err := json.Unmarshal(raw, v.Interface()); err != nil {
+		return opportunity{}, err
+	}
+	o := v.Elem().Field(0).Interface().(opportunity)
+	if p := v.Elem().Field(1).Bytes(); len(p) > 0 && p[0] == '"' {
+		if err := json.Unmarshal(p, &o.product); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// opportunityWith returns the type of an opportunity record with the
+// product field named field: an embedded opportunity and the field's raw
+// value.
+func opportunityWith(field string) reflect.Type {
+	return reflect.StructOf([]reflect.StructField{
+		{Name: "Opportunity", Type: reflect.TypeFor[opportunity](), Anonymous: true},
+		{Name: "Product", Type: reflect.TypeFor[json.RawMessage](), Tag: reflect.StructTag(`json:"` + field + `"`)}, // API names are letters, digits and _
+	})
 }
 
 type user struct {
@@ -108,8 +143,8 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 			ch.Watermark, first = c.servedAt(), false
 		}
 		for _, raw := range recs {
-			var o opportunity
-			if err := json.Unmarshal(raw, &o); err != nil {
+			o, err := c.decodeOpportunity(raw)
+			if err != nil {
 				return fmt.Errorf("salesforce: decode opportunity: %w", err)
 			}
 			if t, err := parseTime(o.SystemModstamp); err == nil && t.After(latest) {
@@ -119,7 +154,7 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 				ch.Deleted = append(ch.Deleted, o.ID)
 				continue
 			}
-			d, err := c.deal(o, raw)
+			d, err := c.deal(o)
 			if err != nil {
 				return err
 			}
@@ -158,7 +193,7 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 // deal maps an opportunity: IsWon and IsClosed give the status, CloseDate
 // (date only) the close day in the team's zone, LastStageChangeDate when it
 // last moved; a blank Amount is unknown.
-func (c *Client) deal(o opportunity, raw json.RawMessage) (insights.Deal, error) {
+func (c *Client) deal(o opportunity) (insights.Deal, error) {
 	d := insights.Deal{ID: o.ID, Name: o.Name, Owner: insights.RepID(o.OwnerID), Stage: o.StageName, Status: insights.StatusOpen}
 	switch {
 	case o.IsWon:
@@ -189,14 +224,7 @@ func (c *Client) deal(o opportunity, raw json.RawMessage) (insights.Deal, error)
 		d.Account = o.Account.Name
 	}
 	d.Currency = strings.ToUpper(o.CurrencyIsoCode)
-	if f := c.cfg.ProductField; f != "" {
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err == nil {
-			if s, ok := m[f].(string); ok {
-				d.Product = s
-			}
-		}
-	}
+	d.Product = o.product
 	return d, nil
 }
 
