@@ -51,8 +51,9 @@ feed:
 
 // deliver sends one recipient's message: the checks (grace, Redis, pause,
 // opt-out), the build, then the Sender, or in a dry run (dry not nil) dry
-// instead: the one place a dry run is decided. run is "" for a manual
-// run.
+// instead: the one place a dry run is decided. A recipient sent, already
+// sent, skipped or refused is marked done in run's outbox; run is "" for a
+// manual run, which has none.
 func (s *Scheduler) deliver(ctx context.Context, j *Job, it fanItem, run string, dry Show) (o Outcome) {
 	key := j.Name + "/" + it.week.String() + "/" + it.user
 	defer func() {
