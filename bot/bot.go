@@ -115,6 +115,9 @@ type Sayer interface {
 	// UnknownCommand answers a slash command not in the table; commands
 	// are the table's command names, in order.
 	UnknownCommand(ctx context.Context, userID, command string, commands []string) string
+	// FormNotSaved tells userID, after their form has closed, that it was
+	// not saved; errs are its field errors, sorted and mrkdwn-escaped.
+	FormNotSaved(ctx context.Context, userID string, errs []string) string
 }
 
 // Apology is what a user sees when a handler fails for an internal reason
@@ -427,6 +430,9 @@ func (b *Bot) viewSubmission(ctx context.Context, env *socketmode.Request, req R
 			}
 			sort.Strings(parts)
 			text = "Your form could not be saved: " + strings.Join(parts, " ")
+			if b.cfg.Say != nil {
+				text = b.cfg.Say.FormNotSaved(ctx, req.UserID, parts)
+			}
 		default:
 			return
 		}

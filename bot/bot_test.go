@@ -268,3 +268,46 @@ func TestFormAckedInTimeWhileHandlerStalls(t *testing.T) {
 		t.Errorf("late failure DM = %q, want the apology", m.Text)
 	}
 }
+
+// turkishSay is a Sayer that writes in Turkish, as handlers.Locales does
+// for a Turkish reader.
+type turkishSay struct{}
+
+func (turkishSay) Explain(context.Context, string, error) (string, bool) { return "", false }
+func (turkishSay) Apology(context.Context, string) string                { return "Üzgünüm." }
+func (turkishSay) UnknownCommand(context.Context, string, string, []string) string {
+	return "Bilinmeyen komut."
+}
+func (turkishSay) FormNotSaved(_ context.Context, _ string, errs []string) string {
+	return "Formunuz kaydedilemedi: " + strings.Join(errs, " ")
+}
+
+// TestLateFormErrorsInTheUsersLanguage: a form's field errors that come
+// back after the ack deadline reach the user by DM through Config.Say, in
+// their language, escaped for mrkdwn.
+func TestLateFormErrorsInTheUsersLanguage(t *testing.T) {
+	release := make(chan struct{})
+	fake, _, _ := startBot(t, Routes{Views: []View{
+		{CallbackID: "slow", Handle: func(context.Context, Request) (Reply, error) {
+			<-release
+			return Reply{ViewErrors: map[string]string{"why": "Bir neden <yazın>.", "kind": "Bir tür seçin."}}, nil
+		}},
+	}}, Config{Say: turkishSay{}, ViewDeadline: 50 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	in, err := fake.SendViewSubmission(ctx, slackfake.DefaultUsers()[1].ID, "slow", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.Acked {
+		t.Fatal("form not acked")
+	}
+	close(release)
+	m, err := fake.WaitMessage(ctx, func(m slackfake.Message) bool { return m.Method == "chat.postMessage" })
+	if err != nil {
+		t.Fatalf("the late form errors never reached the user: %v", err)
+	}
+	if want := "Formunuz kaydedilemedi: Bir neden &lt;yazın&gt;. Bir tür seçin."; m.Text != want {
+		t.Errorf("late form errors DM = %q, want %q", m.Text, want)
+	}
+}

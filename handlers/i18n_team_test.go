@@ -258,6 +258,7 @@ func TestGoldenTeamAndOpsMessagesBothLanguages(t *testing.T) {
 
 		// What the bot itself says.
 		g("apology", Text(l.Apology(ctx, "UOPS")))
+		g("form_not_saved", Text(l.FormNotSaved(ctx, "UOPS", []string{"Pick a kind.", "Write why."})))
 		g("unknown_command", Text(l.UnknownCommand(ctx, "UOPS", "/frobnicate", []string{"/myperformance", "/teamperformance", "/recognize", "/repcoach"})))
 		for _, tc := range []struct {
 			name string

@@ -202,6 +202,12 @@ func (l *Locales) Apology(ctx context.Context, userID string) string {
 	return l.Printer(ctx, userID).T("bot.apology")
 }
 
+// FormNotSaved tells userID, in their language, that a form they sent
+// was not saved, with its field errors (already mrkdwn text).
+func (l *Locales) FormNotSaved(ctx context.Context, userID string, errs []string) string {
+	return l.Printer(ctx, userID).T("bot.formnotsaved", strings.Join(errs, " "))
+}
+
 // UnknownCommand answers, in userID's language, a slash command RepCoach
 // does not have, listing commands (the bot's command table, in order)
 // with their arguments and what each does.

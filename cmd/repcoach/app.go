@@ -144,6 +144,10 @@ func (s sayer) UnknownCommand(ctx context.Context, userID, command string, comma
 	return s.a.locales.UnknownCommand(ctx, userID, command, commands)
 }
 
+func (s sayer) FormNotSaved(ctx context.Context, userID string, errs []string) string {
+	return s.a.locales.FormNotSaved(ctx, userID, errs)
+}
+
 // schedule is when the scheduled DMs go out (FEEDBACK_AT, DIGEST_AT,
 // NUDGE_AT, checked at start), for the texts that name the day; a value
 // that does not parse keeps the default.

@@ -93,6 +93,7 @@ var recognitionMessages = map[string]entry{
 
 	"bot.apology": {str(":warning: Sorry, something went wrong on our side and I couldn't answer that. It has been logged; please try again in a minute."),
 		str(":warning: Üzgünüm, bizim tarafımızda bir sorun çıktı ve bunu yanıtlayamadım. Sorun kaydedildi; lütfen bir dakika sonra yeniden deneyin.")},
+	"bot.formnotsaved":     {str("Your form could not be saved: %s"), str("Formunuz kaydedilemedi: %s")},
 	"bot.unknown":          {str("I don't know the command `%s`. Here is what I can do:\n%s"), str("`%s` diye bir komut bilmiyorum. Yapabildiklerim şunlar:\n%s")},
 	"cmd./myperformance":   {str("Your own numbers against quota and team, privately"), str("Kendi rakamlarınız; kotaya ve ekibe göre, yalnızca size")},
 	"cmd./teamperformance": {str("Your team's numbers, risks and stalled deals (managers: own team; sales ops: any team)"), str("Ekibinizin rakamları, riskler ve duran anlaşmalar (yöneticiler: kendi ekibi; satış operasyonları: her ekip)")},
