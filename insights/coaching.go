@@ -5,8 +5,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/repcoach/repcoach/insights/numfmt"
 )
 
 // Coaching thresholds: a metric is a focus when the rep is at least 15 %
@@ -219,20 +220,7 @@ func money(x float64) string {
 
 // amount formats money rounded to a whole unit with thousands separators:
 // 1234567.8 → "1,234,568". The CRM's currency is not known, so no symbol.
-func amount(x float64) string {
-	s := strconv.FormatFloat(math.Abs(math.Round(x)), 'f', 0, 64)
-	var b strings.Builder
-	if math.Round(x) < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func amount(x float64) string { return numfmt.Whole(x) }
 
 // The states of a rep's training nudge.
 const (

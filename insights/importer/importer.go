@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/insights"
+	"github.com/repcoach/repcoach/insights/numfmt"
 )
 
 // MaxErrors is the most row errors a Result keeps; FileSummary.Rejected
@@ -246,7 +247,7 @@ func (r Result) Summary() string {
 		}
 	}
 	fmt.Fprintf(&b, "Read %s rows from %d files: %s imported, %s rejected.\n",
-		thousands(read), used, thousands(imported), thousands(rejected))
+		numfmt.Int(read), used, numfmt.Int(imported), numfmt.Int(rejected))
 	for _, f := range r.Files {
 		switch {
 		case f.Profile == "skipped":
@@ -257,7 +258,7 @@ func (r Result) Summary() string {
 			continue
 		}
 		fmt.Fprintf(&b, "  %s: %s %s, %s read, %s imported, %s rejected%s\n",
-			f.Path, f.Profile, f.Kind, thousands(f.Read), thousands(f.Imported), thousands(f.Rejected), f.readAs())
+			f.Path, f.Profile, f.Kind, numfmt.Int(f.Read), numfmt.Int(f.Imported), numfmt.Int(f.Rejected), f.readAs())
 	}
 	var won, lost, open int
 	for _, d := range r.Dataset.Deals {
@@ -271,9 +272,9 @@ func (r Result) Summary() string {
 		}
 	}
 	fmt.Fprintf(&b, "Deals: %s (%s won, %s lost, %s open); activities: %s; quotas: %s.\n",
-		thousands(len(r.Dataset.Deals)), thousands(won), thousands(lost), thousands(open),
-		thousands(len(r.Dataset.Activities)), thousands(len(r.Dataset.Quotas)))
-	fmt.Fprintf(&b, "Reps: %s under %s managers.\n", thousands(r.Reps), thousands(r.Managers))
+		numfmt.Int(len(r.Dataset.Deals)), numfmt.Int(won), numfmt.Int(lost), numfmt.Int(open),
+		numfmt.Int(len(r.Dataset.Activities)), numfmt.Int(len(r.Dataset.Quotas)))
+	fmt.Fprintf(&b, "Reps: %s under %s managers.\n", numfmt.Int(r.Reps), numfmt.Int(r.Managers))
 	if !r.First.IsZero() {
 		fmt.Fprintf(&b, "Dates: %s to %s.\n", r.First.Format(time.DateOnly), r.Last.Format(time.DateOnly))
 	}
@@ -283,31 +284,13 @@ func (r Result) Summary() string {
 	if len(r.Errors) > 0 {
 		const show = 5
 		if rejected > show {
-			fmt.Fprintf(&b, "First %d of %s errors:\n", show, thousands(rejected))
+			fmt.Fprintf(&b, "First %d of %s errors:\n", show, numfmt.Int(rejected))
 		} else {
 			b.WriteString("Errors:\n")
 		}
 		for _, e := range r.Errors[:min(show, len(r.Errors))] {
 			fmt.Fprintf(&b, "  %s\n", e)
 		}
-	}
-	return b.String()
-}
-
-// thousands formats n with comma separators: 10005534 -> "10,005,534".
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
 	}
 	return b.String()
 }
