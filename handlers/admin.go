@@ -48,26 +48,22 @@ const AdminUsage = "[status | language tr|en | feedback on|off | digest on|off |
 
 // Handle runs one /repcoach subcommand for the Slack user asking.
 func (a *Admin) Handle(ctx context.Context, userID, text string) (Message, error) {
-	args := strings.Fields(text)
-	words := strings.Fields(strings.ToLower(text))
-	if len(words) == 0 {
-		words = []string{"status"}
-	}
+	cmd, args := parseAdmin(text)
 	p := a.Locales.Printer(ctx, userID)
 	switch {
-	case words[0] == "links" && len(words) == 1:
+	case cmd == "links" && len(args) == 0:
 		return a.Links.Show(ctx, userID)
-	case words[0] == "link" || words[0] == "unlink":
-		return a.Links.Command(ctx, userID, words[0] == "unlink", args[1:])
-	case words[0] == "status" && len(words) == 1:
+	case cmd == "link" || cmd == "unlink":
+		return a.Links.Command(ctx, userID, cmd == "unlink", args)
+	case cmd == "status" && len(args) == 0:
 		return a.status(ctx, p, userID)
-	case (words[0] == KindFeedback || words[0] == KindDigest || words[0] == KindNudge) && len(words) == 2 && (words[1] == "on" || words[1] == "off"):
-		return a.OptOut.set(p, ctx, userID, words[0], words[1] == "off")
-	case (words[0] == "pause" || words[0] == "resume") && len(words) == 1:
-		return a.pause(ctx, p, userID, words[0] == "pause")
-	case (words[0] == "language" || words[0] == "dil") && a.Locales != nil:
-		return a.Locales.languageCommand(ctx, userID, words[1:])
-	case words[0] == "help":
+	case (cmd == KindFeedback || cmd == KindDigest || cmd == KindNudge) && len(args) == 1 && (args[0] == "on" || args[0] == "off"):
+		return a.OptOut.set(p, ctx, userID, cmd, args[0] == "off")
+	case (cmd == "pause" || cmd == "resume") && len(args) == 0:
+		return a.pause(ctx, p, userID, cmd == "pause")
+	case cmd == "language" && a.Locales != nil:
+		return a.Locales.languageCommand(ctx, userID, args)
+	case cmd == "help":
 		return Text(adminHelp(p)), nil
 	}
 	return Text(p.T("admin.unknown", kit.Escape(kit.Truncate(text, 60)), adminHelp(p))), nil

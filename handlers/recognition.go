@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 
 	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/handlers/kit"
@@ -69,6 +71,30 @@ var awardKinds = []awardKind{
 	{insights.AwardMostImproved, ":chart_with_upwards_trend:"},
 }
 
+// kindWords maps each award kind as typed (folded, words joined by "-"):
+// its keyword, and its name in every catalog language ("top-closer",
+// "en-çok-kapatan", "en-cok-kapatan"), to its ID.
+var kindWords = func() map[string]string {
+	m := map[string]string{"most-improved": insights.AwardMostImproved}
+	for _, k := range awardKinds {
+		m[k.id] = k.id
+		for _, lang := range i18n.Languages() {
+			m[fold(kindKeyword(i18n.New(lang, "USD"), k))] = k.id
+		}
+	}
+	return m
+}()
+
+// kindKeyword is how a kind is typed in p's language: its name in lower
+// case, words joined by "-" ("en-çok-kapatan"); the English keyword
+// (the ID) in English.
+func kindKeyword(p *i18n.Printer, k awardKind) string {
+	if p.Lang() == i18n.English {
+		return strings.TrimSuffix(k.id, "-win-rate")
+	}
+	return strings.ReplaceAll(cases.Lower(language.Turkish).String(kindLabel(p, k)), " ", "-")
+}
+
 func kindOf(id string) (awardKind, bool) {
 	for _, k := range awardKinds {
 		if k.id == id || (id == "most-improved" && k.id == insights.AwardMostImproved) {
@@ -121,9 +147,12 @@ func ParseRecognize(text string) (user, kind, reason string, err error) {
 		return "", "", "", badRecognition{key: "rec.bad.mention"}
 	}
 	user, kind, rest := m[1], "shout-out", words[1:]
-	if len(rest) > 0 {
-		if k, ok := kindOf(strings.ToLower(rest[0])); ok {
-			kind, rest = k.id, rest[1:]
+	// A kind is its keyword or its name, in English or Turkish, of up to
+	// three words ("en büyük anlaşma").
+	for n := min(3, len(rest)); n > 0; n-- {
+		if id, ok := kindWords[strings.ReplaceAll(fold(strings.Join(rest[:n], " ")), " ", "-")]; ok {
+			kind, rest = id, rest[n:]
+			break
 		}
 	}
 	reason = strings.Join(rest, " ")
@@ -161,7 +190,12 @@ func (r *Recognize) Command(ctx context.Context, userID, channelID, triggerID, t
 	if periodArg(text) == "help" {
 		kinds := make([]string, 0, len(awardKinds))
 		for _, k := range awardKinds {
-			kinds = append(kinds, fmt.Sprintf("`%s` (%s)", strings.TrimSuffix(k.id, "-win-rate"), kindLabel(p, k)))
+			kw := kindKeyword(p, k)
+			if fold(strings.ReplaceAll(kw, "-", " ")) == fold(kindLabel(p, k)) {
+				kinds = append(kinds, "`"+kw+"`") // the keyword is the name
+				continue
+			}
+			kinds = append(kinds, fmt.Sprintf("`%s` (%s)", kw, kindLabel(p, k)))
 		}
 		return Text(p.T("rec.help", recognizeUsageIn(p), strings.Join(kinds, ", "))), nil
 	}

@@ -3,7 +3,7 @@ package i18n
 // adminMessages are /repcoach's answers and the opt-out buttons' answers.
 var adminMessages = map[string]entry{
 	"admin.usage": {str("[status | language tr|en | feedback on|off | digest on|off | nudges on|off | pause | resume | links | link @person NAME | unlink @person | help]"),
-		str("[status | language tr|en | feedback on|off | digest on|off | nudges on|off | pause | resume | links | link @kişi AD | unlink @kişi | help]")},
+		str("[durum | dil tr|en | geri bildirim açık|kapalı | özet açık|kapalı | öneriler açık|kapalı | duraklat | sürdür | bağlantılar | bağla @kişi AD | ayır @kişi | yardım]")},
 	"admin.unknown": {str("I don't know `/repcoach %s`.\n%s"), str("`/repcoach %s` diye bir komut bilmiyorum.\n%s")},
 	"admin.help": {str("• `status`: how fresh the numbers are, whether scheduled DMs are going out, and your own DM settings\n" +
 		"• `language tr|en`: write to me in Turkish or English (by default your Slack language)\n" +
@@ -11,16 +11,17 @@ var adminMessages = map[string]entry{
 		"• `pause`, `resume`: stop or restart every scheduled DM for everyone (sales ops only)\n" +
 		"• `links`: who is linked to which CRM person, the clashes to settle and who is unmatched (sales ops only)\n" +
 		"• `link @person NAME`, `unlink @person`: link someone to a CRM rep or manager, or to nobody (sales ops only; the mapping file still wins)"),
-		str("• `status`: rakamların ne kadar güncel olduğu, zamanlanmış mesajların gidip gitmediği ve kendi mesaj ayarlarınız\n" +
-			"• `language tr|en`: size Türkçe ya da İngilizce yazmam (varsayılan: Slack diliniz)\n" +
-			"• `feedback on|off`, `digest on|off`, `nudges on|off`: haftalık geri bildirimi, ekip özetini ya da eğitim önerilerini açın veya kapatın\n" +
-			"• `pause`, `resume`: herkes için tüm zamanlanmış mesajları durdurun ya da yeniden başlatın (yalnızca satış operasyonları)\n" +
-			"• `links`: kimin hangi CRM kişisine bağlı olduğu, çözülecek çakışmalar ve eşleşmeyenler (yalnızca satış operasyonları)\n" +
-			"• `link @kişi AD`, `unlink @kişi`: birini bir CRM temsilcisine ya da yöneticisine bağlayın veya bağlantısını kaldırın (yalnızca satış operasyonları; eşleştirme dosyası her zaman önce gelir)")},
+		str("• `durum`: rakamların ne kadar güncel olduğu, zamanlanmış mesajların gidip gitmediği ve kendi mesaj ayarlarınız\n" +
+			"• `dil tr|en`: size Türkçe ya da İngilizce yazmam (varsayılan: Slack diliniz)\n" +
+			"• `geri bildirim açık|kapalı`, `özet açık|kapalı`, `öneriler açık|kapalı`: haftalık geri bildirimi, ekip özetini ya da eğitim önerilerini açın veya kapatın\n" +
+			"• `duraklat`, `sürdür`: herkes için tüm zamanlanmış mesajları durdurun ya da yeniden başlatın (yalnızca satış operasyonları)\n" +
+			"• `bağlantılar`: kimin hangi CRM kişisine bağlı olduğu, çözülecek çakışmalar ve eşleşmeyenler (yalnızca satış operasyonları)\n" +
+			"• `bağla @kişi AD`, `ayır @kişi`: birini bir CRM temsilcisine ya da yöneticisine bağlayın veya bağlantısını kaldırın (yalnızca satış operasyonları; eşleştirme dosyası her zaman önce gelir)\n" +
+			"İngilizce komutlar da geçer (`status`, `links`, `feedback off`…); Türkçe harfler olmadan da yazabilirsiniz (`baglantilar`).")},
 	"admin.nodata":  {str(":hourglass_flowing_sand: No CRM data is loaded yet."), str(":hourglass_flowing_sand: Henüz CRM verisi yüklenmedi.")},
 	"admin.numbers": {str(":bar_chart: Numbers %s."), str(":bar_chart: Rakamlar %s.")},
 	"admin.paused": {str("\n:double_vertical_bar: Scheduled DMs are *paused* (by %s, %s). Sales ops can `/repcoach resume`."),
-		str("\n:double_vertical_bar: Zamanlanmış mesajlar *duraklatıldı* (%s, %s). Satış operasyonları `/repcoach resume` ile yeniden başlatabilir.")},
+		str("\n:double_vertical_bar: Zamanlanmış mesajlar *duraklatıldı* (%s, %s). Satış operasyonları `/repcoach sürdür` ile yeniden başlatabilir.")},
 	"admin.running": {str("\n:arrow_forward: Scheduled DMs are going out: weekly feedback every %[1]s, training nudges every %[2]s and the team digest every %[3]s, in each person's time zone."),
 		str("\n:arrow_forward: Zamanlanmış mesajlar gidiyor: haftalık geri bildirim her %[1]s, eğitim önerileri her %[2]s, ekip özeti her %[3]s; her biri kişinin kendi saat dilimine göre.")},
 	"admin.setting":       {str("\nYour %s: *%s* (`/repcoach %s %s` to change)"), str("\n%s: *%s* (değiştirmek için `/repcoach %s %s`)")},
@@ -30,7 +31,7 @@ var adminMessages = map[string]entry{
 	"admin.on":            {str("on"), str("açık")},
 	"admin.off":           {str("off"), str("kapalı")},
 	"admin.pause": {str(":double_vertical_bar: Paused: no scheduled DM goes out until someone in sales ops types `/repcoach resume`. Sends missed meanwhile go out late if resumed within a few hours, else wait for next week."),
-		str(":double_vertical_bar: Duraklatıldı: satış operasyonlarından biri `/repcoach resume` yazana kadar hiçbir zamanlanmış mesaj gitmez. Bu sırada kaçan gönderimler birkaç saat içinde yeniden başlatılırsa geç gider, yoksa gelecek haftayı bekler.")},
+		str(":double_vertical_bar: Duraklatıldı: satış operasyonlarından biri `/repcoach sürdür` yazana kadar hiçbir zamanlanmış mesaj gitmez. Bu sırada kaçan gönderimler birkaç saat içinde yeniden başlatılırsa geç gider, yoksa gelecek haftayı bekler.")},
 	"admin.resume": {str(":arrow_forward: Resumed: scheduled DMs go out again."), str(":arrow_forward: Yeniden başladı: zamanlanmış mesajlar tekrar gidiyor.")},
 
 	"optout.kind.feedback": {str("weekly feedback"), str("haftalık geri bildirim")},

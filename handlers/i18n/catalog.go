@@ -65,8 +65,8 @@ var messages = map[string]entry{
 
 	// /repcoach language.
 	"language.set":            {str(":speech_balloon: From now on I'll write to you in English."), str(":speech_balloon: Bundan sonra size Türkçe yazacağım.")},
-	"language.current":        {str("I write to you in *English* (%[1]s). `/repcoach language tr` switches to Turkish."), str("Size *Türkçe* yazıyorum (%[1]s). İngilizce için `/repcoach language en`.")},
-	"language.unknown":        {str("I speak English (`en`) and Turkish (`tr`): try `/repcoach language tr` or `/repcoach language en`."), str("İngilizce (`en`) ve Türkçe (`tr`) biliyorum: `/repcoach language tr` ya da `/repcoach language en` yazın.")},
+	"language.current":        {str("I write to you in *English* (%[1]s). `/repcoach language tr` switches to Turkish."), str("Size *Türkçe* yazıyorum (%[1]s). İngilizce için `/repcoach dil en`.")},
+	"language.unknown":        {str("I speak English (`en`) and Turkish (`tr`): try `/repcoach language tr` or `/repcoach language en`."), str("İngilizce (`en`) ve Türkçe (`tr`) biliyorum: `/repcoach dil tr` ya da `/repcoach dil en` yazın.")},
 	"language.source.chosen":  {str("your choice"), str("sizin seçiminiz")},
 	"language.source.slack":   {str("from your Slack language"), str("Slack dilinizden")},
 	"language.source.default": {str("the workspace default"), str("çalışma alanının varsayılanı")},

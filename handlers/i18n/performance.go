@@ -111,16 +111,16 @@ var performanceMessages = map[string]entry{
 	"help.text": {str("How /myperformance works and what each figure means"), str("/myperformance nasıl çalışır, her rakam ne anlama gelir")},
 	"asof":      {str("as of %s"), str("%s itibarıyla")},
 	"explain.unknownrep": {str(":wave: I couldn't match you to a rep in the CRM data. I match people by the email on their Slack profile, then by their full name. If you do sell, ask your sales-ops team to link you (`/repcoach link`); if you manage a team, try `/teamperformance`."),
-		str(":wave: Sizi CRM verisindeki bir temsilciyle eşleştiremedim. Kişileri önce Slack profilindeki e-postaya, sonra tam ada göre eşleştiririm. Satış yapıyorsanız satış operasyonları ekibinizden sizi bağlamasını isteyin (`/repcoach link`); bir ekip yönetiyorsanız `/teamperformance` deneyin.")},
+		str(":wave: Sizi CRM verisindeki bir temsilciyle eşleştiremedim. Kişileri önce Slack profilindeki e-postaya, sonra tam ada göre eşleştiririm. Satış yapıyorsanız satış operasyonları ekibinizden sizi bağlamasını isteyin (`/repcoach bağla`); bir ekip yönetiyorsanız `/teamperformance` deneyin.")},
 	"explain.nodata": {str(":hourglass_flowing_sand: No CRM data has been loaded yet, so I have no numbers to show. Your sales-ops team can load an export with `repcoach import`."),
 		str(":hourglass_flowing_sand: Henüz CRM verisi yüklenmedi, bu yüzden gösterecek rakamım yok. Satış operasyonları ekibiniz `repcoach import` ile veriyi yükleyebilir.")},
 	"explain.notincrm": {str(":mag: I couldn't find that person in the CRM data. Use their full name or ID as written in the CRM; `/repcoach links` lists the people not linked yet."),
-		str(":mag: Bu kişiyi CRM verisinde bulamadım. Tam adını ya da CRM'deki kimliğini yazın; `/repcoach links` henüz bağlanmamış kişileri listeler.")},
+		str(":mag: Bu kişiyi CRM verisinde bulamadım. Tam adını ya da CRM'deki kimliğini yazın; `/repcoach bağlantılar` henüz bağlanmamış kişileri listeler.")},
 	"explain.unknownteam": {str(":mag: I couldn't find that team. Try a manager's full name or an office, as written in the CRM."),
 		str(":mag: Bu ekibi bulamadım. Bir yöneticinin tam adını ya da bir ofisi CRM'de yazıldığı gibi deneyin.")},
 	"explain.notallowed": {str(":lock: Sorry, that's only open to %s."), str(":lock: Üzgünüm, bu yalnızca şu kişilere açık: %s.")},
 	"home.norep": {str(":wave: Hi! I'm RepCoach. I show sales reps their own numbers and managers their team's. I couldn't match you to anyone in the CRM data; if you sell or manage, ask sales ops to link you (`/repcoach link`)."),
-		str(":wave: Merhaba! Ben RepCoach. Satış temsilcilerine kendi rakamlarını, yöneticilere de ekiplerininkini gösteririm. Sizi CRM verisinde kimseyle eşleştiremedim; satış yapıyor ya da ekip yönetiyorsanız satış operasyonlarından sizi bağlamalarını isteyin (`/repcoach link`).")},
+		str(":wave: Merhaba! Ben RepCoach. Satış temsilcilerine kendi rakamlarını, yöneticilere de ekiplerininkini gösteririm. Sizi CRM verisinde kimseyle eşleştiremedim; satış yapıyor ya da ekip yönetiyorsanız satış operasyonlarından sizi bağlamalarını isteyin (`/repcoach bağla`).")},
 
 	// Metric names and definitions. English repeats insights' definitions
 	// (TestMetricCatalogMatchesDefinitions keeps them equal); Turkish is
