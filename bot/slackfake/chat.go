@@ -93,9 +93,10 @@ func (s *Server) chatPostMessage(req *apiRequest) (obj, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	// The bot is a member of no public channel: posting in one needs chat:write.public.
-	if strings.HasPrefix(channel, "C") && !s.hasScope("chat:write.public") {
-		return nil, fail("not_in_channel")
+	if !strings.HasPrefix(channel, "D") {
+		if e := s.canPostLocked(channel); e != nil {
+			return nil, e
+		}
 	}
 	c := contentOf(req)
 	if e := c.check(req.str("attachments") != ""); e != nil {

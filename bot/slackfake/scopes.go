@@ -40,8 +40,11 @@ func historyScope(channel string) string {
 // conversations.history; pass "" otherwise). It returns nil for a method
 // that needs no scope.
 func MethodScopes(method, channel string) []string {
-	if method == "conversations.history" {
+	switch method {
+	case "conversations.history":
 		return []string{historyScope(channel)}
+	case "conversations.info":
+		return []string{infoScope(channel)}
 	}
 	return slices.Clone(methodScopes[method])
 }
@@ -51,7 +54,8 @@ func MethodScopes(method, channel string) []string {
 // users:read.email, which widen what methods do rather than gate them.
 func AllBotScopes() []string {
 	set := []string{"chat:write.public", "users:read.email", "commands",
-		"channels:history", "groups:history", "im:history", "mpim:history"}
+		"channels:history", "groups:history", "im:history", "mpim:history",
+		"channels:read", "groups:read", "im:read"}
 	for _, s := range methodScopes {
 		set = append(set, s...)
 	}

@@ -48,6 +48,10 @@ type Config struct {
 	// users.info leave out emails without users:read.email, and chat.postMessage in a
 	// public channel the bot is not in fails with not_in_channel without chat:write.public.
 	BotScopes []string
+	// Channels are the workspace's channels. Nil means every C… ID is a
+	// public channel the bot is not in and every G… ID a private one it is
+	// in; otherwise only these exist (conversations.info, chat.postMessage).
+	Channels []Channel
 	// RevokedTokens are tokens that look right but were revoked: calls with them fail with
 	// token_revoked, as after an uninstall.
 	RevokedTokens    []string

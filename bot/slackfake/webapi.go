@@ -125,6 +125,8 @@ func (s *Server) handler(method string) (h apiHandler, appToken, ok bool) {
 		return s.conversationsOpen, false, true
 	case "conversations.history":
 		return s.conversationsHistory, false, true
+	case "conversations.info":
+		return s.conversationsInfo, false, true
 	case "users.info":
 		return s.usersInfo, false, true
 	case "users.list":

@@ -1,19 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/insights"
 )
 
@@ -35,13 +35,19 @@ func fail(check, found, fix string) finding {
 }
 
 // doctor holds what the checks share: the configuration, the Slack client,
-// the App (nil when Redis cannot be opened) and the scopes Slack granted.
+// the App (nil when Redis cannot be opened) and what bot.CheckTokens found.
 type doctor struct {
 	cfg    Config
 	api    *slack.Client
 	app    *App
 	now    time.Time
 	scopes []string // nil when the bot token did not work
+
+	tokens    bot.TokenCheck
+	botErr    error // the bot token does not work (auth.test)
+	scopesErr error // the bot token lacks scopes the manifest asks for
+	appErr    error // the app-level token does not work; nil if not checked
+	appDone   bool  // the app-level token was checked
 }
 
 // doctorChecks is the table of checks, in the order printed. Each is a
@@ -75,6 +81,7 @@ func runDoctor(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 			d.app = nil
 		}
 	}
+	d.checkTokens(ctx)
 	failed := 0
 	for _, check := range doctorChecks {
 		f := check(ctx, d)
@@ -96,78 +103,72 @@ func runDoctor(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	return nil
 }
 
-// authTest calls auth.test with token and returns its answer and the
-// scopes Slack lists in the X-OAuth-Scopes header.
-func authTest(ctx context.Context, apiURL, method, token string) (answer map[string]any, scopes []string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+method, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot reach Slack at %s: %w", apiURL, errors.Unwrap(err))
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&answer); err != nil {
-		return nil, nil, fmt.Errorf("%s answered %s, not JSON", method, resp.Status)
-	}
-	if answer["ok"] != true {
-		return answer, nil, fmt.Errorf("Slack says %v", answer["error"])
-	}
-	for _, s := range strings.Split(resp.Header.Get("X-OAuth-Scopes"), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			scopes = append(scopes, s)
-		}
-	}
-	return answer, scopes, nil
-}
-
-func checkBotToken(ctx context.Context, d *doctor) finding {
-	const name = "Slack bot token"
+// checkTokens runs the start-up check of both tokens (bot.CheckTokens, the
+// one copy of it) for the three token lines. CheckTokens stops at the first
+// problem; when the bot token works but something failed, it runs again
+// asking for no scopes, which checks the app-level token alone.
+func (d *doctor) checkTokens(ctx context.Context) {
 	if d.cfg.BotToken == "" {
-		return fail(name, "SLACK_BOT_TOKEN is not set", "install the app (Install App) and set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…)")
+		return
 	}
-	a, scopes, err := authTest(ctx, d.cfg.APIURL, "auth.test", d.cfg.BotToken)
-	if err != nil {
-		return fail(name, err.Error(), "check SLACK_BOT_TOKEN (reinstalling the app issues a new one) and that this host reaches "+d.cfg.APIURL)
+	hc := bot.NewHTTPClient()
+	tc, err := bot.CheckTokens(ctx, hc, d.cfg.APIURL, d.cfg.BotToken, d.cfg.AppToken, manifest().OAuthConfig.Scopes.Bot)
+	d.tokens = tc
+	if tc.Team == "" && err != nil {
+		d.botErr = err
+		return
 	}
-	d.scopes = scopes
+	d.scopes = tc.Scopes
 	if d.scopes == nil {
 		d.scopes = []string{}
 	}
-	return ok(name, fmt.Sprintf("valid for workspace %v (%v) as @%v", a["team"], a["team_id"], a["user"]))
+	if err == nil {
+		d.appDone = true
+		return
+	}
+	_, appErr := bot.CheckTokens(ctx, hc, d.cfg.APIURL, d.cfg.BotToken, d.cfg.AppToken, nil)
+	d.appErr, d.appDone = appErr, true
+	if appErr == nil || appErr.Error() != err.Error() {
+		d.scopesErr = err // the first run stopped at the scopes
+	}
+}
+
+func checkBotToken(_ context.Context, d *doctor) finding {
+	const name = "Slack bot token"
+	switch {
+	case d.cfg.BotToken == "":
+		return fail(name, "SLACK_BOT_TOKEN is not set", "install the app (Install App) and set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…)")
+	case d.botErr != nil:
+		return fail(name, d.botErr.Error(), "")
+	}
+	return ok(name, fmt.Sprintf("valid for workspace %s as <@%s>", d.tokens.Team, d.tokens.BotUser))
 }
 
 func checkScopes(_ context.Context, d *doctor) finding {
 	const name = "Slack scopes"
-	if d.scopes == nil {
-		return fail(name, "not checked: the bot token does not work", "fix the bot token first")
-	}
 	want := manifest().OAuthConfig.Scopes.Bot
-	if len(d.scopes) == 0 {
+	switch {
+	case d.scopes == nil:
+		return fail(name, "not checked: the bot token does not work", "fix the bot token first")
+	case d.tokens.Unverified:
 		return warn(name, "Slack did not list the granted scopes", "compare the app's OAuth & Permissions page with `repcoach manifest`")
-	}
-	var missing []string
-	for _, s := range want {
-		if !slices.Contains(d.scopes, s) {
-			missing = append(missing, s)
-		}
-	}
-	if len(missing) > 0 {
-		return fail(name, "missing "+strings.Join(missing, ", "), "add them to the app (paste `repcoach manifest` into the app's manifest page) and reinstall it")
+	case d.scopesErr != nil:
+		return fail(name, d.scopesErr.Error(), "")
+	case len(d.tokens.Extra) > 0:
+		return warn(name, "all "+fmt.Sprint(len(want))+" granted, and "+strings.Join(d.tokens.Extra, ", ")+" that RepCoach does not use", "reinstall the app from `repcoach manifest` to drop them")
 	}
 	return ok(name, "all "+fmt.Sprint(len(want))+" granted ("+strings.Join(want, " ")+")")
 }
 
-func checkAppToken(ctx context.Context, d *doctor) finding {
+func checkAppToken(_ context.Context, d *doctor) finding {
 	const name = "Slack app token"
-	if d.cfg.AppToken == "" {
+	switch {
+	case d.cfg.AppToken == "":
 		return fail(name, "SLACK_APP_TOKEN is not set", "create an app-level token with connections:write (Basic Information → App-Level Tokens) and set SLACK_APP_TOKEN")
-	}
-	if _, _, err := authTest(ctx, d.cfg.APIURL, "apps.connections.open", d.cfg.AppToken); err != nil {
-		return fail(name, "cannot open a Socket Mode connection: "+err.Error(), "check SLACK_APP_TOKEN has connections:write and Socket Mode is on (Settings → Socket Mode)")
+	case !d.appDone:
+		return fail(name, "not checked: the bot token does not work", "fix the bot token first")
+	case d.appErr != nil:
+		return fail(name, "cannot open a Socket Mode connection: "+d.appErr.Error(), "check Socket Mode is on (Settings → Socket Mode)")
 	}
 	return ok(name, "opens a Socket Mode connection")
 }
@@ -240,19 +241,43 @@ func checkOpsGroup(ctx context.Context, d *doctor) finding {
 	return ok(name, fmt.Sprintf("%d people (group %q, REPCOACH_OPS_USERS %d)", len(ops), d.cfg.OpsGroup, len(d.cfg.OpsUsers)))
 }
 
-func checkAwardsChannel(_ context.Context, d *doctor) finding {
+// checkAwardsChannel proves the bot can post in the awards channel, asking
+// Slack (conversations.info) rather than guessing from the ID: the channel
+// exists, is not archived, and the bot is in it, or it is public and the
+// token has chat:write.public. chat.postMessage fails in exactly the other
+// cases (channel_not_found, is_archived, not_in_channel).
+func checkAwardsChannel(ctx context.Context, d *doctor) finding {
 	const name = "awards channel"
+	ch := d.cfg.AwardsChannel
 	switch {
-	case d.cfg.AwardsChannel == "":
+	case ch == "":
 		return warn(name, "REPCOACH_AWARDS_CHANNEL is not set, so award suggestions are off", "set it to the ID of the channel where awards should be posted")
 	case d.scopes == nil:
 		return fail(name, "not checked: the bot token does not work", "fix the bot token first")
-	case strings.HasPrefix(d.cfg.AwardsChannel, "G"):
-		return warn(name, d.cfg.AwardsChannel+" is a private channel", "invite the bot there (/invite @RepCoach), or it cannot post")
-	case len(d.scopes) > 0 && !slices.Contains(d.scopes, "chat:write.public"):
-		return fail(name, "the bot lacks chat:write.public, so it can post in "+d.cfg.AwardsChannel+" only once invited", "invite the bot to the channel, or add chat:write.public and reinstall")
 	}
-	return ok(name, d.cfg.AwardsChannel+": a public channel the bot may post in (chat:write.public)")
+	info, err := d.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: ch})
+	var se slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &se) && se.Err == "channel_not_found":
+		return fail(name, ch+" does not exist, or is a private channel the bot is not in",
+			"set REPCOACH_AWARDS_CHANNEL to the channel's ID (channel details → the C… at the bottom) and /invite @RepCoach there if it is private")
+	case errors.As(err, &se) && se.Err == "missing_scope":
+		return warn(name, "cannot look at "+ch+": the bot token lacks "+cmp.Or(se.Needed, "channels:read"), "reinstall the app from `repcoach manifest`, and make sure the bot was invited to "+ch)
+	case err != nil:
+		return fail(name, "cannot look at "+ch+": "+err.Error(), "check the bot token and that this host reaches "+d.cfg.APIURL)
+	}
+	where := "#" + info.Name + " (" + ch + ")"
+	switch {
+	case info.IsArchived:
+		return fail(name, where+" is archived: posts there fail", "unarchive it, or set REPCOACH_AWARDS_CHANNEL to another channel")
+	case info.IsMember:
+		return ok(name, where+": the bot is a member and may post")
+	case info.IsPrivate:
+		return fail(name, where+" is private and the bot is not in it", "/invite @RepCoach in "+where)
+	case len(d.scopes) > 0 && !slices.Contains(d.scopes, "chat:write.public"):
+		return fail(name, where+" is public but the bot is not in it and lacks chat:write.public", "/invite @RepCoach in "+where+", or add chat:write.public and reinstall")
+	}
+	return ok(name, where+": public; the bot may post without joining (chat:write.public)")
 }
 
 func checkDataFreshness(ctx context.Context, d *doctor) finding {

@@ -35,6 +35,7 @@ func manifest() slack.Manifest {
 		},
 		OAuthConfig: slack.OAuthConfig{Scopes: slack.OAuthScopes{Bot: []string{
 			"chat:write", "chat:write.public", "commands", "users:read", "users:read.email", "im:write", "im:history", "usergroups:read",
+			"channels:read",
 		}}},
 	}
 }

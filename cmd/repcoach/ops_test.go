@@ -272,7 +272,7 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("doctor on a healthy setup = %v", err)
 	}
 	for _, want := range []string{"ok    Slack bot token: valid for workspace", "ok    Slack scopes: all", "ok    Slack app token", "ok    Redis: answers",
-		"ok    Redis persistence: append-only file on", "ok    Redis eviction: noeviction", "ok    sales ops: 1 people", "ok    awards channel: C0AWARDS1", "ok    CRM data: reports as of", "people matched to Slack"} {
+		"ok    Redis persistence: append-only file on", "ok    Redis eviction: noeviction", "ok    sales ops: 1 people", "ok    awards channel: #c0awards1 (C0AWARDS1): public; the bot may post without joining", "ok    CRM data: reports as of", "people matched to Slack"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("healthy doctor output lacks %q", want)
 		}
@@ -300,7 +300,7 @@ func TestDoctor(t *testing.T) {
 	}
 	t.Setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
 	out.Reset()
-	if err := run(t.Context(), []string{"doctor"}, &out, &out); err == nil || !strings.Contains(out.String(), "FAIL  Slack bot token: Slack says invalid_auth → check SLACK_BOT_TOKEN") {
+	if err := run(t.Context(), []string{"doctor"}, &out, &out); err == nil || !strings.Contains(out.String(), "FAIL  Slack bot token: SLACK_BOT_TOKEN was refused by Slack (invalid_auth): copy the Bot User OAuth Token") {
 		t.Errorf("doctor with a revoked token = %v:\n%s", err, out.String())
 	}
 	out.Reset()

@@ -22,6 +22,7 @@ import (
 var webAPIMethod = map[string]struct{ method, channel string }{
 	"AuthTestContext":               {"auth.test", ""},
 	"GetConversationHistoryContext": {"conversations.history", "D"},
+	"GetConversationInfoContext":    {"conversations.info", "C"}, // doctor: the awards channel
 	"GetUserGroupMembersContext":    {"usergroups.users.list", ""},
 	"GetUserGroupsContext":          {"usergroups.list", ""},
 	"GetUserInfoContext":            {"users.info", ""},
