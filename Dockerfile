@@ -9,9 +9,17 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # Static (no libc), time zone data embedded in the binary (cmd/repcoach
-# imports time/tzdata), VCS revision stamped for `repcoach version`.
-# TestContainerBuild builds it the same way.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/repcoach ./cmd/repcoach
+# imports time/tzdata). The build context has no .git (.dockerignore), so
+# the version and VCS revision for `repcoach version` come as build
+# arguments, stamped as scripts/release does:
+#   docker build --build-arg VERSION=$(git describe --tags --always) \
+#     --build-arg REVISION=$(git rev-parse HEAD) -t repcoach .
+# TestStaticBinaryWithoutZoneinfo and TestVersionStamped build it the same way.
+ARG VERSION=""
+ARG REVISION=""
+RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath \
+      -ldflags="-s -w -X main.release=${VERSION} -X main.revision=${REVISION}" \
+      -o /out/repcoach ./cmd/repcoach
 
 FROM gcr.io/distroless/static-debian12:nonroot
 # distroless/static carries CA certificates (Slack's TLS) and runs as

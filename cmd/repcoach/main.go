@@ -18,6 +18,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -163,17 +164,26 @@ func flagDone(err error) error {
 	return errUsage
 }
 
+// Set at link time by builds made without VCS information (the Dockerfile's
+// context has no .git; GOFLAGS=-buildvcs=false) and by scripts/release:
+//
+//	go build -ldflags "-X main.release=v1.2.3 -X main.revision=$(git rev-parse HEAD)"
+//
+// The build info's own module version and revision win where present.
+var release, revision string
+
 // version describes this build from its build info: the module version
-// (a tag for `go install …@v1.2.3`, "(devel)" for a local build), the VCS
-// revision and time, and the Go version.
+// (a tag for `go install …@v1.2.3`, "(devel)" for a local build, else
+// main.release), the VCS revision and time (else main.revision), and the
+// Go version.
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown version)"
 	}
 	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
+	if v == "" || v == "(devel)" {
+		v = cmp.Or(release, "(devel)")
 	}
 	var rev, at, dirty string
 	for _, s := range bi.Settings {
@@ -188,8 +198,11 @@ func version() string {
 			}
 		}
 	}
-	if rev != "" {
+	switch {
+	case rev != "":
 		v += fmt.Sprintf(" (revision %s, %s%s)", rev, at, dirty)
+	case revision != "":
+		v += fmt.Sprintf(" (revision %s)", revision[:min(12, len(revision))])
 	}
 	return v + " " + bi.GoVersion
 }
