@@ -56,7 +56,8 @@ func lockCluster(t *testing.T) {
 }
 
 // TestSlotMigrationUnderLoad moves the hash slots of the keys the bot reads
-// (the identity links, delivery records) from their master to another and
+// (the identity links, the snapshot's current version and index, reports,
+// delivery records) from their master to another and
 // back with CLUSTER SETSLOT IMPORTING/MIGRATING and MIGRATE, while readers
 // and a link writer run: no read may give a wrong answer and no call an
 // error (go-redis follows ASK and MOVED and retries TRYAGAIN; a script
@@ -103,7 +104,14 @@ func TestSlotMigrationUnderLoad(t *testing.T) {
 		}
 	}
 
-	// The slots to move: the identity links' and those of a few delivery
+	reps := repIDs(50)
+	v, err := s.PublishSnapshot(ctx, snapshot(asOf1, reps))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The slots to move: the identity links', the snapshot's (current
+	// version and index), those of a few reports and of a few delivery
 	// records.
 	slots := map[int64]bool{}
 	keyslot := func(key string) int64 {
@@ -114,6 +122,10 @@ func TestSlotMigrationUnderLoad(t *testing.T) {
 		return n
 	}
 	slots[keyslot(s.userKey("U000"))] = true
+	slots[keyslot(s.snapKey("current"))] = true
+	for _, r := range reps[:3] {
+		slots[keyslot(s.reportKey(v, reportField("rep", insights.PeriodQuarter, string(r))))] = true
+	}
 	for i := range 8 {
 		slots[keyslot(s.deliveryKeys(dkey(i))[0])] = true
 	}
@@ -164,6 +176,16 @@ func TestSlotMigrationUnderLoad(t *testing.T) {
 				} else if got != u {
 					bad("RepUser(%s) = %s, want %s", r, got, u)
 				}
+				rep := reps[n%len(reps)]
+				if got, err := s.RepReport(ctx, rep, insights.PeriodQuarter); err != nil {
+					if errors.Is(err, insights.ErrUnknownRep) || errors.Is(err, insights.ErrNoData) {
+						bad("RepReport(%s): %v", rep, err)
+					} else {
+						fail("RepReport(%s): %v", rep, err)
+					}
+				} else if got.Rep.ID != rep || !got.AsOf.Equal(asOf1) {
+					bad("RepReport(%s) = report of %s as of %v", rep, got.Rep.ID, got.AsOf)
+				}
 				d := n % records
 				if ts, ok, err := s.Delivered(ctx, dkey(d)); err != nil {
 					fail("Delivered(%s): %v", dkey(d), err)
@@ -175,7 +197,7 @@ func TestSlotMigrationUnderLoad(t *testing.T) {
 				} else if c != delivery.Sent {
 					bad("ClaimDelivery(%s) = %v, want Sent", dkey(d), c)
 				}
-				reads.Add(4)
+				reads.Add(5)
 			}
 		}()
 	}
