@@ -27,7 +27,10 @@ type Show func(key, userID string, due time.Time, msg Message)
 // key uses the current ISO week in their zone, so a recipient already sent
 // this week's message is not sent it again, and the scheduled send later
 // that week will not repeat it. Opt-outs are respected. Only limits the run
-// to one user ID, which must be in the job's audience. A dry run (the
+// to one user ID, which must be in the job's audience. Recipients another
+// process held are tried once more after Config.HeldWait, by when a dead
+// process's lease has lapsed (its posts are then looked for before
+// sending again). A dry run (the
 // option, or Config.DryRun) logs each message instead of sending it. It
 // returns an error wrapping ErrUnknownJob (listing the jobs) for an
 // unknown name, ErrPaused if sends are paused (unless dry), or the
@@ -79,11 +82,34 @@ func (s *Scheduler) RunJob(ctx context.Context, name string, opts RunOptions) (R
 		}
 		items = append(items, fanItem{user: id, due: now, week: WeekOf(now.In(loc))})
 	}
-	for _, o := range s.fanout(ctx, j, items, "", dry) {
-		rep.add(o)
-	}
+	rep.addAll(s.fanoutWaitingHeld(ctx, j, items, dry))
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("run %s: %w", name, err)
 	}
 	return rep, nil
+}
+
+// fanoutWaitingHeld is fanout for a manual run: the recipients another
+// process held are tried once more after Config.HeldWait (if set), on the
+// Scheduler's clock. It returns the outcomes in no particular order.
+func (s *Scheduler) fanoutWaitingHeld(ctx context.Context, j *Job, items []fanItem, dry Show) []Outcome {
+	outcomes := s.fanout(ctx, j, items, "", dry)
+	if s.cfg.HeldWait <= 0 || dry != nil {
+		return outcomes
+	}
+	var held []fanItem
+	for i, o := range outcomes {
+		if o.Result == Held {
+			held = append(held, items[i])
+		}
+	}
+	if len(held) == 0 {
+		return outcomes
+	}
+	s.log.Info("run: waiting for deliveries another process holds, then trying them again", "job", j.Name, "count", len(held), "wait", s.cfg.HeldWait)
+	if s.clock.Sleep(ctx, s.cfg.HeldWait) != nil {
+		return outcomes
+	}
+	outcomes = slices.DeleteFunc(outcomes, func(o Outcome) bool { return o.Result == Held })
+	return append(outcomes, s.fanout(ctx, j, held, "", nil)...)
 }

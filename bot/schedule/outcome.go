@@ -66,6 +66,12 @@ type Report struct {
 // failed, nothing is left unrecorded or held by another replica.
 func (r Report) OK() bool { return r.Failed == 0 && r.Unrecorded == 0 && r.Held == 0 }
 
+func (r *Report) addAll(os []Outcome) {
+	for _, o := range os {
+		r.add(o)
+	}
+}
+
 func (r *Report) add(o Outcome) {
 	switch o.Result {
 	case Sent:

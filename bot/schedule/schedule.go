@@ -98,6 +98,11 @@ type Config struct {
 	// (default 6 h); after it the send is skipped and logged.
 	Grace   time.Duration
 	Workers int // deliveries at once (default 8)
+	// HeldWait is how long a manual run (RunJob) waits before it tries
+	// once more the recipients another process held: the delivery lease,
+	// so that the leases of a process that died have lapsed. 0 reports
+	// them held at once.
+	HeldWait time.Duration
 	// DryRun logs each send instead of handing it to the Sender, which is
 	// never called: nothing is posted and the ledger is left alone.
 	DryRun bool

@@ -688,3 +688,46 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s)
 	r.exactlyOnce(t, userIDs(users))
 }
+
+// TestRunJobWaitsOutADeadProcessLease: a manual run right after another
+// process died mid-fan-out finds some deliveries held by its leases. It
+// waits one lease on the clock (no real time), tries them again, finds the
+// dead process's post in the history instead of posting twice, and sends
+// the rest: nothing is left "held by another replica". Without HeldWait
+// they are reported held, as before.
+func TestRunJobWaitsOutADeadProcessLease(t *testing.T) {
+	users := fakeUsers("DEAD", 4, "UTC")
+	r := newSchedRig(t, users, utcDate(2026, 11, 4, 10, 0), true)
+	ledger := delivery.NewMemory(r.clock)
+	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	ctx := context.Background()
+	const lease = 2 * time.Minute
+
+	// The dead process posted to users[0] but never recorded it, and had
+	// claimed users[1] without posting.
+	dead := fastPoster(t, slackClientFor(r.srv, nil), &crashLedger{Ledger: ledger, crash: func() {}}, bot.PosterConfig{Owner: "dead", Lease: lease, Clock: r.clock})
+	key := func(u slackfake.User) string { return "weekly-feedback/2026-W45/" + u.ID }
+	if o := dead.Deliver(ctx, key(users[0]), users[0].ID, bot.Outgoing{Text: "weekly-feedback for " + users[0].ID}); o.Result != bot.Unrecorded {
+		t.Fatalf("dead process's post = %v (%v), want unrecorded", o.Result, o.Err)
+	}
+	if _, err := ledger.ClaimDelivery(ctx, key(users[1]), "dead", lease); err != nil {
+		t.Fatal(err)
+	}
+
+	impatient := r.scheduler(t, []schedule.Job{job}, "impatient", ledger, bot.PosterConfig{Lease: lease}, schedule.Config{})
+	rep, err := impatient.RunJob(ctx, "weekly-feedback", schedule.RunOptions{})
+	if err != nil || rep.Held != 2 || rep.Sent != 2 {
+		t.Fatalf("run without HeldWait = %+v, %v; want 2 held, 2 sent", rep, err)
+	}
+
+	start := r.clock.Now()
+	s := r.scheduler(t, []schedule.Job{job}, "rerun", ledger, bot.PosterConfig{Lease: lease}, schedule.Config{HeldWait: lease})
+	rep, err = s.RunJob(ctx, "weekly-feedback", schedule.RunOptions{})
+	if err != nil || !rep.OK() || rep.Held != 0 || rep.Sent != 1 || rep.AlreadySent != 3 {
+		t.Fatalf("run with HeldWait = %+v, %v; want 1 sent (the claimed one), 3 already sent, none held", rep, err)
+	}
+	if waited := r.clock.Now().Sub(start); waited < lease {
+		t.Errorf("the run waited %v on the clock, want at least the lease %v", waited, lease)
+	}
+	r.exactlyOnce(t, userIDs(users))
+}

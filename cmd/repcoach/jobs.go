@@ -239,6 +239,7 @@ func (a *App) scheduler(ctx context.Context) (*schedule.Scheduler, error) {
 	return schedule.New(jobs, bot.Scheduled{Poster: a.poster}, a.store, a.store, a.dir, schedule.Config{
 		Clock:       a.clock,
 		DryRun:      a.cfg.DryRun,
+		HeldWait:    a.cfg.DeliveryLease,
 		WorkingDays: days,
 		Holidays:    holidays,
 		QuietStart:  a.cfg.QuietStart,
