@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/crmsync"
 	"github.com/repcoach/repcoach/insights/hubspot"
+	"github.com/repcoach/repcoach/insights/numfmt"
 	"github.com/repcoach/repcoach/insights/salesforce"
 )
 
@@ -282,7 +282,7 @@ func syncFinding(states []crmsync.State, configured bool, every time.Duration, n
 			text := fmt.Sprintf("%s: %s sync %s ago (%s): %s and %s read, %d changed, %d deleted, %s stored, %s, took %s",
 				label, kind, ago(st.LastOK), st.LastOK.In(loc).Format("Mon 2 Jan 2006 15:04 MST"),
 				kit.Plural(st.Deals, "deal", "deals"), kit.Plural(st.Reps, "user", "users"), st.Changed, st.Deleted,
-				thousands(st.Total), kit.Plural(st.Requests, "request", "requests"), st.Took.Round(time.Millisecond))
+				numfmt.Int(st.Total), kit.Plural(st.Requests, "request", "requests"), st.Took.Round(time.Millisecond))
 			f = ok(name, text)
 			if every > 0 && now.Sub(st.LastOK) > 2*every {
 				f = warn(name, text, fmt.Sprintf("REPCOACH_SYNC_EVERY is %s: is `repcoach run` up and syncing? See its log", every))
@@ -295,13 +295,4 @@ func syncFinding(states []crmsync.State, configured bool, every time.Duration, n
 	}
 	out.found = strings.Join(found, "; ")
 	return out
-}
-
-// thousands writes n with comma separators: 1,234,567.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
