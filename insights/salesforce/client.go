@@ -297,6 +297,21 @@ func (c *Client) renew(old *oauth2.Token) {
 // JSON answer into out. A refused session signs in again once; a
 // REQUEST_LIMIT_EXCEEDED answer waits and tries again (Config.LimitRetries).
 func (c *Client) get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, path, func(body io.Reader) error {
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return fmt.Errorf("read answer: %w", err)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+		return nil
+	})
+}
+
+// do is get handing a successful answer's body (at most 64 MiB) to ok,
+// which reads it as it arrives.
+func (c *Client) do(ctx context.Context, path string, ok func(body io.Reader) error) error {
 	renewed := false
 	backoff, tries := c.cfg.LimitBackoff, 0
 	for {
@@ -329,16 +344,18 @@ func (c *Client) get(ctx context.Context, path string, out any) error {
 			c.served = t
 			c.mu.Unlock()
 		}
+		if resp.StatusCode == http.StatusOK {
+			err := ok(io.LimitReader(resp.Body, 64<<20))
+			resp.Body.Close()
+			if err != nil {
+				return fmt.Errorf("salesforce: GET %s: %w", redact(path), err)
+			}
+			return nil
+		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if err != nil {
 			return fmt.Errorf("salesforce: GET %s: read answer: %w", redact(path), err)
-		}
-		if resp.StatusCode == http.StatusOK {
-			if err := json.Unmarshal(body, out); err != nil {
-				return fmt.Errorf("salesforce: GET %s: decode answer: %w", redact(path), err)
-			}
-			return nil
 		}
 		apiErr := decodeError(resp.StatusCode, body)
 		switch {
@@ -430,13 +447,8 @@ func (c *Client) Query(ctx context.Context, q string, all bool, fn func(records 
 	}
 	path := "/services/data/" + c.cfg.APIVersion + "/" + op + "?q=" + url.QueryEscape(q)
 	for {
-		var page struct {
-			TotalSize      int               `json:"totalSize"`
-			Done           bool              `json:"done"`
-			NextRecordsURL string            `json:"nextRecordsUrl"`
-			Records        []json.RawMessage `json:"records"`
-		}
-		if err := c.get(ctx, path, &page); err != nil {
+		var page queryPage
+		if err := c.do(ctx, path, page.decode); err != nil {
 			return err
 		}
 		if err := fn(page.Records); err != nil {
@@ -450,4 +462,61 @@ func (c *Client) Query(ctx context.Context, q string, all bool, fn func(records 
 		}
 		path = page.NextRecordsURL
 	}
+}
+
+// queryPage is one page of a query's answer.
+type queryPage struct {
+	TotalSize      int
+	Done           bool
+	NextRecordsURL string
+	Records        []json.RawMessage
+}
+
+// decode reads a page as it arrives, record by record, rather than
+// reading the whole answer first and then decoding it.
+func (p *queryPage) decode(body io.Reader) error {
+	dec := json.NewDecoder(body)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("decode answer: want an object: %v", err)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+		switch t {
+		case "totalSize":
+			err = dec.Decode(&p.TotalSize)
+		case "done":
+			err = dec.Decode(&p.Done)
+		case "nextRecordsUrl":
+			err = dec.Decode(&p.NextRecordsURL)
+		case "records":
+			if t, err = dec.Token(); err == nil && t != json.Delim('[') {
+				if t == nil { // "records": null
+					continue
+				}
+				return fmt.Errorf("decode answer: records is not a list")
+			}
+			for err == nil && dec.More() {
+				var raw json.RawMessage
+				if err = dec.Decode(&raw); err == nil {
+					p.Records = append(p.Records, raw)
+				}
+			}
+			if err == nil {
+				_, err = dec.Token() // ]
+			}
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	return nil
 }
