@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -40,21 +39,6 @@ func clusterURL(t *testing.T, base int) string {
 	return ""
 }
 
-// lockCluster holds an advisory lock on the shared test cluster until the
-// test ends, so that tests reshaping it (slot migration, failover) in
-// parallel test binaries take turns.
-func lockCluster(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(os.TempDir()+"/repcoach-test-cluster.lock", os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		t.Fatalf("open cluster lock: %v", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("lock cluster: %v", err)
-	}
-	t.Cleanup(func() { f.Close() })
-}
-
 // TestSlotMigrationUnderLoad moves the hash slots of the keys the bot reads
 // (the identity links, the snapshot's current version and index, reports,
 // delivery records) from their master to another and
@@ -67,7 +51,7 @@ func TestSlotMigrationUnderLoad(t *testing.T) {
 	if url == "" {
 		return
 	}
-	lockCluster(t)
+	LockTestCluster(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	var b [6]byte
