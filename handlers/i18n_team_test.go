@@ -77,7 +77,16 @@ func sampleBook() *memBook {
 			"U0MGR": {Rep: insights.RepID(insights.ManagerTeam("Iris Chen")), How: insights.LinkByName},
 			"U0OPS": {Rep: "Cem Yıldız", How: insights.LinkByMapping},
 		},
-		Clashes:   []string{"<@U0X> is claimed by Dan Roe and Dan Roe (email): linked to none of them"},
+		// One clash of each kind, names with mrkdwn in them.
+		Clashes: []insights.Clash{
+			{Kind: insights.ClashClaimed, User: "U0X", People: []string{"Dan Roe", "Dan <Roe>"}, How: insights.LinkByEmail},
+			{Kind: insights.ClashUserTaken, User: "U0ANA", People: []string{"Ana Lima", "Bob Stone"}, How: insights.LinkByMapping, Held: insights.LinkByName},
+			{Kind: insights.ClashPersonTaken, User: "U0NEW", People: []string{"Cem Yıldız"}, Users: []string{"U0OPS"}, How: insights.LinkByOps, Held: insights.LinkByMapping},
+			{Kind: insights.ClashCRMNamesake, People: []string{"Eve Kaya"}, Count: 2},
+			{Kind: insights.ClashSlackNamesake, People: []string{"İpek Işık"}, Users: []string{"U0IP1", "U0IP2"}},
+			{Kind: insights.ClashCopiedName, User: "U0BOB", People: []string{"Bob Stone"}, Users: []string{"U0COPY"}, Held: insights.LinkByName},
+			{Kind: insights.ClashCopiedName, User: "U0ANA", People: []string{"Ana Lima"}, Users: []string{"U0C1", "U0C2"}, Held: insights.LinkByEmail},
+		},
 		Unmatched: []string{"Deniz Kaya", "Eve <Ops>"},
 	}}
 }

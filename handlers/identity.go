@@ -14,7 +14,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/repcoach/repcoach/handlers/kit"
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/insights"
 )
 
@@ -87,9 +87,9 @@ func (id *Identity) RepFor(ctx context.Context, slackUserID string) (insights.Re
 // LinkResult says how a refresh went.
 type LinkResult struct {
 	Linked    int
-	ByHow     map[string]int // links by how they were made
-	Unmatched []string       // CRM names with no Slack user
-	Clashes   []string       // for sales ops: sentences, sorted
+	ByHow     map[string]int   // links by how they were made
+	Unmatched []string         // CRM names with no Slack user
+	Clashes   []insights.Clash // for sales ops, sorted
 }
 
 // Link matches every rep and manager in reps (the CRM data of generation
@@ -163,8 +163,8 @@ type MatchInput struct {
 // MatchResult is Match's outcome.
 type MatchResult struct {
 	Links     map[string]insights.Link
-	Unmatched []string // CRM names, sorted
-	Clashes   []string // sentences for sales ops, sorted
+	Unmatched []string         // CRM names, sorted
+	Clashes   []insights.Clash // for sales ops, sorted (ClashText writes one)
 }
 
 // Match pairs CRM people (reps, and managers who are not reps, linked to
@@ -227,11 +227,11 @@ func Match(in MatchInput) MatchResult {
 
 	links := map[string]insights.Link{}
 	taken := map[insights.RepID]string{} // person → Slack ID
-	var clashes []string
-	clash := func(format string, args ...any) { clashes = append(clashes, fmt.Sprintf(format, args...)) }
+	var clashes []insights.Clash
+	clash := func(c insights.Clash) { clashes = append(clashes, c) }
 	// settle links each candidate pair of one rule where neither side is
 	// taken and neither side is claimed twice within the rule.
-	settle := func(how string, cands map[int]string, describe func(i int) string) {
+	settle := func(how string, cands map[int]string) {
 		claims := map[string][]int{}
 		for i, uid := range cands {
 			claims[uid] = append(claims[uid], i)
@@ -241,18 +241,18 @@ func Match(in MatchInput) MatchResult {
 			if len(is) > 1 {
 				var names []string
 				for _, i := range is {
-					names = append(names, kit.Escape(people[i].name))
+					names = append(names, people[i].name)
 				}
-				clash("<@%s> is claimed by %s (%s): linked to none of them", uid, strings.Join(names, " and "), how)
+				clash(insights.Clash{Kind: insights.ClashClaimed, User: uid, People: names, How: how})
 				continue
 			}
 			i := is[0]
 			p := people[i]
 			switch {
 			case links[uid].Rep != "" && links[uid].Rep != p.id:
-				clash("%s %s points at <@%s>, who is already %s (%s): not linked", kit.Escape(p.name), describe(i), uid, kit.Escape(nameOf(people, index, links[uid].Rep)), links[uid].How)
+				clash(insights.Clash{Kind: insights.ClashUserTaken, User: uid, People: []string{p.name, nameOf(people, index, links[uid].Rep)}, How: how, Held: links[uid].How})
 			case taken[p.id] != "" && taken[p.id] != uid:
-				clash("%s %s points at <@%s>, but is already <@%s> (%s): not moved", kit.Escape(p.name), describe(i), uid, taken[p.id], links[taken[p.id]].How)
+				clash(insights.Clash{Kind: insights.ClashPersonTaken, User: uid, People: []string{p.name}, Users: []string{taken[p.id]}, How: how, Held: links[taken[p.id]].How})
 			case taken[p.id] == "":
 				links[uid] = insights.Link{Rep: p.id, How: how}
 				taken[p.id] = uid
@@ -276,7 +276,7 @@ func Match(in MatchInput) MatchResult {
 			break
 		}
 	}
-	settle(insights.LinkByMapping, cands, func(int) string { return "in the mapping file" })
+	settle(insights.LinkByMapping, cands)
 
 	// 2. Sales ops' decisions; a decision for nobody blocks the user.
 	blocked := map[string]bool{}
@@ -293,7 +293,7 @@ func Match(in MatchInput) MatchResult {
 			cands[i] = uid
 		}
 	}
-	settle(insights.LinkByOps, cands, func(int) string { return "as linked by sales ops" })
+	settle(insights.LinkByOps, cands)
 
 	// 3. Email.
 	cands = map[int]string{}
@@ -304,7 +304,7 @@ func Match(in MatchInput) MatchResult {
 			}
 		}
 	}
-	settle(insights.LinkByEmail, cands, func(int) string { return "by email" })
+	settle(insights.LinkByEmail, cands)
 
 	// 4. Sticky: last refresh's links stay while both sides exist.
 	for _, uid := range slices.Sorted(maps.Keys(in.Previous)) {
@@ -328,9 +328,9 @@ func Match(in MatchInput) MatchResult {
 			switch {
 			case len(ids) == 0:
 			case crmNames[n] > 1:
-				clash("%s: %d people in the CRM have this name: link them with the mapping file or `/repcoach link`", kit.Escape(p.name), crmNames[n])
+				clash(insights.Clash{Kind: insights.ClashCRMNamesake, People: []string{p.name}, Count: crmNames[n]})
 			case len(ids) > 1:
-				clash("%s: %d Slack members have this full name (%s): not matched by name", kit.Escape(p.name), len(ids), mentions(ids))
+				clash(insights.Clash{Kind: insights.ClashSlackNamesake, People: []string{p.name}, Users: slices.Sorted(slices.Values(ids))})
 			case blocked[ids[0]] || links[ids[0]].Rep != "":
 			default:
 				links[ids[0]] = insights.Link{Rep: p.id, How: insights.LinkByName}
@@ -354,7 +354,7 @@ func Match(in MatchInput) MatchResult {
 		}
 		if len(copies) > 0 {
 			sort.Strings(copies)
-			clash("%s is linked to <@%s> (%s); %s also use(s) that name and stay(s) unlinked to it", kit.Escape(p.name), uid, links[uid].How, mentions(copies))
+			clash(insights.Clash{Kind: insights.ClashCopiedName, User: uid, People: []string{p.name}, Users: copies, Held: links[uid].How})
 		}
 	}
 
@@ -365,8 +365,8 @@ func Match(in MatchInput) MatchResult {
 		}
 	}
 	sort.Strings(unmatched)
-	sort.Strings(clashes)
-	clashes = slices.Compact(clashes)
+	slices.SortFunc(clashes, func(a, b insights.Clash) int { return strings.Compare(clashKey(a), clashKey(b)) })
+	clashes = slices.CompactFunc(clashes, func(a, b insights.Clash) bool { return clashKey(a) == clashKey(b) })
 	return MatchResult{Links: links, Unmatched: unmatched, Clashes: clashes}
 }
 
@@ -399,6 +399,46 @@ func nameOf(people []person, index map[insights.RepID]int, rep insights.RepID) s
 		return people[i].name
 	}
 	return string(rep)
+}
+
+// clashKey orders clashes (by kind, then user, people and users) and
+// tells repeats apart.
+func clashKey(c insights.Clash) string {
+	return fmt.Sprintf("%s\x00%s\x00%q\x00%q\x00%s\x00%s\x00%d", c.Kind, c.User, c.People, c.Users, c.How, c.Held, c.Count)
+}
+
+// ClashText writes c for sales ops in p's language, names escaped for
+// mrkdwn.
+func ClashText(p *i18n.Printer, c insights.Clash) string {
+	people := escapeAll(c.People)
+	name := func(i int) string {
+		if i < len(people) {
+			return people[i]
+		}
+		return "?"
+	}
+	how := func(h string) string { return p.T("clash.how." + h) }
+	user := func(i int) string {
+		if i < len(c.Users) {
+			return c.Users[i]
+		}
+		return "?"
+	}
+	switch c.Kind {
+	case insights.ClashClaimed:
+		return p.T("clash.claimed", c.User, strings.Join(people, p.T("clash.and")), how(c.How))
+	case insights.ClashUserTaken:
+		return p.T("clash.usertaken", name(0), how(c.How), c.User, name(1), how(c.Held))
+	case insights.ClashPersonTaken:
+		return p.T("clash.persontaken", name(0), how(c.How), c.User, user(0), how(c.Held))
+	case insights.ClashCRMNamesake:
+		return p.T("clash.crmnames", name(0), c.Count)
+	case insights.ClashSlackNamesake:
+		return p.T("clash.slacknames", name(0), len(c.Users), mentions(c.Users))
+	case insights.ClashCopiedName:
+		return p.T("clash.copied", name(0), c.User, how(c.Held), mentions(c.Users), len(c.Users))
+	}
+	return p.T("clash.old")
 }
 
 func mentions(ids []string) string {

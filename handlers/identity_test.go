@@ -142,7 +142,7 @@ func TestMatchTrust(t *testing.T) {
 			MatchInput{Reps: maven, Users: []slack.User{darcel, impostor}, NameMatch: true}, "", "2 Slack members have this full name", "UIMP"},
 		{"sticky: an impostor copying a linked rep's name moves nothing, and is reported",
 			MatchInput{Reps: maven, Users: []slack.User{darcel, impostor, displayOnly}, Previous: linked, NameMatch: true},
-			"U1=Darcel Schlecht/name", "<@UDISP>, <@UIMP> also use(s) that name", "UIMP"},
+			"U1=Darcel Schlecht/name", "<@UDISP>, <@UIMP> also use that name", "UIMP"},
 		{"name matching off",
 			MatchInput{Reps: maven, Users: []slack.User{darcel}, NameMatch: false}, "", "", "U1"},
 		{"a deactivated linked user loses the link",
@@ -156,7 +156,7 @@ func TestMatchTrust(t *testing.T) {
 			MatchInput{Reps: maven, Users: []slack.User{darcel}, Previous: linked, Decisions: map[string]insights.RepID{"U1": ""}, NameMatch: true}, "", "", "U1"},
 		{"the mapping file beats sales ops' decision",
 			MatchInput{Reps: maven, Users: []slack.User{darcel, impostor}, Mapping: map[string]string{"darcel schlecht": "U1"}, Decisions: map[string]insights.RepID{"UIMP": "Darcel Schlecht"}, NameMatch: true},
-			"U1=Darcel Schlecht/mapping", "already <@U1> (mapping)", "UIMP"},
+			"U1=Darcel Schlecht/mapping", "already <@U1> (mapping file)", "UIMP"},
 		{"email beats a sticky name link",
 			MatchInput{Reps: []insights.Rep{{ID: "Darcel Schlecht", Name: "Darcel Schlecht", Email: "darcel@example.com"}}, Users: []slack.User{darcel, user("U2", "D. Schlecht", "darcel@example.com")}, Previous: linked, NameMatch: true},
 			"U2=Darcel Schlecht/email", "", "U1"},
@@ -184,7 +184,11 @@ func TestMatchTrust(t *testing.T) {
 			if tt.wantNoLink != "" && m.Links[tt.wantNoLink].Rep != "" {
 				t.Errorf("%s linked to %s, want unlinked", tt.wantNoLink, m.Links[tt.wantNoLink].Rep)
 			}
-			all := strings.Join(m.Clashes, "\n")
+			var lines []string
+			for _, c := range m.Clashes {
+				lines = append(lines, ClashText(english, c))
+			}
+			all := strings.Join(lines, "\n")
 			if tt.wantClash != "" && !strings.Contains(all, tt.wantClash) {
 				t.Errorf("clashes = %q, want one containing %q", all, tt.wantClash)
 			}

@@ -42,9 +42,7 @@ type Links struct {
 // maxListed bounds each list in the links view.
 const maxListed = 15
 
-// Show builds the links view for sales ops, in the reader's language. The
-// clash sentences are kept in the link book as written when people were
-// matched, in English.
+// Show builds the links view for sales ops, in the reader's language.
 func (l *Links) Show(ctx context.Context, userID string) (Message, error) {
 	if err := RequireOps(ctx, l.Roles, userID); err != nil {
 		return Message{}, err
@@ -71,7 +69,11 @@ func (l *Links) Show(ctx context.Context, userID string) (Message, error) {
 		kit.Context(p.T("links.context", p.T("links.n", len(book.Links)), byHow[insights.LinkByMapping], byHow[insights.LinkByOps], byHow[insights.LinkByEmail], byHow[insights.LinkByName], asOfIn(p, book.At, nil))),
 	}
 	if len(book.Clashes) > 0 {
-		blocks = append(blocks, kit.Section(p.T("links.clashes", bullets(p, book.Clashes, maxListed))))
+		lines := make([]string, len(book.Clashes))
+		for i, c := range book.Clashes {
+			lines[i] = ClashText(p, c)
+		}
+		blocks = append(blocks, kit.Section(p.T("links.clashes", bullets(p, lines, maxListed))))
 	} else {
 		blocks = append(blocks, kit.Section(p.T("links.noclash")))
 	}

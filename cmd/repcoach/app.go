@@ -16,6 +16,7 @@ import (
 	"github.com/repcoach/repcoach/bot"
 	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/handlers"
+	"github.com/repcoach/repcoach/handlers/i18n"
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/crmsync"
@@ -374,8 +375,9 @@ func (a *App) link(ctx context.Context) (handlers.LinkResult, error) {
 	if err != nil {
 		return res, err
 	}
+	english := i18n.New(i18n.English, "USD") // the log is in English
 	for _, c := range res.Clashes {
-		a.log.Warn("identity clash for sales ops to settle (/repcoach links)", "clash", c)
+		a.log.Warn("identity clash for sales ops to settle (/repcoach links)", "clash", handlers.ClashText(english, c))
 	}
 	return res, nil
 }

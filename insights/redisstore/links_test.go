@@ -16,7 +16,7 @@ func TestLinkBookDecisionsAndUnlink(t *testing.T) {
 		t.Fatalf("LinkBook before any = %+v, %v; want empty", book, err)
 	}
 	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	want := insights.LinkBook{Links: map[string]insights.Link{"U1": {Rep: "r1", How: insights.LinkByName}}, Clashes: []string{"c"}, Unmatched: []string{"Zed"}, Generation: 7, At: at}
+	want := insights.LinkBook{Links: map[string]insights.Link{"U1": {Rep: "r1", How: insights.LinkByName}}, Clashes: []insights.Clash{{Kind: insights.ClashCRMNamesake, People: []string{"Zed"}, Count: 2}}, Unmatched: []string{"Zed"}, Generation: 7, At: at}
 	if err := s.SaveLinkBook(ctx, want); err != nil {
 		t.Fatal(err)
 	}
