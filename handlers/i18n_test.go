@@ -341,6 +341,8 @@ func TestPeriodArgumentsInEitherLanguage(t *testing.T) {
 		{"UTR", "ÇEYREK", "4. çeyrek"},
 		{"UTR", "yıl", "başından bugüne"},
 		{"UTR", "YIL", "başından bugüne"},
+		{"UTR", "YILBAŞINDAN BERİ", "başından bugüne"},
+		{"UTR", "Yardım", "hafta"},
 		{"UTR", "yardım", "/myperformance nasıl çalışır"},
 		{"UTR", "quarter", "4. çeyrek"},
 		{"UEN", "çeyrek", "Your numbers: Q4 2026"},

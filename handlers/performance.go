@@ -53,12 +53,20 @@ var periodWords = map[string]string{
 	"yardım": "help", "yardim": "help",
 }
 
+// foldedPeriodWords is periodWords with its keys folded as typed text is.
+var foldedPeriodWords = func() map[string]string {
+	m := map[string]string{}
+	for k, v := range periodWords {
+		m[fold(k)] = v
+	}
+	return m
+}()
+
 // periodArg reads a /myperformance argument in English or Turkish and
 // returns it in English ("help" for help).
 func periodArg(text string) string {
-	arg := strings.Join(strings.Fields(strings.ToLower(strings.TrimSpace(text))), " ")
-	arg = strings.ReplaceAll(arg, "i̇", "i") // ToLower("İ") keeps a combining dot
-	if en, ok := periodWords[arg]; ok {
+	arg := fold(text)
+	if en, ok := foldedPeriodWords[arg]; ok {
 		return en
 	}
 	if arg == "?" {

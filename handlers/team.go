@@ -138,9 +138,9 @@ func findTeam(ctx context.Context, reports TeamReports, name string) (string, er
 	return "", fmt.Errorf("team %q: %w", name, insights.ErrUnknownTeam)
 }
 
-// allWords name the whole sales team, in English and Turkish (lower case,
-// as periodArg leaves them).
-var allWords = map[string]bool{"all": true, "everyone": true, "hepsi": true, "herkes": true, "tümü": true, "tumu": true, "tüm ekip": true, "tum ekip": true}
+// allWords name the whole sales team, in English and Turkish (folded, as
+// periodArg leaves them: without Turkish letters).
+var allWords = map[string]bool{"all": true, "everyone": true, "hepsi": true, "herkes": true, "tumu": true, "tum ekip": true}
 
 // ParseTeamArgs splits /teamperformance's text into a period (the quarter
 // when none is given) and a team name (empty for "my team"). The period may
