@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/repcoach/repcoach/insights/clock"
 )
 
 // Config says how to reach a HubSpot account.
@@ -40,7 +42,8 @@ type Config struct {
 	MaxWaits int
 	// HTTPClient makes every request; nil means http.DefaultClient.
 	HTTPClient *http.Client
-	// Sleep waits d or until ctx ends (tests inject one); nil sleeps.
+	// Sleep waits d or until ctx ends (tests inject one); nil is
+	// clock.Real.Sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -80,16 +83,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxWaits = 10
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+		cfg.Sleep = clock.Real.Sleep
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	c := &Client{cfg: cfg, http: cfg.HTTPClient}

@@ -28,6 +28,8 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 	"golang.org/x/oauth2/jwt"
+
+	"github.com/repcoach/repcoach/insights/clock"
 )
 
 // DefaultAPIVersion is the REST API version used when Config.APIVersion is
@@ -75,7 +77,8 @@ type Config struct {
 	// HTTPClient makes every request, the token's included; nil means
 	// http.DefaultClient.
 	HTTPClient *http.Client
-	// Sleep waits d or until ctx ends (tests inject one); nil sleeps.
+	// Sleep waits d or until ctx ends (tests inject one); nil is
+	// clock.Real.Sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -146,7 +149,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Location = time.UTC
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = clock.Real.Sleep
 	}
 	c := &Client{cfg: cfg, http: cfg.HTTPClient}
 	if cfg.ProductField != "" {
@@ -216,17 +219,6 @@ func parseKey(pemKey []byte) (*rsa.PrivateKey, error) {
 		return nil, errors.New("salesforce: the private key is not an RSA key")
 	}
 	return rk, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Usage returns the org's API requests used and allowed in the last 24
