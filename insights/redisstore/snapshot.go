@@ -475,43 +475,29 @@ func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) erro
 // lookup returns the current version and the report keys of fields in it
 // ("" where it has none), or insights.ErrNoData if nothing is published.
 func (s *Store) lookup(ctx context.Context, fields []string) (int64, []string, error) {
-	args := make([]any, 0, 1+len(fields))
-	args = append(args, 0)
-	for _, f := range fields {
-		args = append(args, f)
+	args := make([]any, len(fields))
+	for i, f := range fields {
+		args[i] = f
 	}
-	for attempt := 0; attempt < 5; attempt++ {
-		v := s.seen.Load()
-		args[0] = v
-		res, err := indexScript.Run(ctx, s.rdb, []string{s.snapKey("current"), s.versionKey(v, "idx")}, args...).Slice()
-		if err != nil {
-			return 0, nil, err
-		}
-		cur, vals, err := versioned(res)
-		if err != nil {
-			return 0, nil, err
-		}
-		if cur == 0 {
-			return 0, nil, insights.ErrNoData
-		}
-		if cur != v || len(vals) != len(fields) {
-			s.seen.CompareAndSwap(v, cur)
+	cur, vals, err := s.current(ctx, indexScript, "idx", args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(vals) != len(fields) {
+		return 0, nil, fmt.Errorf("version %d: the index gave %d entries for %d reports", cur, len(vals), len(fields))
+	}
+	keys := make([]string, len(vals))
+	for i, x := range vals {
+		if x == "" {
 			continue
 		}
-		keys := make([]string, len(vals))
-		for i, x := range vals {
-			if x == "" {
-				continue
-			}
-			r, ok := parseRef(x)
-			if !ok {
-				return 0, nil, fmt.Errorf("version %d: bad index entry %q", cur, x)
-			}
-			keys[i] = s.reportKey(r.w, fields[i])
+		r, ok := parseRef(x)
+		if !ok {
+			return 0, nil, fmt.Errorf("version %d: bad index entry %q", cur, x)
 		}
-		return cur, keys, nil
+		keys[i] = s.reportKey(r.w, fields[i])
 	}
-	return 0, nil, fmt.Errorf("the current snapshot version kept changing")
+	return cur, keys, nil
 }
 
 // read returns the JSON reports of fields from one version ("" where that
