@@ -18,6 +18,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/repcoach/repcoach/bot/internal/bottest"
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/insights/clock"
 	"github.com/repcoach/repcoach/insights/delivery"
@@ -28,80 +29,6 @@ import (
 // posted or found, whether this call posted, and the error.
 func outcome3(o Outcome) (ts string, sent bool, err error) {
 	return o.TS, o.Result == Sent || o.Result == Unrecorded, o.Err
-}
-
-// crashLedger lets the first `after` MarkDelivered calls through; every
-// later one "crashes" the process: it calls crash and records nothing, as
-// if the bot died between the post and the record.
-type crashLedger struct {
-	delivery.Ledger
-	after   int64
-	n       atomic.Int64
-	crash   func()
-	crashed atomic.Int64
-}
-
-var errCrashed = errors.New("simulated crash")
-
-func (c *crashLedger) MarkDelivered(ctx context.Context, key, owner, ts string) error {
-	if c.n.Add(1) > c.after {
-		c.crashed.Add(1)
-		c.crash()
-		return errCrashed
-	}
-	return c.Ledger.MarkDelivered(ctx, key, owner, ts)
-}
-
-// fakeUsers returns n workspace members U<prefix><i> in zone tz.
-func fakeUsers(prefix string, n int, tz string) []slackfake.User {
-	out := make([]slackfake.User, n)
-	for i := range out {
-		id := fmt.Sprintf("U%s%05d", prefix, i)
-		out[i] = slackfake.User{ID: id, Name: strings.ToLower(id), RealName: id, Email: strings.ToLower(id) + "@x.example", TZ: tz}
-	}
-	return out
-}
-
-func userIDs(users []slackfake.User) []string {
-	out := make([]string, len(users))
-	for i, u := range users {
-		out[i] = u.ID
-	}
-	return out
-}
-
-func newSlackFake(t testing.TB, cfg slackfake.Config) *slackfake.Server {
-	t.Helper()
-	srv, err := slackfake.New(cfg)
-	if err != nil {
-		t.Fatalf("start fake Slack: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
-// slackClientFor returns a slack-go client for srv, with a connection pool big
-// enough for concurrent posters.
-func slackClientFor(srv *slackfake.Server, rt http.RoundTripper) *slack.Client {
-	if rt == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 64
-		rt = tr
-	}
-	hc := &http.Client{Transport: rt, Timeout: 10 * time.Second}
-	return slack.New("xoxb-fake", slack.OptionAPIURL(srv.APIURL()), slack.OptionHTTPClient(hc))
-}
-
-// warnLogger logs to the test at warn level and above.
-func warnLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testLogWriter struct{ t testing.TB }
-
-func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // t0 is when the tests' fake clocks start.
@@ -122,7 +49,7 @@ func fastPoster(t testing.TB, api *slack.Client, l delivery.Ledger, cfg PosterCo
 		cfg.PerChannel = time.Millisecond
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = warnLogger(t)
+		cfg.Logger = bottest.WarnLogger(t)
 	}
 	p := NewPoster(api, l, cfg)
 	p.backoff = 10 * time.Millisecond
@@ -256,10 +183,10 @@ func TestClassify(t *testing.T) {
 }
 
 func TestDeliverOnce(t *testing.T) {
-	users := fakeUsers("ONCE", 2, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("ONCE", 2, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "a"})
 	ctx := context.Background()
 	u := users[0].ID
 
@@ -287,15 +214,15 @@ func TestDeliverOnce(t *testing.T) {
 }
 
 func TestDeliverHeldByOther(t *testing.T) {
-	users := fakeUsers("HELD", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("HELD", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	key := "job/2026-W48/" + users[0].ID
 	if _, err := store.ClaimDelivery(ctx, key, "someone-else", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "a"})
 	if o := p.Deliver(ctx, key, users[0].ID, Outgoing{Text: "hi"}); o.Result != Held {
 		t.Fatalf("Deliver = %v (%v); want held", o.Result, o.Err)
 	}
@@ -307,30 +234,30 @@ func TestDeliverHeldByOther(t *testing.T) {
 // A post that went out but was never recorded (the bot died in between)
 // is found in the history by the next owner, and not posted again.
 func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
-	users := fakeUsers("RECL", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("RECL", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
 
 	// Some other message with other metadata sits in the DM too.
-	if _, err := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "x"}).
+	if _, err := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "x"}).
 		Post(ctx, u, Outgoing{Text: "an interactive answer"}); err != nil {
 		t.Fatal(err)
 	}
 	// The ledger's leases lapse on the test's clock, not in real time.
 	clk := clock.NewFake(t0)
 	ledger := delivery.NewMemory(clk)
-	crash := &crashLedger{Ledger: ledger, crash: func() {}}
+	crash := &bottest.CrashLedger{Ledger: ledger, Crash: func() {}}
 	lease := 2 * time.Minute
-	a := fastPoster(t, slackClientFor(srv, nil), crash, PosterConfig{Owner: "a", Lease: lease, Clock: clk})
+	a := fastPoster(t, bottest.SlackClient(srv, nil), crash, PosterConfig{Owner: "a", Lease: lease, Clock: clk})
 	ts, sent, err := outcome3(a.Deliver(ctx, key, u, Outgoing{Text: "feedback"}))
-	if !sent || !errors.Is(err, errCrashed) {
+	if !sent || !errors.Is(err, bottest.ErrCrashed) {
 		t.Fatalf("crashing Deliver = %q, %v, %v; want sent and the crash", ts, sent, err)
 	}
 	clk.Add(lease) // the dead owner's lease lapses
 
-	b := fastPoster(t, slackClientFor(srv, nil), ledger, PosterConfig{Owner: "b", Lease: lease, Clock: clk})
+	b := fastPoster(t, bottest.SlackClient(srv, nil), ledger, PosterConfig{Owner: "b", Lease: lease, Clock: clk})
 	ts2, sent, err := outcome3(b.Deliver(ctx, key, u, Outgoing{Text: "feedback"}))
 	if err != nil || sent || ts2 != ts {
 		t.Fatalf("Deliver after the crash = %q, %v, %v; want %q found, not sent", ts2, sent, err, ts)
@@ -349,18 +276,18 @@ func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
 // The same Poster that could not record a post records it on the next
 // Deliver, without posting again.
 func TestDeliverRetriesRecordNotPost(t *testing.T) {
-	users := fakeUsers("REC", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("REC", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
-	flaky := &crashLedger{Ledger: store, crash: func() {}}
-	p := fastPoster(t, slackClientFor(srv, nil), flaky, PosterConfig{Owner: "a"})
+	flaky := &bottest.CrashLedger{Ledger: store, Crash: func() {}}
+	p := fastPoster(t, bottest.SlackClient(srv, nil), flaky, PosterConfig{Owner: "a"})
 	ts, sent, err := outcome3(p.Deliver(ctx, key, u, Outgoing{Text: "x"}))
 	if !sent || err == nil {
 		t.Fatalf("Deliver = %v, %v; want sent with a record error", sent, err)
 	}
-	flaky.after = 1 << 40 // the ledger is back
+	flaky.After = 1 << 40 // the ledger is back
 	ts2, sent, err := outcome3(p.Deliver(ctx, key, u, Outgoing{Text: "x"}))
 	if err != nil || sent || ts2 != ts {
 		t.Fatalf("second Deliver = %q, %v, %v; want %q recorded, not sent", ts2, sent, err, ts)
@@ -392,13 +319,13 @@ func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestDeliverAmbiguousFailureLooksBeforeRetrying(t *testing.T) {
-	users := fakeUsers("LOST", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("LOST", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
 	tr := &lossyTransport{base: http.DefaultTransport}
-	p := fastPoster(t, slackClientFor(srv, tr), store, PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(srv, tr), store, PosterConfig{Owner: "a"})
 	ts, sent, err := outcome3(p.Deliver(ctx, key, u, Outgoing{Text: "x"}))
 	if err != nil || ts == "" {
 		t.Fatalf("Deliver = %q, %v, %v", ts, sent, err)
@@ -412,12 +339,12 @@ func TestDeliverAmbiguousFailureLooksBeforeRetrying(t *testing.T) {
 }
 
 func TestDeliverTransientErrorsRetried(t *testing.T) {
-	users := fakeUsers("TRAN", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("TRAN", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u := users[0].ID
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", MaxRetries: 3})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "a", MaxRetries: 3})
 
 	srv.FailNext("chat.postMessage", "internal_error", 2)
 	if _, sent, err := outcome3(p.Deliver(ctx, "k/1/"+u, u, Outgoing{Text: "x"})); err != nil || !sent {
@@ -435,9 +362,9 @@ func TestDeliverTransientErrorsRetried(t *testing.T) {
 }
 
 func TestDeliverPermanentErrorAtOnce(t *testing.T) {
-	srv := newSlackFake(t, slackfake.Config{Users: fakeUsers("PERM", 1, "UTC")})
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: bottest.FakeUsers("PERM", 1, "UTC")})
 	store := redisstore.OpenTest(t)
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "a"})
 	_, sent, err := outcome3(p.Deliver(context.Background(), "k/1/U0NOBODY", "U0NOBODY", Outgoing{Text: "x"}))
 	var se slack.SlackErrorResponse
 	if sent || !errors.Is(err, ErrPermanent) || !errors.As(err, &se) || se.Err != "channel_not_found" {
@@ -449,12 +376,12 @@ func TestDeliverPermanentErrorAtOnce(t *testing.T) {
 }
 
 func TestDeliverWaitsOut429(t *testing.T) {
-	users := fakeUsers("RL", 4, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("RL", 4, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	srv.RateLimitShare("chat.postMessage", 0.5) // Retry-After: 1
 	clk := clock.NewFake(t0)
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", MaxRetries: 1, Clock: clk})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "a", MaxRetries: 1, Clock: clk})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -482,12 +409,12 @@ func TestDeliverWaitsOut429(t *testing.T) {
 }
 
 func TestDeliverStopsOn429WhenContextEnds(t *testing.T) {
-	users := fakeUsers("RLC", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("RLC", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	srv.RateLimitShare("chat.postMessage", 1)
 	clk := clock.NewManual(t0)
-	p := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "a", Clock: clk})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "a", Clock: clk})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	res := make(chan Outcome, 1)
@@ -507,12 +434,12 @@ func TestDeliverStopsOn429WhenContextEnds(t *testing.T) {
 }
 
 func TestPosterDryRun(t *testing.T) {
-	users := fakeUsers("DRY", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("DRY", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(syncWriter{&mu, &logs}, nil))
-	p := NewPoster(slackClientFor(srv, nil), nil, PosterConfig{DryRun: true, Logger: log})
+	p := NewPoster(bottest.SlackClient(srv, nil), nil, PosterConfig{DryRun: true, Logger: log})
 	ts, sent, err := outcome3(p.Deliver(context.Background(), "k/1/"+users[0].ID, users[0].ID, Outgoing{Text: "secret-ish text"}))
 	if ts != "" || sent || err != nil {
 		t.Errorf("dry Deliver = %q, %v, %v", ts, sent, err)
@@ -548,10 +475,10 @@ func (l syncWriter) Write(p []byte) (int, error) {
 }
 
 func TestPostPacesPerChannel(t *testing.T) {
-	users := fakeUsers("PACE", 1, "UTC")
+	users := bottest.FakeUsers("PACE", 1, "UTC")
 	clk := clock.NewFake(t0) // Slack and the Poster on one clock
-	srv := newSlackFake(t, slackfake.Config{Users: users, PerChannelPostInterval: 100 * time.Millisecond, Now: clk.Now})
-	p := fastPoster(t, slackClientFor(srv, nil), nil, PosterConfig{PerChannel: 100 * time.Millisecond, Clock: clk})
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users, PerChannelPostInterval: 100 * time.Millisecond, Now: clk.Now})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), nil, PosterConfig{PerChannel: 100 * time.Millisecond, Clock: clk})
 	for range 4 {
 		if _, err := p.Post(context.Background(), users[0].ID, Outgoing{Text: "x"}); err != nil {
 			t.Fatal(err)
@@ -568,14 +495,14 @@ func TestPostPacesPerChannel(t *testing.T) {
 // A delivery that waits longer than its lease for its turn renews the
 // lease before posting, and gives up if another owner took it meanwhile.
 func TestDeliverRenewsLeaseAfterLongWait(t *testing.T) {
-	users := fakeUsers("LEASE", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("LEASE", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	clk := clock.NewManual(t0)
 	ledger := delivery.NewMemory(clk)
 	ctx := context.Background()
 	u := users[0].ID
 	const lease, gap = 2 * time.Minute, 3 * time.Minute
-	p := fastPoster(t, slackClientFor(srv, nil), ledger, PosterConfig{Owner: "a", Lease: lease, PerChannel: gap, Clock: clk})
+	p := fastPoster(t, bottest.SlackClient(srv, nil), ledger, PosterConfig{Owner: "a", Lease: lease, PerChannel: gap, Clock: clk})
 	deliver := func(key string) <-chan Outcome {
 		res := make(chan Outcome, 1)
 		go func() { res <- p.Deliver(ctx, key, u, Outgoing{Text: key}) }()
@@ -620,13 +547,13 @@ func TestDeliverRenewsLeaseAfterLongWait(t *testing.T) {
 // the key, by the same process while its lease is live, still looks in the
 // history before posting.
 func TestDeliverGivingUpRemembersAmbiguousPost(t *testing.T) {
-	users := fakeUsers("GIVE", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("GIVE", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	u, key := users[0].ID, "job/2026-W48/"+users[0].ID
 	tr := &lossyTransport{base: http.DefaultTransport}
-	p := fastPoster(t, slackClientFor(srv, tr), store, PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(srv, tr), store, PosterConfig{Owner: "a"})
 	p.cfg.MaxRetries = 0 // give up at the first failure (the config's zero means the default)
 	if _, _, err := outcome3(p.Deliver(ctx, key, u, Outgoing{Text: "x"})); err == nil {
 		t.Fatal("Deliver with no retries left after a lost answer = nil error, want one")
@@ -662,12 +589,12 @@ func (p *proxyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // a look in the history), never taken as Slack refusing the message.
 // Before, 45 of 500 reps lost that week's DM.
 func TestDeliverProxyHTMLIsRetried(t *testing.T) {
-	users := fakeUsers("HTML", 30, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("HTML", 30, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	tr := &proxyTransport{base: http.DefaultTransport, fail: func(n int) bool { return n%3 == 0 }}
-	p := fastPoster(t, slackClientFor(srv, tr), store, PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(srv, tr), store, PosterConfig{Owner: "a"})
 	for _, u := range users {
 		if o := p.Deliver(ctx, "job/2026-W48/"+u.ID, u.ID, Outgoing{Text: "hi"}); o.Result != Sent {
 			t.Errorf("Deliver to %s = %v (%v), want sent", u.ID, o.Result, o.Err)
@@ -685,22 +612,22 @@ func TestDeliverProxyHTMLIsRetried(t *testing.T) {
 // sends it now instead of reporting it "held by another replica" until the
 // lease lapses; and where a post may have landed, it looks first.
 func TestFailedDeliveryReleasesLease(t *testing.T) {
-	users := fakeUsers("REL", 2, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("REL", 2, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	const lease = time.Hour
 
 	// Every post fails through a proxy: the run gives up.
 	down := &proxyTransport{base: http.DefaultTransport, fail: func(int) bool { return true }}
-	a := fastPoster(t, slackClientFor(srv, down), store, PosterConfig{Owner: "a", Lease: lease, MaxRetries: 1})
+	a := fastPoster(t, bottest.SlackClient(srv, down), store, PosterConfig{Owner: "a", Lease: lease, MaxRetries: 1})
 	k0 := "job/2026-W48/" + users[0].ID
 	if o := a.Deliver(ctx, k0, users[0].ID, Outgoing{Text: "hi"}); o.Result != Failed {
 		t.Fatalf("Deliver through a dead proxy = %v (%v), want failed", o.Result, o.Err)
 	}
 	// A run stopped (SIGTERM) while waiting for its turn in the channel.
 	clk := clock.NewManual(t0)
-	slow := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "s", Lease: lease, PerChannel: time.Hour, Clock: clk})
+	slow := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "s", Lease: lease, PerChannel: time.Hour, Clock: clk})
 	k1 := "job/2026-W48/" + users[1].ID
 	if o := slow.Deliver(ctx, "job/2026-W47/"+users[1].ID, users[1].ID, Outgoing{Text: "earlier"}); o.Result != Sent {
 		t.Fatalf("first post = %v (%v)", o.Result, o.Err)
@@ -715,7 +642,7 @@ func TestFailedDeliveryReleasesLease(t *testing.T) {
 		t.Fatalf("Deliver stopped mid-wait = %v (%v), want cancelled", o.Result, o.Err)
 	}
 
-	b := fastPoster(t, slackClientFor(srv, nil), store, PosterConfig{Owner: "b", Lease: lease})
+	b := fastPoster(t, bottest.SlackClient(srv, nil), store, PosterConfig{Owner: "b", Lease: lease})
 	searches := srv.Calls("conversations.history")
 	for _, k := range []struct{ key, user string }{{k0, users[0].ID}, {k1, users[1].ID}} {
 		if o := b.Deliver(ctx, k.key, k.user, Outgoing{Text: "hi"}); o.Result != Sent {
@@ -763,13 +690,13 @@ func (s *slowCommitTransport) RoundTrip(r *http.Request) (*http.Response, error)
 // 300 reps got two DMs with the default settings). Settings are the
 // defaults scaled down: the post timeout and the wait follow the lease.
 func TestDeliverSlowCommitNotDoubled(t *testing.T) {
-	users := fakeUsers("SLOW", 1, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("SLOW", 1, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	const lease = 400 * time.Millisecond // post timeout 100 ms
 	tr := &slowCommitTransport{base: http.DefaultTransport, commitAfter: 250 * time.Millisecond}
 	t.Cleanup(tr.wg.Wait)
-	p := NewPoster(slackClientFor(srv, tr), store, PosterConfig{Owner: "a", Lease: lease, Rate: 1000, Burst: 10, PerChannel: time.Millisecond, Logger: warnLogger(t)})
+	p := NewPoster(bottest.SlackClient(srv, tr), store, PosterConfig{Owner: "a", Lease: lease, Rate: 1000, Burst: 10, PerChannel: time.Millisecond, Logger: bottest.WarnLogger(t)})
 	p.backoff = 10 * time.Millisecond
 	u := users[0].ID
 	o := p.Deliver(context.Background(), "job/2026-W48/"+u, u, Outgoing{Text: "hi"})
@@ -787,15 +714,15 @@ func TestDeliverSlowCommitNotDoubled(t *testing.T) {
 // them (before, three at 20/s sent 66/s). It logs the measured rate.
 func TestSharedPostRateAcrossReplicas(t *testing.T) {
 	const rate, perReplica = 20.0, 20
-	users := fakeUsers("RATE", 3*perReplica, "UTC")
-	srv := newSlackFake(t, slackfake.Config{Users: users})
+	users := bottest.FakeUsers("RATE", 3*perReplica, "UTC")
+	srv := bottest.NewSlackFake(t, slackfake.Config{Users: users})
 	store := redisstore.OpenTest(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	start := time.Now()
 	for r := range 3 {
-		p := NewPoster(slackClientFor(srv, nil), store, PosterConfig{
-			Owner: fmt.Sprint("replica-", r), Rate: rate, Burst: 1, PerChannel: time.Millisecond, Logger: warnLogger(t),
+		p := NewPoster(bottest.SlackClient(srv, nil), store, PosterConfig{
+			Owner: fmt.Sprint("replica-", r), Rate: rate, Burst: 1, PerChannel: time.Millisecond, Logger: bottest.WarnLogger(t),
 			Shared: store.RateLimiter("chat.postMessage", rate, 1),
 		})
 		wg.Go(func() {

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/internal/bottest"
 	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/insights/clock"
@@ -82,10 +83,10 @@ func failoverFanout(t *testing.T, url string, kill func(ctx context.Context, s *
 		store.Wipe(cctx)
 		store.Close()
 	})
-	users := fakeUsers("FO", 200, "UTC")
+	users := bottest.FakeUsers("FO", 200, "UTC")
 	r := &schedRig{clock: clock.NewFake(utcDate(2026, 11, 6, 16, 5)), users: users, store: store}
-	r.srv = newSlackFake(t, slackfake.Config{Users: users})
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	r.srv = bottest.NewSlackFake(t, slackfake.Config{Users: users})
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	// The leases live in the real Redis set that fails over: the Poster
 	// keeps them on the real clock.
 	pc := bot.PosterConfig{Rate: 100, Burst: 1, Lease: 10 * time.Second, Clock: clock.Real}
@@ -137,7 +138,7 @@ func failoverFanout(t *testing.T, url string, kill func(ctx context.Context, s *
 	case <-time.After(30 * time.Second):
 		t.Error("the store did not answer within 30 s of the kill")
 	}
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 	t.Logf("%d DMs for %d reps, lost 0 and doubled 0 unless reported above", len(r.srv.Messages()), len(users))
 }
 

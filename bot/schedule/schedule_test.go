@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/repcoach/repcoach/bot"
+	"github.com/repcoach/repcoach/bot/internal/bottest"
 	"github.com/repcoach/repcoach/bot/schedule"
 	"github.com/repcoach/repcoach/bot/slackfake"
 	"github.com/repcoach/repcoach/insights/clock"
@@ -83,7 +84,7 @@ func newSchedRig(t testing.TB, users []slackfake.User, start time.Time, simSlack
 	if simSlack {
 		cfg.Now = r.clock.Now
 	}
-	r.srv = newSlackFake(t, cfg)
+	r.srv = bottest.NewSlackFake(t, cfg)
 	return r
 }
 
@@ -98,10 +99,10 @@ func (r *schedRig) scheduler(t testing.TB, jobs []schedule.Job, owner string, l 
 	if pc.Clock == nil {
 		pc.Clock = r.clock
 	}
-	p := fastPoster(t, slackClientFor(r.srv, nil), l, pc)
+	p := fastPoster(t, bottest.SlackClient(r.srv, nil), l, pc)
 	sc.Clock = r.clock
 	if sc.Logger == nil {
-		sc.Logger = warnLogger(t)
+		sc.Logger = bottest.WarnLogger(t)
 	}
 	return schedule.New(jobs, bot.Scheduled{Poster: p}, r.store, r.store, zonesOf(r.users), sc)
 }
@@ -160,7 +161,7 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 	}
 	start, end := utcDate(2026, 10, 19, 0, 0), utcDate(2026, 11, 16, 0, 0)
 	r := newSchedRig(t, users, start, true)
-	all := userIDs(users)
+	all := bottest.UserIDs(users)
 	holiday := time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
 	jobs := []schedule.Job{
 		weeklyJob("weekly-feedback", fri16, all),
@@ -242,7 +243,7 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 	users := []slackfake.User{{ID: "U1UTC", Name: "utc", TZ: "UTC"}, {ID: "U2LA", Name: "la", TZ: "America/Los_Angeles"}}
 	ctx := context.Background()
 	var dues sync.Map
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	build := job.Build
 	job.Build = func(ctx context.Context, user string, due time.Time) (schedule.Message, error) {
 		dues.Store(user, due)
@@ -291,31 +292,31 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 // gets exactly one message.
 func TestScheduleTwoReplicasExactlyOnce(t *testing.T) {
 	var users []slackfake.User
-	users = append(users, fakeUsers("A", 80, "UTC")...)
-	users = append(users, fakeUsers("B", 80, "Asia/Kolkata")...)
-	users = append(users, fakeUsers("C", 80, "America/Los_Angeles")...)
+	users = append(users, bottest.FakeUsers("A", 80, "UTC")...)
+	users = append(users, bottest.FakeUsers("B", 80, "Asia/Kolkata")...)
+	users = append(users, bottest.FakeUsers("C", 80, "America/Los_Angeles")...)
 	r := newSchedRig(t, users, utcDate(2026, 11, 7, 0, 30), false)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	sc := schedule.Config{Grace: 24 * time.Hour}
 	s1 := r.scheduler(t, []schedule.Job{job}, "replica-1", nil, bot.PosterConfig{}, sc)
 	s2 := r.scheduler(t, []schedule.Job{job}, "replica-2", nil, bot.PosterConfig{}, sc)
 	ctx := context.Background()
 	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s1, s2)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
 
 // The fake answers 429 to a share of posts: everything still goes out,
 // once, with two replicas.
 func TestScheduleRateLimitedStillOnce(t *testing.T) {
-	users := fakeUsers("RL", 30, "UTC")
+	users := bottest.FakeUsers("RL", 30, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), false)
 	r.srv.RateLimitShare("chat.postMessage", 0.2)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	s1 := r.scheduler(t, []schedule.Job{job}, "replica-1", nil, bot.PosterConfig{}, schedule.Config{})
 	s2 := r.scheduler(t, []schedule.Job{job}, "replica-2", nil, bot.PosterConfig{}, schedule.Config{})
 	ctx := context.Background()
 	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s1, s2)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 	if calls := r.srv.Calls("chat.postMessage"); calls <= len(users) {
 		t.Errorf("%d calls for %d posts: no 429 was answered", calls, len(users))
 	}
@@ -324,9 +325,9 @@ func TestScheduleRateLimitedStillOnce(t *testing.T) {
 // A fan-out cancelled half-way (the bot stopped) is finished by a new
 // process with another owner: everyone exactly once.
 func TestScheduleResumesAfterShutdown(t *testing.T) {
-	users := fakeUsers("CUT", 200, "UTC")
+	users := bottest.FakeUsers("CUT", 200, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	lease := time.Second
 	a := r.scheduler(t, []schedule.Job{job}, "proc-a", nil, bot.PosterConfig{Rate: 200, Burst: 1, Lease: lease}, schedule.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -343,25 +344,25 @@ func TestScheduleResumesAfterShutdown(t *testing.T) {
 	}
 	b := r.scheduler(t, []schedule.Job{job}, "proc-b", nil, bot.PosterConfig{Lease: lease}, schedule.Config{})
 	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 200, b)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
 
 // The bot dies between posts and their records: the new process finds
 // those posts in the conversations' history and does not post again.
 func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
-	users := fakeUsers("CRASH", 200, "UTC")
+	users := bottest.FakeUsers("CRASH", 200, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	lease := time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The ledger's leases lapse on the rig's clock: the dead process's
 	// lapse as the drain moves the clock on, with no real wait.
 	ledger := delivery.NewMemory(r.clock)
-	crash := &crashLedger{Ledger: ledger, after: 50, crash: cancel}
+	crash := &bottest.CrashLedger{Ledger: ledger, After: 50, Crash: cancel}
 	a := r.scheduler(t, []schedule.Job{job}, "proc-a", crash, bot.PosterConfig{Lease: lease}, schedule.Config{})
 	a.Tick(ctx)
-	if crash.crashed.Load() == 0 {
+	if crash.Crashed.Load() == 0 {
 		t.Fatal("the ledger never crashed")
 	}
 	before := len(r.srv.Messages())
@@ -370,17 +371,17 @@ func TestScheduleCrashBetweenPostAndRecord(t *testing.T) {
 	}
 	b := r.scheduler(t, []schedule.Job{job}, "proc-b", ledger, bot.PosterConfig{Lease: lease}, schedule.Config{})
 	r.drain(t, context.Background(), "weekly-feedback/2026-W45", 200, b)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 	if r.srv.Calls("conversations.history") == 0 {
 		t.Error("no history was searched for the unrecorded posts")
 	}
-	t.Logf("%d posts unrecorded at the crash, %d messages before the restart", crash.crashed.Load(), before)
+	t.Logf("%d posts unrecorded at the crash, %d messages before the restart", crash.Crashed.Load(), before)
 }
 
 func TestScheduleDryRun(t *testing.T) {
-	users := fakeUsers("DRY", 3, "UTC")
+	users := bottest.FakeUsers("DRY", 3, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{DryRun: true}, schedule.Config{})
 	ctx := context.Background()
 	for range 3 {
@@ -393,13 +394,13 @@ func TestScheduleDryRun(t *testing.T) {
 	// The ledger was not touched: a real run still sends.
 	real := r.scheduler(t, []schedule.Job{job}, "b", nil, bot.PosterConfig{}, schedule.Config{})
 	real.Tick(ctx)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
 
 func TestScheduleOptOutAndPause(t *testing.T) {
-	users := fakeUsers("PREF", 3, "UTC")
+	users := bottest.FakeUsers("PREF", 3, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
 	ctx := context.Background()
 	out := users[0].ID
@@ -426,24 +427,24 @@ func TestScheduleOptOutAndPause(t *testing.T) {
 	if n := len(postsTo(r.srv, out)); n != 0 {
 		t.Errorf("opted-out user got %d messages", n)
 	}
-	r.exactlyOnce(t, userIDs(users[1:]))
+	r.exactlyOnce(t, bottest.UserIDs(users[1:]))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
 		t.Errorf("pending after the run: %v", pending)
 	}
 }
 
 func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
-	users := fakeUsers("OK", 5, "UTC")
+	users := bottest.FakeUsers("OK", 5, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
-	audience := append([]string{"U0GONE"}, userIDs(users)...)
+	audience := append([]string{"U0GONE"}, bottest.UserIDs(users)...)
 	job := weeklyJob("weekly-feedback", fri16, audience)
 	ctx := context.Background()
 	zones := zonesOf(users)
 	zones["U0GONE"] = "UTC"
-	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, bot.PosterConfig{Owner: "a", Clock: r.clock})
-	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zones, schedule.Config{Clock: r.clock, Logger: warnLogger(t)})
+	p := fastPoster(t, bottest.SlackClient(r.srv, nil), r.store, bot.PosterConfig{Owner: "a", Clock: r.clock})
+	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zones, schedule.Config{Clock: r.clock, Logger: bottest.WarnLogger(t)})
 	s.Tick(ctx)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); len(pending) != 0 {
 		t.Errorf("pending after the run: %v; a permanent failure is not retried", pending)
 	}
@@ -458,9 +459,9 @@ func TestSchedulePermanentErrorDoesNotStopOthers(t *testing.T) {
 }
 
 func TestRunJob(t *testing.T) {
-	users := fakeUsers("RUN", 3, "Europe/Berlin")
+	users := bottest.FakeUsers("RUN", 3, "Europe/Berlin")
 	r := newSchedRig(t, users, utcDate(2026, 11, 4, 10, 0), true) // a Wednesday
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
 	ctx := context.Background()
 
@@ -498,7 +499,7 @@ func TestRunJob(t *testing.T) {
 	// Friday's scheduled send of the same week does not repeat it.
 	r.clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, loadZone(t, "Europe/Berlin")))
 	s.Tick(ctx)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 	if k := deliveryKey(t, postsTo(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
 		t.Errorf("key = %q", k)
 	}
@@ -506,15 +507,15 @@ func TestRunJob(t *testing.T) {
 
 // Run ticks on the real clock until its context ends, then returns nil.
 func TestRunSendsAndStops(t *testing.T) {
-	users := fakeUsers("LIVE", 2, "UTC")
+	users := bottest.FakeUsers("LIVE", 2, "UTC")
 	r := newSchedRig(t, users, time.Now(), false)
 	now := time.Now().UTC().Add(-time.Minute)
 	at := schedule.Weekly{Day: now.Weekday(), Hour: now.Hour(), Minute: now.Minute()}
-	job := weeklyJob("live", at, userIDs(users))
+	job := weeklyJob("live", at, bottest.UserIDs(users))
 	all := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
-	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, bot.PosterConfig{Owner: "a"})
+	p := fastPoster(t, bottest.SlackClient(r.srv, nil), r.store, bot.PosterConfig{Owner: "a"})
 	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zonesOf(users),
-		schedule.Config{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: warnLogger(t)})
+		schedule.Config{Tick: 20 * time.Millisecond, WorkingDays: all, QuietStart: 3, QuietEnd: 3, Logger: bottest.WarnLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Run(ctx) }()
@@ -534,7 +535,7 @@ func TestRunSendsAndStops(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after its context ended")
 	}
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
 
 func TestNewSchedulerRejectsBadTables(t *testing.T) {
@@ -568,14 +569,14 @@ func TestNewSchedulerRejectsBadTables(t *testing.T) {
 // loss. Run it with -benchtime=1x.
 func BenchmarkFanout10k(b *testing.B) {
 	const n, limit = 10000, 600
-	users := fakeUsers("F", n, "UTC")
-	srv := newSlackFake(b, slackfake.Config{Users: users, Limits: map[string]int{"chat.postMessage": limit * 60}})
+	users := bottest.FakeUsers("F", n, "UTC")
+	srv := bottest.NewSlackFake(b, slackfake.Config{Users: users, Limits: map[string]int{"chat.postMessage": limit * 60}})
 	store := redisstore.OpenTest(b)
 	clk := clock.NewFake(time.Time{}) // the scheduler's; the Poster paces on the real clock
-	log := warnLogger(b)
-	all := userIDs(users)
+	log := bottest.WarnLogger(b)
+	all := bottest.UserIDs(users)
 	job := weeklyJob("weekly-feedback", fri16, all)
-	p := bot.NewPoster(slackClientFor(srv, nil), store, bot.PosterConfig{Rate: limit, Burst: 1, Logger: log})
+	p := bot.NewPoster(bottest.SlackClient(srv, nil), store, bot.PosterConfig{Rate: limit, Burst: 1, Logger: log})
 	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, store, store, zonesOf(users), schedule.Config{Clock: clk, Workers: 16, Logger: log})
 	ctx := context.Background()
 	var total time.Duration
@@ -621,23 +622,23 @@ func BenchmarkFanout10k(b *testing.B) {
 
 // A recipient whose time zone cannot be read waits; the others go out.
 func TestScheduleUnknownZoneWaits(t *testing.T) {
-	users := fakeUsers("TZ", 3, "UTC")
+	users := bottest.FakeUsers("TZ", 3, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 0), true)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	zones := zonesOf(users)
 	delete(zones, users[0].ID)
-	p := fastPoster(t, slackClientFor(r.srv, nil), r.store, bot.PosterConfig{Owner: "a", Clock: r.clock})
-	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zones, schedule.Config{Clock: r.clock, Logger: warnLogger(t)})
+	p := fastPoster(t, bottest.SlackClient(r.srv, nil), r.store, bot.PosterConfig{Owner: "a", Clock: r.clock})
+	s := schedule.New([]schedule.Job{job}, bot.Scheduled{Poster: p}, r.store, r.store, zones, schedule.Config{Clock: r.clock, Logger: bottest.WarnLogger(t)})
 	ctx := context.Background()
 	s.Tick(ctx)
-	r.exactlyOnce(t, userIDs(users[1:]))
+	r.exactlyOnce(t, bottest.UserIDs(users[1:]))
 	if pending, _ := r.store.OutboxPending(ctx, "weekly-feedback/2026-W45"); !slices.Equal(pending, []string{users[0].ID}) {
 		t.Errorf("pending = %v, want the recipient without a zone", pending)
 	}
 	zones[users[0].ID] = "UTC" // Slack answers again
 	r.clock.Add(time.Minute)
 	s.Tick(ctx)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
 
 // TestScheduleRedisLosesDataMidFanout: Redis loses its data (a restart
@@ -647,14 +648,14 @@ func TestScheduleUnknownZoneWaits(t *testing.T) {
 // ops resume, each send looks in the conversation first, and everyone ends
 // with exactly one message.
 func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
-	users := fakeUsers("LOSS", 40, "UTC")
+	users := bottest.FakeUsers("LOSS", 40, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 6, 16, 5), false)
 	ctx := context.Background()
 	watch, err := r.store.WatchData(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	build := job.Build
 	var built atomic.Int32
 	job.Build = func(ctx context.Context, user string, due time.Time) (schedule.Message, error) {
@@ -686,7 +687,7 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.drain(t, ctx, "weekly-feedback/2026-W45", 200, s)
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
 
 // TestRunJobWaitsOutADeadProcessLease: a manual run right after another
@@ -696,16 +697,16 @@ func TestScheduleRedisLosesDataMidFanout(t *testing.T) {
 // the rest: nothing is left "held by another replica". Without HeldWait
 // they are reported held, as before.
 func TestRunJobWaitsOutADeadProcessLease(t *testing.T) {
-	users := fakeUsers("DEAD", 4, "UTC")
+	users := bottest.FakeUsers("DEAD", 4, "UTC")
 	r := newSchedRig(t, users, utcDate(2026, 11, 4, 10, 0), true)
 	ledger := delivery.NewMemory(r.clock)
-	job := weeklyJob("weekly-feedback", fri16, userIDs(users))
+	job := weeklyJob("weekly-feedback", fri16, bottest.UserIDs(users))
 	ctx := context.Background()
 	const lease = 2 * time.Minute
 
 	// The dead process posted to users[0] but never recorded it, and had
 	// claimed users[1] without posting.
-	dead := fastPoster(t, slackClientFor(r.srv, nil), &crashLedger{Ledger: ledger, crash: func() {}}, bot.PosterConfig{Owner: "dead", Lease: lease, Clock: r.clock})
+	dead := fastPoster(t, bottest.SlackClient(r.srv, nil), &bottest.CrashLedger{Ledger: ledger, Crash: func() {}}, bot.PosterConfig{Owner: "dead", Lease: lease, Clock: r.clock})
 	key := func(u slackfake.User) string { return "weekly-feedback/2026-W45/" + u.ID }
 	if o := dead.Deliver(ctx, key(users[0]), users[0].ID, bot.Outgoing{Text: "weekly-feedback for " + users[0].ID}); o.Result != bot.Unrecorded {
 		t.Fatalf("dead process's post = %v (%v), want unrecorded", o.Result, o.Err)
@@ -729,5 +730,5 @@ func TestRunJobWaitsOutADeadProcessLease(t *testing.T) {
 	if waited := r.clock.Now().Sub(start); waited < lease {
 		t.Errorf("the run waited %v on the clock, want at least the lease %v", waited, lease)
 	}
-	r.exactlyOnce(t, userIDs(users))
+	r.exactlyOnce(t, bottest.UserIDs(users))
 }
