@@ -2,8 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -53,20 +51,7 @@ func TestSlotMigrationUnderLoad(t *testing.T) {
 	LockTestCluster(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	var b [6]byte
-	rand.Read(b[:])
-	s, err := Open(ctx, url, Options{Prefix: "rctest:mig" + hex.EncodeToString(b[:]) + ":"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.deletePrefix(ctx); err != nil {
-			t.Errorf("delete test keys: %v", err)
-		}
-		s.Close()
-	})
+	s := openTestAt(t, url, Options{Prefix: "rctest:mig"})
 	cc := s.rdb.(*redis.ClusterClient)
 
 	const users, records = 300, 60

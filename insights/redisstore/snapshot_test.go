@@ -2,8 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -244,21 +242,7 @@ func openSnapshotStore(t *testing.T, base int) (*Store, string) {
 	if url == "" {
 		return OpenTest(t), ""
 	}
-	var b [8]byte
-	rand.Read(b[:])
-	s, err := Open(t.Context(), url, Options{Prefix: "rctest:" + hex.EncodeToString(b[:]) + ":"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.deletePrefix(ctx); err != nil {
-			t.Errorf("delete test keys: %v", err)
-		}
-		s.Close()
-	})
-	return s, url
+	return openTestAt(t, url, Options{}), url
 }
 
 // replica2 opens another Store on s's Redis and prefix (Cluster included).

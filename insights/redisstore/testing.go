@@ -27,6 +27,12 @@ func OpenTest(t testing.TB) *Store {
 // appending a random part.
 func OpenTestOptions(t testing.TB, opts Options) *Store {
 	t.Helper()
+	return openTestAt(t, os.Getenv("REDIS_URL"), opts)
+}
+
+// openTestAt is OpenTestOptions on the Redis at url (embedded when "").
+func openTestAt(t testing.TB, url string, opts Options) *Store {
+	t.Helper()
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatalf("random prefix: %v", err)
@@ -37,7 +43,7 @@ func OpenTestOptions(t testing.TB, opts Options) *Store {
 	opts.Prefix += hex.EncodeToString(b[:]) + ":"
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := Open(ctx, os.Getenv("REDIS_URL"), opts)
+	s, err := Open(ctx, url, opts)
 	if err != nil {
 		t.Fatalf("open test Redis store: %v", err)
 	}
