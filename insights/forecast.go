@@ -2,6 +2,7 @@ package insights
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -85,10 +86,31 @@ func bucketAge(b int) float64 {
 // trainDeal is a deal learnt from: its creation, and its outcome as known
 // at the model's as-of time.
 type trainDeal struct {
-	deal    int32
 	created time.Time
 	closed  time.Time // zero while open at the as-of time
 	won     bool
+	// stages are the deal's stage changes, oldest first, each with its
+	// funnel stage index, looked up once rather than at every age.
+	stages []stageAt
+}
+
+// stageAt is a deal's move into funnel stage k at a time.
+type stageAt struct {
+	at time.Time
+	k  int
+}
+
+// stageAt returns the funnel index of the stage t was in just before at,
+// -1 before its first recorded stage.
+func (t *trainDeal) stageAt(at time.Time) int {
+	k := -1
+	for _, h := range t.stages {
+		if !h.at.Before(at) {
+			break
+		}
+		k = h.k
+	}
+	return k
 }
 
 // forecastModel weights open deals for the forecast at one as-of time,
@@ -99,13 +121,13 @@ type forecastModel struct {
 	kind  ForecastModel
 	asOf  time.Time
 	train []trainDeal
-	stage func(d *Deal, at time.Time) int
 	// chance[R][stage+1][bucket] is the share of training deals open at
 	// that age (and stage) won within R days; -1 when too few.
 	chance map[int][][]float64
 	// eventual[stage+1][bucket] is the share won at all.
 	eventual [][]float64
 	nStages  int
+	mu       sync.Mutex // guards chance and seasonal while they are learnt
 	// seasonal[period start] holds, for the seasonal model, the chances
 	// learnt at the same point of past periods and their ends (anchors).
 	seasonal map[time.Time]*anchored
@@ -137,16 +159,6 @@ func (e *engine) newForecastModel(periods []Period) *forecastModel {
 		kind = DefaultForecastModel
 	}
 	m := &forecastModel{kind: kind, asOf: e.now, nStages: len(e.funnel.stages), chance: map[int][][]float64{}, seasonal: map[time.Time]*anchored{}}
-	m.stage = func(d *Deal, at time.Time) int {
-		k := -1
-		for _, h := range d.History {
-			if !h.At.Before(at) {
-				break
-			}
-			k = e.funnel.indexOf(h.Stage)
-		}
-		return k
-	}
 	if kind == ForecastModelRate {
 		return m
 	}
@@ -170,25 +182,51 @@ func (e *engine) newForecastModel(periods []Period) *forecastModel {
 		if (seen-1)%step != 0 {
 			continue
 		}
-		t := trainDeal{deal: int32(i), created: c}
+		t := trainDeal{created: c, stages: make([]stageAt, len(d.History))}
 		if d.Status != StatusOpen && Visible(d.Closed, e.now) {
 			t.closed, t.won = d.Closed, d.Status == StatusWon
 		}
+		for j, h := range d.History {
+			t.stages[j] = stageAt{at: h.At, k: e.funnel.indexOf(h.Stage)}
+		}
 		m.train = append(m.train, t)
 	}
+	// Each table is learnt on its own, so they are learnt in parallel.
+	var learns []func()
 	for _, p := range periods {
 		r := remainingDays(e.now, p.End)
 		if _, ok := m.chance[r]; !ok && r > 0 {
-			m.chance[r] = m.learn(e, r)
+			m.chance[r] = nil
+			learns = append(learns, func() { m.setChance(r, m.learn(r)) })
 		}
 		if kind == ForecastModelSeasonal && r > 0 {
 			if _, ok := m.seasonal[p.Start]; !ok {
-				m.seasonal[p.Start] = m.learnAnchored(e, p)
+				m.seasonal[p.Start] = nil
+				learns = append(learns, func() { m.setSeasonal(p.Start, m.learnAnchored(e, p)) })
 			}
 		}
 	}
-	m.eventual = m.learn(e, -1)
+	learns = append(learns, func() { m.eventual = m.learn(-1) })
+	var wg sync.WaitGroup
+	for _, learn := range learns {
+		wg.Go(learn)
+	}
+	wg.Wait()
 	return m
+}
+
+// setChance and setSeasonal store a learnt table while other tables are
+// being learnt.
+func (m *forecastModel) setChance(r int, table [][]float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.chance[r] = table
+}
+
+func (m *forecastModel) setSeasonal(start time.Time, a *anchored) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seasonal[start] = a
 }
 
 // learnAnchored learns, for period p at the as-of time, from the ends of
@@ -218,12 +256,13 @@ func (m *forecastModel) learnAnchored(e *engine, p Period) *anchored {
 	}
 	for _, end := range a.ends {
 		at := end.Add(-a.left)
-		for _, t := range m.train {
+		for i := range m.train {
+			t := &m.train[i]
 			if !t.created.Before(at) || !t.closed.IsZero() && t.closed.Before(at) {
 				continue
 			}
 			b := ageBucket(days(at.Sub(t.created)))
-			k := m.stage(&e.ds.Deals[t.deal], at)
+			k := t.stageAt(at)
 			isWon := t.won && t.closed.Before(end)
 			all[0][b]++
 			all[k+1][b]++
@@ -248,7 +287,7 @@ func (m *forecastModel) learnAnchored(e *engine, p Period) *anchored {
 // the share of training deals open at that age that were won within r days
 // (r < 0: won at all, among those closed by the as-of time). A deal counts
 // only when the whole window after that age is before the as-of time.
-func (m *forecastModel) learn(e *engine, r int) [][]float64 {
+func (m *forecastModel) learn(r int) [][]float64 {
 	out := make([][]float64, m.nStages+1)
 	win := time.Duration(r) * 24 * time.Hour
 	for k := range out {
@@ -258,7 +297,8 @@ func (m *forecastModel) learn(e *engine, r int) [][]float64 {
 		age := dayDuration(bucketAge(b))
 		won := make([]int, m.nStages+1)
 		all := make([]int, m.nStages+1)
-		for _, t := range m.train {
+		for i := range m.train {
+			t := &m.train[i]
 			at := t.created.Add(age)
 			if !at.Before(m.asOf) || !t.closed.IsZero() && !t.closed.After(at) {
 				continue // not yet that old, or closed before it
@@ -276,7 +316,7 @@ func (m *forecastModel) learn(e *engine, r int) [][]float64 {
 				}
 				isWon = t.won && !t.closed.After(end)
 			}
-			k := m.stage(&e.ds.Deals[t.deal], at)
+			k := t.stageAt(at)
 			all[0]++
 			all[k+1]++
 			if isWon {
