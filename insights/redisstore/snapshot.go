@@ -50,23 +50,45 @@ func reportField(kind string, period insights.PeriodKind, name string) string {
 	return kind + ":" + string(period) + ":" + name
 }
 
-// ref is a version index entry: the version that wrote a report and the
-// fingerprint of its JSON, "w:fingerprint".
+// ref is a version index entry: the version that wrote a report, the
+// fingerprint of its JSON and the report's as-of time,
+// "w:fingerprint@as-of" (RFC 3339). The as-of time is kept in the entry,
+// not in the report's JSON, because it moves with every publish while the
+// figures mostly do not: a report whose figures are unchanged is shared
+// with the version that wrote it, and each version's index gives it that
+// version's as-of time. An entry without "@" (written before as-of times
+// moved into the index) leaves the report's own.
 type ref struct {
-	w  int64
-	fp string
+	w    int64
+	fp   string
+	asOf time.Time
 }
 
 func parseRef(s string) (ref, bool) {
+	var r ref
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		if err := r.asOf.UnmarshalText([]byte(s[i+1:])); err != nil {
+			return ref{}, false
+		}
+		s = s[:i]
+	}
 	w, fp, ok := strings.Cut(s, ":")
 	if !ok {
 		return ref{}, false
 	}
 	n, err := strconv.ParseInt(w, 10, 64)
-	return ref{w: n, fp: fp}, err == nil && n > 0
+	r.w, r.fp = n, fp
+	return r, err == nil && n > 0
 }
 
-func (r ref) String() string { return strconv.FormatInt(r.w, 10) + ":" + r.fp }
+func (r ref) String() string {
+	s := strconv.FormatInt(r.w, 10) + ":" + r.fp
+	if r.asOf.IsZero() {
+		return s
+	}
+	t, _ := r.asOf.MarshalText()
+	return s + "@" + string(t)
+}
 
 // fingerprint identifies a report's JSON: the first 128 bits of its
 // SHA-256 (hardware-accelerated, so about ten times faster than FNV here).
@@ -143,7 +165,7 @@ func (s *Store) Publish(ctx context.Context, snap insights.Snapshot) (Published,
 	if err := s.rdb.ZAdd(ctx, s.snapKey("versions"), redis.Z{Score: float64(v), Member: v}).Err(); err != nil {
 		return out, fmt.Errorf("publish snapshot version %d: register: %w", v, err)
 	}
-	written, kept, shared, err := s.writeSnapshot(ctx, v, snap, baseIdx)
+	idx, written, kept, shared, err := s.writeSnapshot(ctx, v, snap, baseIdx)
 	if err != nil {
 		return out, fmt.Errorf("publish snapshot version %d: %w", v, err)
 	}
@@ -168,7 +190,11 @@ func (s *Store) Publish(ctx context.Context, snap insights.Snapshot) (Published,
 		if err != nil {
 			return out, fmt.Errorf("published snapshot version %d; bad registered version %q", v, o)
 		}
-		if err := s.retireVersion(ctx, ov, v, false); err != nil {
+		retire := func() error { return s.retireVersion(ctx, ov, v, false) }
+		if ov == base {
+			retire = func() error { return s.retireSuperseded(ctx, ov, baseIdx, idx) }
+		}
+		if err := retire(); err != nil {
 			return out, fmt.Errorf("published snapshot version %d; retire version %d: %w", v, ov, err)
 		}
 	}
@@ -245,13 +271,13 @@ type item struct {
 // entries of the reports the batch writes (before the keys, so no written
 // key is ever missing from an index) and the reports that differ from base
 // (whose index, field -> ref, may be nil), then the rest of the index, the
-// rep and team sets and meta complete=1. It returns how many reports it
-// wrote, how many it shares with base and how many of base's it replaces
-// or shares (the rest it drops).
-func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapshot, base map[string]ref) (written, kept, inBase int, err error) {
+// rep and team sets and meta complete=1. It returns v's index, how many
+// reports it wrote, how many it shares with base and how many of base's it
+// replaces or shares (the rest it drops).
+func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapshot, base map[string]ref) (idx map[string]ref, written, kept, inBase int, err error) {
 	idxKey := s.versionKey(v, "idx")
 	if err := s.rdb.HSet(ctx, s.versionKey(v, "meta"), "started_at", s.opts.Now().Format(time.RFC3339Nano)).Err(); err != nil {
-		return 0, 0, 0, fmt.Errorf("write meta: %w", err)
+		return nil, 0, 0, 0, fmt.Errorf("write meta: %w", err)
 	}
 	items := make([]item, 0, len(snap.Reps)+len(snap.Teams))
 	for i := range snap.Reps {
@@ -273,22 +299,16 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 			var batch []int
 			var vals [][]byte
 			for i := lo; i < hi; i++ {
-				var b []byte
-				var err error
-				if i < len(snap.Reps) {
-					b, err = json.Marshal(&snap.Reps[i])
-				} else {
-					b, err = json.Marshal(&snap.Teams[i-len(snap.Reps)])
-				}
+				b, asOf, err := encodeReport(&snap, i)
 				if err != nil {
 					return fmt.Errorf("encode report %s: %w", items[i].field, err)
 				}
 				fp := fingerprint(b)
 				if old, ok := base[items[i].field]; ok && old.fp == fp {
-					refs[i] = old
+					refs[i] = ref{w: old.w, fp: fp, asOf: asOf}
 					continue
 				}
-				refs[i] = ref{w: v, fp: fp}
+				refs[i] = ref{w: v, fp: fp, asOf: asOf}
 				batch, vals = append(batch, i), append(vals, b)
 			}
 			if len(batch) == 0 {
@@ -314,9 +334,11 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return 0, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
+	idx = make(map[string]ref, len(items))
 	for i := range items {
+		idx[items[i].field] = refs[i]
 		if _, ok := base[items[i].field]; ok {
 			inBase++
 		}
@@ -368,9 +390,27 @@ func (s *Store) writeSnapshot(ctx context.Context, v int64, snap insights.Snapsh
 		return nil
 	})
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("write index and meta: %w", err)
+		return nil, 0, 0, 0, fmt.Errorf("write index and meta: %w", err)
 	}
-	return written, kept, inBase, nil
+	return idx, written, kept, inBase, nil
+}
+
+// encodeReport returns the JSON of snap's report i (the reps', then the
+// teams') without its as-of time, and that time, which goes in the index
+// entry (see ref).
+func encodeReport(snap *insights.Snapshot, i int) ([]byte, time.Time, error) {
+	if i < len(snap.Reps) {
+		r := snap.Reps[i]
+		asOf := r.AsOf
+		r.AsOf = time.Time{}
+		b, err := json.Marshal(&r)
+		return b, asOf, err
+	}
+	t := snap.Teams[i-len(snap.Reps)]
+	asOf := t.AsOf
+	t.AsOf = time.Time{}
+	b, err := json.Marshal(&t)
+	return b, asOf, err
 }
 
 // abandonAfter is how long after it started an unfinished snapshot or
@@ -431,16 +471,8 @@ func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) erro
 			}
 			expire = append(expire, s.reportKey(r.w, f))
 		}
-		if len(expire) > 0 {
-			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for _, k := range expire {
-					p.PExpire(ctx, k, s.opts.Grace)
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("expire reports: %w", err)
-			}
+		if err := s.expire(ctx, expire, false, v); err != nil {
+			return err
 		}
 		cursor = next
 		if cursor == 0 {
@@ -450,7 +482,41 @@ func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) erro
 	if !own && !s.finished(meta) {
 		return nil
 	}
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	return s.expire(ctx, nil, true, v)
+}
+
+// retireSuperseded is retireVersion for the version v a publish replaced,
+// whose index idx it read, keeping the version it published, whose index
+// is keep: it needs no reads.
+func (s *Store) retireSuperseded(ctx context.Context, v int64, idx, keep map[string]ref) error {
+	var expire []string
+	for f, r := range idx {
+		if k, ok := keep[f]; ok && k.w == r.w {
+			continue // shared with the version kept
+		}
+		expire = append(expire, s.reportKey(r.w, f))
+	}
+	return s.expire(ctx, expire, true, v)
+}
+
+// expire gives keys a TTL of Options.Grace, pipelined; with version, also
+// version v's own keys, and drops v from the registry.
+func (s *Store) expire(ctx context.Context, keys []string, version bool, v int64) error {
+	for lo := 0; lo < len(keys); lo += pipelineCommands {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys[lo:min(lo+pipelineCommands, len(keys))] {
+				p.PExpire(ctx, k, s.opts.Grace)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("expire reports: %w", err)
+		}
+	}
+	if !version {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range []string{"meta", "idx", "teams", "reps"} {
 			p.PExpire(ctx, s.versionKey(v, k), s.opts.Grace)
 		}
@@ -472,47 +538,59 @@ func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) erro
 // superseded during the read stays for Options.Grace, so every report read
 // comes from the one version the index was read from.
 //
-// lookup returns the current version and the report keys of fields in it
-// ("" where it has none), or insights.ErrNoData if nothing is published.
-func (s *Store) lookup(ctx context.Context, fields []string) (int64, []string, error) {
+// lookup returns the current version, the report keys of fields in it (""
+// where it has none) and their as-of times, or insights.ErrNoData if
+// nothing is published.
+func (s *Store) lookup(ctx context.Context, fields []string) (int64, []string, []time.Time, error) {
 	args := make([]any, len(fields))
 	for i, f := range fields {
 		args[i] = f
 	}
 	cur, vals, err := s.current(ctx, indexScript, "idx", args...)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	if len(vals) != len(fields) {
-		return 0, nil, fmt.Errorf("version %d: the index gave %d entries for %d reports", cur, len(vals), len(fields))
+		return 0, nil, nil, fmt.Errorf("version %d: the index gave %d entries for %d reports", cur, len(vals), len(fields))
 	}
 	keys := make([]string, len(vals))
+	asOf := make([]time.Time, len(vals))
 	for i, x := range vals {
 		if x == "" {
 			continue
 		}
 		r, ok := parseRef(x)
 		if !ok {
-			return 0, nil, fmt.Errorf("version %d: bad index entry %q", cur, x)
+			return 0, nil, nil, fmt.Errorf("version %d: bad index entry %q", cur, x)
 		}
-		keys[i] = s.reportKey(r.w, fields[i])
+		keys[i], asOf[i] = s.reportKey(r.w, fields[i]), r.asOf
 	}
-	return cur, keys, nil
+	return cur, keys, asOf, nil
 }
 
-// read returns the JSON reports of fields from one version ("" where that
-// version has none). It returns insights.ErrNoData if nothing is published.
-func (s *Store) read(ctx context.Context, fields []string) ([]string, error) {
+// stored is a report as read: its JSON ("" when the version has none) and
+// its as-of time from the index (zero when the JSON holds it).
+type stored struct {
+	json string
+	asOf time.Time
+}
+
+// read returns the reports of fields from one version. It returns
+// insights.ErrNoData if nothing is published.
+func (s *Store) read(ctx context.Context, fields []string) ([]stored, error) {
 	for attempt := 0; ; attempt++ {
-		v, keys, err := s.lookup(ctx, fields)
+		v, keys, asOf, err := s.lookup(ctx, fields)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]string, len(keys))
+		out := make([]stored, len(keys))
+		for i := range out {
+			out[i].asOf = asOf[i]
+		}
 		var missing bool
 		if len(keys) == 1 {
 			if keys[0] != "" {
-				out[0], err = s.rdb.Get(ctx, keys[0]).Result()
+				out[0].json, err = s.rdb.Get(ctx, keys[0]).Result()
 				missing = errors.Is(err, redis.Nil)
 				if missing {
 					err = nil
@@ -540,7 +618,7 @@ func (s *Store) read(ctx context.Context, fields []string) ([]string, error) {
 				if errors.Is(gerr, redis.Nil) {
 					missing = true
 				}
-				out[i] = x
+				out[i].json = x
 			}
 		}
 		if err != nil {
@@ -586,11 +664,11 @@ func (s *Store) RepReport(ctx context.Context, rep insights.RepID, kind insights
 	if err != nil {
 		return insights.RepReport{}, fmt.Errorf("read %s report of rep %s: %w", kind, rep, err)
 	}
-	if vals[0] == "" {
+	if vals[0].json == "" {
 		return insights.RepReport{}, fmt.Errorf("read %s report of rep %s: %w", kind, rep, insights.ErrUnknownRep)
 	}
 	var r insights.RepReport
-	if err := json.Unmarshal([]byte(vals[0]), &r); err != nil {
+	if err := decodeReport(vals[0], &r, &r.AsOf); err != nil {
 		return insights.RepReport{}, fmt.Errorf("decode %s report of rep %s: %w", kind, rep, err)
 	}
 	return r, nil
@@ -611,10 +689,10 @@ func (s *Store) RepReports(ctx context.Context, kind insights.PeriodKind, reps [
 	}
 	out := make([]insights.RepReport, len(reps))
 	for i, v := range vals {
-		if v == "" {
+		if v.json == "" {
 			return nil, fmt.Errorf("read %s report of rep %s: %w", kind, reps[i], insights.ErrUnknownRep)
 		}
-		if err := json.Unmarshal([]byte(v), &out[i]); err != nil {
+		if err := decodeReport(v, &out[i], &out[i].AsOf); err != nil {
 			return nil, fmt.Errorf("decode %s report of rep %s: %w", kind, reps[i], err)
 		}
 	}
@@ -631,14 +709,26 @@ func (s *Store) TeamReport(ctx context.Context, team string, kind insights.Perio
 	if err != nil {
 		return insights.TeamReport{}, fmt.Errorf("read %s report of team %s: %w", kind, team, err)
 	}
-	if vals[0] == "" {
+	if vals[0].json == "" {
 		return insights.TeamReport{}, fmt.Errorf("read %s report of team %s: %w", kind, team, insights.ErrUnknownTeam)
 	}
 	var t insights.TeamReport
-	if err := json.Unmarshal([]byte(vals[0]), &t); err != nil {
+	if err := decodeReport(vals[0], &t, &t.AsOf); err != nil {
 		return insights.TeamReport{}, fmt.Errorf("decode %s report of team %s: %w", kind, team, err)
 	}
 	return t, nil
+}
+
+// decodeReport decodes r's JSON into report and sets its as-of time, at
+// asOf, from the index entry when the entry has one.
+func decodeReport(r stored, report any, asOf *time.Time) error {
+	if err := json.Unmarshal([]byte(r.json), report); err != nil {
+		return err
+	}
+	if !r.asOf.IsZero() {
+		*asOf = r.asOf
+	}
+	return nil
 }
 
 // current runs a script over P{snap}:current and the key part... of the

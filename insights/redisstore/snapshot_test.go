@@ -257,3 +257,74 @@ func replica2(t *testing.T, s *Store, url string) *Store {
 	}
 	return replica(t, s)
 }
+
+// TestPublishMovesAsOfWithoutRewriting publishes the same figures an hour
+// later: only the as-of time moved, so nothing is written again, and every
+// report read says the new as-of time.
+func TestPublishMovesAsOfWithoutRewriting(t *testing.T) {
+	s := OpenTest(t)
+	ctx := t.Context()
+	reps := repIDs(20)
+	team := insights.ManagerTeam("Dustin Brinkmann")
+	if _, err := s.Publish(ctx, snapshot(asOf1, reps, team)); err != nil {
+		t.Fatal(err)
+	}
+	later := asOf1.Add(time.Hour)
+	snap := snapshot(asOf1, reps, team)
+	snap.AsOf = later
+	for i := range snap.Reps {
+		snap.Reps[i].AsOf = later
+	}
+	for i := range snap.Teams {
+		snap.Teams[i].AsOf = later
+	}
+	p, err := s.Publish(ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Written != 0 || p.Kept != len(snap.Reps)+len(snap.Teams) {
+		t.Errorf("publishing the same figures an hour later = %+v; want nothing written, %d kept", p, len(snap.Reps)+len(snap.Teams))
+	}
+	for _, k := range insights.StandardPeriods() {
+		r, err := s.RepReport(ctx, reps[3], k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.AsOf.Equal(later) {
+			t.Errorf("%s report of %s as of %v, want %v", k, reps[3], r.AsOf, later)
+		}
+		rs, err := s.RepReports(ctx, k, reps[:2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if !r.AsOf.Equal(later) {
+				t.Errorf("%s report of %s read in a batch as of %v, want %v", k, r.Rep.ID, r.AsOf, later)
+			}
+		}
+		tr, err := s.TeamReport(ctx, team, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tr.AsOf.Equal(later) {
+			t.Errorf("%s report of %s as of %v, want %v", k, team, tr.AsOf, later)
+		}
+	}
+}
+
+// TestIndexEntries reads index entries with and without an as-of time
+// (those without were written before as-of times moved into the index).
+func TestIndexEntries(t *testing.T) {
+	at := time.Date(2024, 7, 1, 9, 30, 0, 0, time.FixedZone("", 3*3600))
+	for _, r := range []ref{{w: 7, fp: "0123456789abcdef0123456789abcdef", asOf: at}, {w: 12, fp: "ff"}} {
+		got, ok := parseRef(r.String())
+		if !ok || got.w != r.w || got.fp != r.fp || !got.asOf.Equal(r.asOf) {
+			t.Errorf("parseRef(%q) = %+v, %v; want %+v", r.String(), got, ok, r)
+		}
+	}
+	for _, bad := range []string{"", "7", "x:ff", "7:ff@yesterday", "0:ff"} {
+		if r, ok := parseRef(bad); ok {
+			t.Errorf("parseRef(%q) = %+v, want not ok", bad, r)
+		}
+	}
+}

@@ -375,7 +375,7 @@ func TestPublishCleansUpAbandonedAndSuperseded(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.rdb.ZAdd(ctx, s.snapKey("versions"), redis.Z{Score: float64(v), Member: v})
-	if _, _, _, err := s.writeSnapshot(ctx, v, snapshot(asOf1, reps), nil); err != nil {
+	if _, _, _, _, err := s.writeSnapshot(ctx, v, snapshot(asOf1, reps), nil); err != nil {
 		t.Fatal(err)
 	}
 	s.rdb.HDel(ctx, s.versionKey(v, "meta"), "complete")
