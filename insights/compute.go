@@ -99,6 +99,9 @@ const (
 // period that has ended (last week, and every Previous) are those at the end
 // of that period, pipeline and stale deals included; for a period holding
 // now they are those at now.
+//
+// Compute is fastest with ds.Deals in SortDeals order, as the store
+// returns them, and breaks ties between equal figures by that order.
 func Compute(ds Dataset, cal Calendar, now time.Time, opts Options) Snapshot {
 	e := newEngine(&ds, cal, now, opts)
 	return e.snapshot()

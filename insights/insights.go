@@ -6,7 +6,9 @@
 package insights
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -162,4 +164,89 @@ type Recognition struct {
 	Kind   string    `json:"kind"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+}
+
+// SortDeals sorts deals by owner, then ID, in place; deals with the same
+// owner and ID keep their order. Compute reads each rep's deals several
+// times over and reads them more than twice as fast when they lie
+// together in memory (BenchmarkCompute1M), and it breaks ties between
+// equal figures (which stale deal is listed first) by their order. The
+// store returns deals in this order; an import and a CRM sync sort them so
+// before they publish.
+func SortDeals(deals []Deal) {
+	sorted := true
+	for i := 1; i < len(deals) && sorted; i++ {
+		sorted = compareDeals(&deals[i-1], &deals[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	// Number the owners in order, bucket the deals' positions by owner
+	// (a counting sort: comparing scattered deals would wait on memory at
+	// every step), sort each owner's few by ID, then move each deal once.
+	group := make([]int32, len(deals))
+	seen := map[RepID]int32{}
+	var owners []RepID
+	for i := range deals {
+		g, ok := seen[deals[i].Owner]
+		if !ok {
+			g = int32(len(owners))
+			seen[deals[i].Owner] = g
+			owners = append(owners, deals[i].Owner)
+		}
+		group[i] = g
+	}
+	byName := make([]int32, len(owners))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return cmp.Compare(owners[a], owners[b]) })
+	rank := make([]int32, len(owners))
+	for r, g := range byName {
+		rank[g] = int32(r)
+	}
+	start := make([]int32, len(owners)+1)
+	for i, g := range group {
+		group[i] = rank[g]
+		start[group[i]+1]++
+	}
+	for r := range owners {
+		start[r+1] += start[r]
+	}
+	order := make([]int32, len(deals))
+	next := slices.Clone(start)
+	for i, r := range group {
+		order[next[r]] = int32(i)
+		next[r]++
+	}
+	for r := range owners {
+		slices.SortStableFunc(order[start[r]:start[r+1]], func(a, b int32) int { return cmp.Compare(deals[a].ID, deals[b].ID) })
+	}
+	permute(deals, order)
+}
+
+// permute moves deals in place so that deals[i] becomes the deal that was
+// at order[i], following the permutation's cycles; order is used up.
+func permute(deals []Deal, order []int32) {
+	for i := range order {
+		if order[i] == int32(i) {
+			continue // in place, or moved already
+		}
+		first := deals[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = int32(j)
+			if k == i {
+				deals[j] = first
+				break
+			}
+			deals[j] = deals[k]
+			j = k
+		}
+	}
+}
+
+func compareDeals(a, b *Deal) int {
+	return cmp.Or(cmp.Compare(a.Owner, b.Owner), cmp.Compare(a.ID, b.ID))
 }

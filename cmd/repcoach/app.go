@@ -321,6 +321,10 @@ func (a *App) publish(ctx context.Context, ds insights.Dataset) error {
 	if err := a.store.SaveDataset(ctx, ds); err != nil {
 		return fmt.Errorf("save CRM data: %w", err)
 	}
+	// Publish from the deals in the order the store returns them (after
+	// saving: duplicate IDs collapse in file order), so the reports are
+	// those a recompute from the store would give.
+	insights.SortDeals(ds.Deals)
 	return a.publishReports(ctx, ds)
 }
 

@@ -237,8 +237,8 @@ func importedApp(t *testing.T, redisURL, dir string) (*App, insights.Dataset) {
 		t.Fatal(err)
 	}
 	// The reports the bot serves after its hourly recompute, from the
-	// stored data (sorted by ID): the import publishes from file order, and
-	// a few ties (which stale deals are listed first) follow that order.
+	// stored data (deals by owner and ID, the order an import publishes
+	// from too, so ties such as which stale deal is listed first agree).
 	if err := app.recompute(ctx); err != nil {
 		t.Fatal(err)
 	}

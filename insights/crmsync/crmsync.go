@@ -172,6 +172,9 @@ func (s *Syncer) sync(ctx context.Context, st State, full bool, overlap time.Dur
 	if err := s.Store.SaveDataset(ctx, ds); err != nil {
 		return st, fmt.Errorf("store data: %w", err)
 	}
+	// Publish from the deals in the order the store returns them, so the
+	// reports are those a recompute from the store would give.
+	insights.SortDeals(ds.Deals)
 	affected := diff.Reps
 	if ch.Full || diff.RepsChanged || st.Unpublished {
 		affected = nil

@@ -236,8 +236,10 @@ func (s *Store) retireGen(ctx context.Context, g int64, own bool) error {
 }
 
 // Dataset returns the current CRM dataset, or insights.ErrNoData if none
-// was ever saved. Reps, deals and activities come back sorted by ID, quotas
-// by rep and start; duplicates by ID were collapsed when it was saved.
+// was ever saved. Reps and activities come back sorted by ID, deals by
+// owner and ID (insights.SortDeals, the order Compute reads fastest),
+// quotas by rep and start; duplicates by ID were collapsed when it was
+// saved.
 func (s *Store) Dataset(ctx context.Context) (insights.Dataset, error) {
 	return s.DatasetParts(ctx, AllParts)
 }
@@ -337,7 +339,7 @@ func (s *Store) readDataset(ctx context.Context, parts Parts) (ds insights.Datas
 		return ds, fmt.Errorf("read dataset generation %d: list prices: %w", g, errGone)
 	}
 	slices.SortFunc(ds.Reps, func(a, b insights.Rep) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortFunc(ds.Deals, func(a, b insights.Deal) int { return cmp.Compare(a.ID, b.ID) })
+	insights.SortDeals(ds.Deals)
 	slices.SortFunc(ds.Activities, func(a, b insights.Activity) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(ds.Quotas, func(a, b insights.Quota) int {
 		return cmp.Or(cmp.Compare(a.Rep, b.Rep), a.Start.Compare(b.Start), a.End.Compare(b.End))

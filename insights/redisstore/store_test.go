@@ -538,8 +538,10 @@ func TestDataset(t *testing.T) {
 	if !slices.Equal(got.Reps, wantReps) {
 		t.Errorf("Reps = %+v, want %+v (deduped by ID, last wins, sorted)", got.Reps, wantReps)
 	}
-	if len(got.Deals) != 10000 || got.Deals[7].Owner != "r2" || got.Deals[9999].Amount != 9999 || !got.Deals[1].Closed.Equal(day(20)) || len(got.Deals[1].History) != 1 {
-		t.Errorf("Deals: %d, [7] = %+v", len(got.Deals), got.Deals[7])
+	// Deals come back by owner, then ID: r1's 9,999, then r2's D00007.
+	if last := got.Deals[len(got.Deals)-1]; len(got.Deals) != 10000 || last.ID != "D00007" || last.Owner != "r2" ||
+		got.Deals[7].ID != "D00008" || got.Deals[9998].Amount != 9999 || !got.Deals[1].Closed.Equal(day(20)) || len(got.Deals[1].History) != 1 {
+		t.Errorf("Deals: %d, [7] = %+v, last = %+v", len(got.Deals), got.Deals[7], last)
 	}
 	if len(got.Activities) != 2 || len(got.Quotas) != 2 || got.Quotas[0].Amount != 2000 {
 		t.Errorf("Activities = %+v, Quotas = %+v", got.Activities, got.Quotas)
