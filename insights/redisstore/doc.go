@@ -23,7 +23,7 @@
 //	P{snap}:current                   STRING  none               Publish (N)                         every report read, Current, Teams
 //	P{snap}:versions                  ZSET    none               Publish                             Publish (clean-up of superseded or abandoned versions)
 //	P{snap}:v:N:meta                  HASH    none, then Grace   Publish                             Current (as_of), clean-up (started_at, complete)
-//	P{snap}:v:N:idx                   HASH    none, then Grace   Publish                             every report read ("rep:<period>:<rep>" or "team:<period>:<team>" -> "W:fingerprint", W the version that wrote the report)
+//	P{snap}:v:N:idx                   HASH    none, then Grace   Publish                             every report read ("rep:<period>:<rep>" or "team:<period>:<team>" -> "W:fingerprint@as-of", W the version that wrote the report, as-of the report's as-of time in this version)
 //	P{snap}:v:N:teams                 SET     none, then Grace   Publish                             Teams
 //	P{snap}:v:N:reps                  SET     none, then Grace   Publish                             Reps
 //	Psnap:W:rep:<period>:<rep>        STRING  none, then Grace   Publish (version W)                 RepReport, RepReports (JSON insights.RepReport), through an index entry
@@ -58,9 +58,10 @@
 //
 // Publish takes N = INCR P{snap}:seq, registers N in P{snap}:versions,
 // writes meta started_at, reads the current version B's index, and encodes
-// every report: one whose JSON has the fingerprint B's index holds is
-// shared (N's index names B's entry, the key of the version W that wrote
-// it), the others are written as Psnap:N:... in pipelined batches of at
+// every report without its as-of time (which goes in N's index entry, as
+// it moves with every publish): one whose JSON has the fingerprint B's
+// index holds is shared (N's index names the key of the version W that
+// wrote it, with N's as-of time), the others are written as Psnap:N:... in pipelined batches of at
 // most 1,000 commands, each batch adding its index entries before its keys
 // so an interrupted publish can always be cleaned up. Then the shared
 // entries, the rep and team sets and meta complete=1, and finally a Lua

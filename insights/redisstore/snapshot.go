@@ -471,7 +471,7 @@ func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) erro
 			}
 			expire = append(expire, s.reportKey(r.w, f))
 		}
-		if err := s.expire(ctx, expire, false, v); err != nil {
+		if err := s.expireKeys(ctx, expire); err != nil {
 			return err
 		}
 		cursor = next
@@ -482,7 +482,7 @@ func (s *Store) retireVersion(ctx context.Context, v, keep int64, own bool) erro
 	if !own && !s.finished(meta) {
 		return nil
 	}
-	return s.expire(ctx, nil, true, v)
+	return s.expireVersion(ctx, v)
 }
 
 // retireSuperseded is retireVersion for the version v a publish replaced,
@@ -496,12 +496,14 @@ func (s *Store) retireSuperseded(ctx context.Context, v int64, idx, keep map[str
 		}
 		expire = append(expire, s.reportKey(r.w, f))
 	}
-	return s.expire(ctx, expire, true, v)
+	if err := s.expireKeys(ctx, expire); err != nil {
+		return err
+	}
+	return s.expireVersion(ctx, v)
 }
 
-// expire gives keys a TTL of Options.Grace, pipelined; with version, also
-// version v's own keys, and drops v from the registry.
-func (s *Store) expire(ctx context.Context, keys []string, version bool, v int64) error {
+// expireKeys gives keys a TTL of Options.Grace, pipelined.
+func (s *Store) expireKeys(ctx context.Context, keys []string) error {
 	for lo := 0; lo < len(keys); lo += pipelineCommands {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, k := range keys[lo:min(lo+pipelineCommands, len(keys))] {
@@ -513,9 +515,12 @@ func (s *Store) expire(ctx context.Context, keys []string, version bool, v int64
 			return fmt.Errorf("expire reports: %w", err)
 		}
 	}
-	if !version {
-		return nil
-	}
+	return nil
+}
+
+// expireVersion gives version v's own keys a TTL of Options.Grace and
+// drops v from the registry.
+func (s *Store) expireVersion(ctx context.Context, v int64) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range []string{"meta", "idx", "teams", "reps"} {
 			p.PExpire(ctx, s.versionKey(v, k), s.opts.Grace)
