@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,19 +434,33 @@ func redact(path string) string {
 // following nextRecordsUrl until done. With all it uses queryAll, which also
 // returns deleted (IsDeleted) and archived records.
 func (c *Client) Query(ctx context.Context, q string, all bool, fn func(records []json.RawMessage) error) error {
+	return query(ctx, c, q, all, decodeAs[json.RawMessage], func(_ int, recs []json.RawMessage) error {
+		// The caller may keep the page: each gets a list of its own.
+		return fn(slices.Clone(recs))
+	})
+}
+
+// query is Query decoding each record with decode as it arrives, straight
+// into a T, rather than holding the page's records as JSON first. fn gets
+// the query's totalSize and the page's records; the list is reused for the
+// next page, so fn must not keep it (it may keep the records).
+func query[T any](ctx context.Context, c *Client, q string, all bool, decode func(*json.Decoder, *T) error, fn func(total int, records []T) error) error {
 	op := "query"
 	if all {
 		op = "queryAll"
 	}
 	path := "/services/data/" + c.cfg.APIVersion + "/" + op + "?q=" + url.QueryEscape(q)
+	var recs []T
 	for {
-		var page queryPage
+		page := queryPage[T]{Records: recs[:0], decodeRecord: decode}
 		if err := c.do(ctx, path, page.decode); err != nil {
 			return err
 		}
-		if err := fn(page.Records); err != nil {
+		if err := fn(page.TotalSize, page.Records); err != nil {
 			return err
 		}
+		recs = page.Records
+		clear(recs) // let the records go once fn is done with them
 		if page.Done || page.NextRecordsURL == "" {
 			return nil
 		}
@@ -456,17 +471,21 @@ func (c *Client) Query(ctx context.Context, q string, all bool, fn func(records 
 	}
 }
 
+// decodeAs decodes a record into a T with encoding/json.
+func decodeAs[T any](dec *json.Decoder, x *T) error { return dec.Decode(x) }
+
 // queryPage is one page of a query's answer.
-type queryPage struct {
+type queryPage[T any] struct {
 	TotalSize      int
 	Done           bool
 	NextRecordsURL string
-	Records        []json.RawMessage
+	Records        []T
+	decodeRecord   func(*json.Decoder, *T) error
 }
 
 // decode reads a page as it arrives, record by record, rather than
 // reading the whole answer first and then decoding it.
-func (p *queryPage) decode(body io.Reader) error {
+func (p *queryPage[T]) decode(body io.Reader) error {
 	dec := json.NewDecoder(body)
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return fmt.Errorf("decode answer: want an object: %v", err)
@@ -491,9 +510,10 @@ func (p *queryPage) decode(body io.Reader) error {
 				return fmt.Errorf("decode answer: records is not a list")
 			}
 			for err == nil && dec.More() {
-				var raw json.RawMessage
-				if err = dec.Decode(&raw); err == nil {
-					p.Records = append(p.Records, raw)
+				var x T
+				p.Records = append(p.Records, x)
+				if err = p.decodeRecord(dec, &p.Records[len(p.Records)-1]); err != nil {
+					err = fmt.Errorf("record %d: %w", len(p.Records)-1, err)
 				}
 			}
 			if err == nil {

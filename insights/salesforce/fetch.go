@@ -23,7 +23,43 @@ const (
 	// idsPerQuery is how many IDs one IN (…) list holds, well inside
 	// SOQL's 100,000-character limit.
 	idsPerQuery = 200
+	// maxPrealloc is the most deals Fetch makes room for up front, from
+	// the query's totalSize; a larger org's list grows as it is read.
+	maxPrealloc = 1 << 22
 )
+
+// pack makes the strings ps point to share one allocation. Deals keep
+// their IDs and names: each in a small allocation of its own, made among
+// the many the decoding throws away, they would keep half-empty spans of
+// the heap in use.
+func pack(ps []*string) {
+	var b strings.Builder
+	n := 0
+	for _, p := range ps {
+		n += len(*p)
+	}
+	b.Grow(n)
+	for _, p := range ps {
+		b.WriteString(*p)
+	}
+	all := b.String()
+	for _, p := range ps {
+		*p, all = all[:len(*p)], all[len(*p):]
+	}
+}
+
+// interner holds one copy of each string it was given: the values a
+// million deals repeat (owners, stages, accounts, products, currencies)
+// are then held once each rather than once per deal.
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
 
 // Name returns "salesforce".
 func (c *Client) Name() string { return "salesforce" }
@@ -52,26 +88,23 @@ type opportunity struct {
 	product string
 }
 
-// decodeOpportunity decodes an opportunity record, its product field
-// (Config.ProductField) included, in one pass and without a map per
-// record: the product field is a field of a struct type built for it.
-func (c *Client) decodeOpportunity(raw json.RawMessage) (opportunity, error) {
+// decodeOpportunity decodes the next opportunity record of dec into o, its
+// product field (Config.ProductField) included, in one pass and without a
+// map per record: the product field is a field of a struct type built for
+// it.
+func (c *Client) decodeOpportunity(dec *json.Decoder, o *opportunity) error {
 	if c.withProduct == nil {
-		var o opportunity
-		err := json.Unmarshal(raw, &o)
-		return o, err
+		return dec.Decode(o)
 	}
 	v := reflect.New(c.withProduct)
-	if err := json.Unmarshal(raw, v.Interface()); err != nil {
-		return opportunity{}, err
+	if err := dec.Decode(v.Interface()); err != nil {
+		return err
 	}
-	o := v.Elem().Field(0).Interface().(opportunity)
+	*o = v.Elem().Field(0).Interface().(opportunity)
 	if p := v.Elem().Field(1).Bytes(); len(p) > 0 && p[0] == '"' {
-		if err := json.Unmarshal(p, &o.product); err != nil {
-			return o, err
-		}
+		return json.Unmarshal(p, &o.product)
 	}
-	return o, nil
+	return nil
 }
 
 // opportunityWith returns the type of an opportunity record with the
@@ -126,7 +159,7 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 	// CurrencyIsoCode exists only in orgs with multiple currencies; an org
 	// without refuses it, and is not asked again.
 	currency := !c.singleCurrency.Load()
-	query := func() string {
+	soql := func() string {
 		if currency {
 			return "SELECT " + fields + ", CurrencyIsoCode FROM Opportunity" + where
 		}
@@ -134,19 +167,24 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 	}
 	index := map[string]int{}
 	owners := map[string]bool{}
+	strs := interner{}
+	var kept []*string
 	var latest time.Time
 	first := true
-	read := func(recs []json.RawMessage) error {
+	read := func(total int, recs []opportunity) error {
 		if first {
 			// The server's clock when the query ran: whatever changes
 			// later has a later SystemModstamp.
 			ch.Watermark, first = c.servedAt(), false
+			ch.Deals = make([]insights.Deal, 0, min(total, maxPrealloc))
 		}
-		for _, raw := range recs {
-			o, err := c.decodeOpportunity(raw)
-			if err != nil {
-				return fmt.Errorf("salesforce: decode opportunity: %w", err)
-			}
+		kept = kept[:0]
+		for i := range recs {
+			kept = append(kept, &recs[i].ID, &recs[i].Name)
+		}
+		pack(kept)
+		for i := range recs {
+			o := &recs[i]
 			if t, err := parseTime(o.SystemModstamp); err == nil && t.After(latest) {
 				latest = t
 			}
@@ -154,22 +192,25 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 				ch.Deleted = append(ch.Deleted, o.ID)
 				continue
 			}
-			d, err := c.deal(o)
+			d, err := c.deal(o, strs)
 			if err != nil {
 				return err
 			}
 			index[d.ID] = len(ch.Deals)
 			ch.Deals = append(ch.Deals, d)
-			owners[o.OwnerID] = true
+			owners[string(d.Owner)] = true
 		}
 		return nil
 	}
-	err := c.Query(ctx, query(), !ch.Full, read)
+	opportunities := func() error {
+		return query(ctx, c, soql(), !ch.Full, c.decodeOpportunity, read)
+	}
+	err := opportunities()
 	var apiErr *Error
 	if currency && first && errors.As(err, &apiErr) && apiErr.Code == "INVALID_FIELD" && strings.Contains(apiErr.Message, "CurrencyIsoCode") {
 		c.singleCurrency.Store(true)
 		currency = false
-		err = c.Query(ctx, query(), !ch.Full, read)
+		err = opportunities()
 	}
 	if err != nil {
 		return ch, fmt.Errorf("read opportunities: %w", err)
@@ -177,7 +218,7 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 	if ch.Watermark.IsZero() {
 		ch.Watermark = latest
 	}
-	if err := c.history(ctx, &ch, index); err != nil {
+	if err := c.history(ctx, &ch, index, strs); err != nil {
 		return ch, fmt.Errorf("read opportunity history: %w", err)
 	}
 	if ch.Reps, err = c.users(ctx, ch.Full, since, owners); err != nil {
@@ -192,9 +233,10 @@ func (c *Client) Fetch(ctx context.Context, since time.Time) (crmsync.Changes, e
 
 // deal maps an opportunity: IsWon and IsClosed give the status, CloseDate
 // (date only) the close day in the team's zone, LastStageChangeDate when it
-// last moved; a blank Amount is unknown.
-func (c *Client) deal(o opportunity) (insights.Deal, error) {
-	d := insights.Deal{ID: o.ID, Name: o.Name, Owner: insights.RepID(o.OwnerID), Stage: o.StageName, Status: insights.StatusOpen}
+// last moved; a blank Amount is unknown. The strings deals repeat are
+// taken from strs.
+func (c *Client) deal(o *opportunity, strs interner) (insights.Deal, error) {
+	d := insights.Deal{ID: o.ID, Name: o.Name, Owner: insights.RepID(strs.of(o.OwnerID)), Stage: strs.of(o.StageName), Status: insights.StatusOpen}
 	switch {
 	case o.IsWon:
 		d.Status = insights.StatusWon
@@ -221,10 +263,12 @@ func (c *Client) deal(o opportunity) (insights.Deal, error) {
 		return d, fmt.Errorf("salesforce: opportunity %s LastStageChangeDate: %w", o.ID, err)
 	}
 	if o.Account != nil {
-		d.Account = o.Account.Name
+		d.Account = strs.of(o.Account.Name)
 	}
-	d.Currency = strings.ToUpper(o.CurrencyIsoCode)
-	d.Product = o.product
+	if o.CurrencyIsoCode != "" {
+		d.Currency = strs.of(strings.ToUpper(o.CurrencyIsoCode))
+	}
+	d.Product = strs.of(o.product)
 	return d, nil
 }
 
@@ -232,14 +276,23 @@ func (c *Client) deal(o opportunity) (insights.Deal, error) {
 // in a full sync) and sets each deal's History: the stages it entered,
 // oldest first, each with the amount, probability and close date its row
 // recorded; a row that changed something other than the stage collapses
-// into the stage entry before it.
-func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[string]int) error {
-	add := func(recs []json.RawMessage) error {
-		for _, raw := range recs {
-			var h historyRow
-			if err := json.Unmarshal(raw, &h); err != nil {
-				return fmt.Errorf("salesforce: decode history: %w", err)
-			}
+// into the stage entry before it. Stage names are taken from strs.
+func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[string]int, strs interner) error {
+	// An opportunity's rows mostly come one after another: they gather in
+	// run, and each history is allocated once, at its size, rather than
+	// grown row by row into twice that. Rows that come apart are appended.
+	var run []insights.StageChange
+	cur := -1
+	flush := func() {
+		if len(run) > 0 {
+			h := ch.Deals[cur].History
+			ch.Deals[cur].History = append(h[:len(h):len(h)], run...)
+		}
+		run = run[:0]
+	}
+	add := func(_ int, recs []historyRow) error {
+		for k := range recs {
+			h := &recs[k]
 			i, ok := index[h.OpportunityID]
 			if !ok {
 				continue
@@ -248,7 +301,7 @@ func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[str
 			if err != nil {
 				return fmt.Errorf("salesforce: history of %s: %w", h.OpportunityID, err)
 			}
-			e := insights.StageChange{Stage: h.StageName, At: at}
+			e := insights.StageChange{Stage: strs.of(h.StageName), At: at}
 			if h.Amount != nil {
 				e.Amount, e.AmountKnown = *h.Amount, true
 			}
@@ -260,13 +313,17 @@ func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[str
 					return fmt.Errorf("salesforce: history of %s: CloseDate: %w", h.OpportunityID, err)
 				}
 			}
-			ch.Deals[i].History = append(ch.Deals[i].History, e)
+			if i != cur {
+				flush()
+				cur = i
+			}
+			run = append(run, e)
 		}
 		return nil
 	}
 	const fields = "SELECT OpportunityId, StageName, CreatedDate, Amount, Probability, CloseDate FROM OpportunityHistory"
 	if ch.Full {
-		if err := c.Query(ctx, fields, false, add); err != nil {
+		if err := query(ctx, c, fields, false, decodeAs[historyRow], add); err != nil {
 			return err
 		}
 	} else {
@@ -275,18 +332,25 @@ func (c *Client) history(ctx context.Context, ch *crmsync.Changes, index map[str
 			ids = append(ids, d.ID)
 		}
 		for lo := 0; lo < len(ids); lo += idsPerQuery {
-			if err := c.Query(ctx, fields+" WHERE OpportunityId IN "+inList(ids[lo:min(lo+idsPerQuery, len(ids))]), false, add); err != nil {
+			if err := query(ctx, c, fields+" WHERE OpportunityId IN "+inList(ids[lo:min(lo+idsPerQuery, len(ids))]), false, decodeAs[historyRow], add); err != nil {
 				return err
 			}
 		}
 	}
+	flush()
 	for i := range ch.Deals {
-		ch.Deals[i].History = stages(ch.Deals[i].History)
+		h := stages(ch.Deals[i].History)
+		if cap(h)-len(h) > len(h)/4 {
+			// Rows collapsed or appended apart: give back the room left.
+			h = slices.Clone(h)
+		}
+		ch.Deals[i].History = h
 	}
 	return nil
 }
 
-// stages sorts h by time and keeps the first row of each run of one stage.
+// stages sorts h by time and keeps the first row of each run of one stage,
+// in h's array.
 func stages(h []insights.StageChange) []insights.StageChange {
 	if len(h) == 0 {
 		return nil
@@ -298,7 +362,7 @@ func stages(h []insights.StageChange) []insights.StageChange {
 			out = append(out, s)
 		}
 	}
-	return slices.Clip(out)
+	return out
 }
 
 // users reads the owners of the deals read: in a full sync every user; else
@@ -306,12 +370,8 @@ func stages(h []insights.StageChange) []insights.StageChange {
 func (c *Client) users(ctx context.Context, full bool, since time.Time, owners map[string]bool) ([]insights.Rep, error) {
 	var reps []insights.Rep
 	seen := map[string]bool{}
-	add := func(recs []json.RawMessage) error {
-		for _, raw := range recs {
-			var u user
-			if err := json.Unmarshal(raw, &u); err != nil {
-				return fmt.Errorf("salesforce: decode user: %w", err)
-			}
+	add := func(_ int, recs []user) error {
+		for _, u := range recs {
 			if seen[u.ID] {
 				continue
 			}
@@ -326,9 +386,9 @@ func (c *Client) users(ctx context.Context, full bool, since time.Time, owners m
 	}
 	const fields = "SELECT Id, Name, Email, Manager.Name, Department FROM User"
 	if full {
-		return reps, c.Query(ctx, fields, false, add)
+		return reps, query(ctx, c, fields, false, decodeAs[user], add)
 	}
-	if err := c.Query(ctx, fields+" WHERE SystemModstamp >= "+since.UTC().Format(literalLayout), false, add); err != nil {
+	if err := query(ctx, c, fields+" WHERE SystemModstamp >= "+since.UTC().Format(literalLayout), false, decodeAs[user], add); err != nil {
 		return nil, err
 	}
 	var ids []string
@@ -339,7 +399,7 @@ func (c *Client) users(ctx context.Context, full bool, since time.Time, owners m
 	}
 	slices.Sort(ids)
 	for lo := 0; lo < len(ids); lo += idsPerQuery {
-		if err := c.Query(ctx, fields+" WHERE Id IN "+inList(ids[lo:min(lo+idsPerQuery, len(ids))]), false, add); err != nil {
+		if err := query(ctx, c, fields+" WHERE Id IN "+inList(ids[lo:min(lo+idsPerQuery, len(ids))]), false, decodeAs[user], add); err != nil {
 			return nil, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/repcoach/repcoach/insights"
 	"github.com/repcoach/repcoach/insights/salesforce"
@@ -382,5 +383,110 @@ func TestMultiCurrencyOrgReadsCurrencyIsoCode(t *testing.T) {
 	}
 	if st := single.fake.Stats(); st.Refused["INVALID_FIELD"] != 1 {
 		t.Errorf("single-currency org refused %v; want CurrencyIsoCode refused once, then not asked for", st.Refused)
+	}
+}
+
+// sameStages reports whether a and b hold the same stage entries.
+func sameStages(a, b []insights.StageChange) bool {
+	return slices.EqualFunc(a, b, func(x, y insights.StageChange) bool {
+		return x.Stage == y.Stage && x.At.Equal(y.At) && x.Amount == y.Amount && x.AmountKnown == y.AmountKnown &&
+			x.Probability == y.Probability && x.HasProbability == y.HasProbability && x.CloseDate.Equal(y.CloseDate)
+	})
+}
+
+func TestHistoryRowsApartOrCollapsedAreSizedToFit(t *testing.T) {
+	ds := smallSet()
+	// d4's second row changed the amount, not the stage: it collapses.
+	ds.Deals = append(ds.Deals, insights.Deal{ID: "d4", Owner: "ana", Stage: "Proposal", Status: insights.StatusOpen, Created: day(2024, 4, 1),
+		History: []insights.StageChange{{Stage: "Prospecting", At: day(2024, 4, 1)}, {Stage: "Prospecting", At: day(2024, 4, 2), Amount: 10, AmountKnown: true}, {Stage: "Proposal", At: day(2024, 4, 3)}}})
+	r := newRig(t, ds, nil)
+	// d1's new stage is the org's last history row, apart from its others.
+	r.clock.Add(time.Hour)
+	d1 := r.fake.OpportunityID("d1")
+	r.fake.UpdateDeal(d1, func(d *insights.Deal) { d.Stage = "Contract" })
+	ch, err := r.client.Fetch(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]insights.StageChange{
+		d1: append(slices.Clone(ds.Deals[0].History), insights.StageChange{Stage: "Contract", At: r.clock.Now().Truncate(time.Second),
+			Amount: 1200, AmountKnown: true, CloseDate: day(2024, 3, 1)}),
+		r.fake.OpportunityID("d4"): {{Stage: "Prospecting", At: day(2024, 4, 1)}, {Stage: "Proposal", At: day(2024, 4, 3)}},
+	}
+	for _, d := range ch.Deals {
+		w, ok := want[d.ID]
+		if !ok {
+			continue
+		}
+		delete(want, d.ID)
+		if !sameStages(d.History, w) {
+			t.Errorf("deal %s: history %v, want %v", d.ID, d.History, w)
+		}
+		if cap(d.History) != len(d.History) {
+			t.Errorf("deal %s: history of %d entries holds room for %d", d.ID, len(d.History), cap(d.History))
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("deals not fetched: %v", want)
+	}
+}
+
+func TestFetchHoldsRepeatedStringsOnce(t *testing.T) {
+	ds := sample.Generate(sample.Config{Seed: 4, Managers: 1, RepsPerManager: 2, Deals: 200, End: day(2024, 6, 30), ActivitiesPerDeal: -1})
+	r := newRig(t, ds, nil)
+	ch, err := r.client.Fetch(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each distinct value must be one string, shared by every deal that has it.
+	first := map[string]*byte{}
+	check := func(what, s string) {
+		if s == "" {
+			return
+		}
+		p, ok := first[what+"\x00"+s]
+		if !ok {
+			first[what+"\x00"+s] = unsafe.StringData(s)
+		} else if p != unsafe.StringData(s) {
+			t.Errorf("%s %q is held more than once", what, s)
+		}
+	}
+	for _, d := range ch.Deals {
+		check("owner", string(d.Owner))
+		check("stage", d.Stage)
+		check("account", d.Account)
+		check("product", d.Product)
+		for _, h := range d.History {
+			check("stage", h.Stage)
+		}
+	}
+	if len(first) < 4 {
+		t.Errorf("only %d distinct values checked", len(first))
+	}
+}
+
+func TestQueryPagesMayBeKept(t *testing.T) {
+	ds := sample.Generate(sample.Config{Seed: 5, Managers: 1, RepsPerManager: 2, Deals: 500, End: day(2024, 6, 30), ActivitiesPerDeal: -1})
+	r := newRig(t, ds, func(_ *sffake.Config, c *salesforce.Config) { c.BatchSize = 200 })
+	var pages [][]json.RawMessage
+	err := r.client.Query(context.Background(), "SELECT Id FROM Opportunity", false, func(recs []json.RawMessage) error {
+		pages = append(pages, recs)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, p := range pages {
+		for _, raw := range p {
+			var rec struct{ Id string }
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				t.Fatalf("kept record %s: %v", raw, err)
+			}
+			ids[rec.Id] = true
+		}
+	}
+	if len(pages) != 3 || len(ids) != 500 {
+		t.Errorf("kept %d pages of %d distinct records, want 3 pages of 500", len(pages), len(ids))
 	}
 }
