@@ -31,9 +31,13 @@ type Source interface {
 	Fetch(ctx context.Context, since time.Time) (Changes, error)
 }
 
-// Store keeps the dataset and each source's sync state.
+// Store keeps the dataset and each source's sync state. ScanDataset is
+// Dataset without the deals, which it hands to deal one at a time instead
+// (d is deal's only for the call), so that a full sync never holds the old
+// deals next to the new ones.
 type Store interface {
 	Dataset(ctx context.Context) (insights.Dataset, error)
+	ScanDataset(ctx context.Context, deal func(d *insights.Deal) error) (insights.Dataset, error)
 	SaveDataset(ctx context.Context, ds insights.Dataset) error
 	SyncState(ctx context.Context, source string) (State, error)
 	SetSyncState(ctx context.Context, st State) error
@@ -132,15 +136,21 @@ func (s *Syncer) Sync(ctx context.Context, full bool) (State, error) {
 }
 
 func (s *Syncer) sync(ctx context.Context, st State, full bool, overlap time.Duration) (State, error) {
-	old, err := s.Store.Dataset(ctx)
-	switch {
-	case errors.Is(err, insights.ErrNoData):
-		full = true
-	case err != nil:
-		return st, fmt.Errorf("read stored data: %w", err)
-	}
 	if st.Watermark.IsZero() {
 		full = true
+	}
+	// A full sync reads the stored deals after the fetch, one at a time,
+	// comparing them with the new ones (applyFull).
+	var old insights.Dataset
+	if !full {
+		var err error
+		old, err = s.Store.Dataset(ctx)
+		switch {
+		case errors.Is(err, insights.ErrNoData):
+			full = true
+		case err != nil:
+			return st, fmt.Errorf("read stored data: %w", err)
+		}
 	}
 	var since time.Time
 	if !full {
@@ -155,7 +165,15 @@ func (s *Syncer) sync(ctx context.Context, st State, full bool, overlap time.Dur
 			return st, err
 		}
 	}
-	ds, diff := Apply(old, ch)
+	var ds insights.Dataset
+	var diff Diff
+	if full {
+		if ds, diff, err = s.applyFull(ctx, ch); err != nil {
+			return st, err
+		}
+	} else {
+		ds, diff = Apply(old, ch)
+	}
 	next := st
 	next.Error = ""
 	next.Full = ch.Full
@@ -210,6 +228,34 @@ type Diff struct {
 // out. Stored reps are never dropped. Activities, quotas and list prices
 // are old's. Neither argument is modified.
 func Apply(old insights.Dataset, ch Changes) (insights.Dataset, Diff) {
+	return apply(old, ch, nil)
+}
+
+// applyFull is Apply of a full read over the stored dataset, whose deals it
+// compares with the new ones as the Store hands them over, one at a time.
+func (s *Syncer) applyFull(ctx context.Context, ch Changes) (insights.Dataset, Diff, error) {
+	if !ch.Full {
+		// Not what Source promises: lay the changes over the stored deals.
+		old, err := s.Store.Dataset(ctx)
+		if err != nil && !errors.Is(err, insights.ErrNoData) {
+			return old, Diff{}, fmt.Errorf("read stored data: %w", err)
+		}
+		ds, diff := Apply(old, ch)
+		return ds, diff, nil
+	}
+	full := newFullDiff(ch.Deals)
+	old, err := s.Store.ScanDataset(ctx, full.old)
+	if err != nil && !errors.Is(err, insights.ErrNoData) {
+		return old, Diff{}, fmt.Errorf("read stored data: %w", err)
+	}
+	old.Deals = nil
+	ds, diff := apply(old, ch, full)
+	return ds, diff, nil
+}
+
+// apply is Apply; with ch.Full and a non-nil full, old's deals were given
+// to full.old and old.Deals is not read.
+func apply(old insights.Dataset, ch Changes, full *fullDiff) (insights.Dataset, Diff) {
 	ds := old
 	var diff Diff
 	oldIdx := make(map[string]int, len(old.Deals))
@@ -218,26 +264,14 @@ func Apply(old insights.Dataset, ch Changes) (insights.Dataset, Diff) {
 	}
 	touched := map[insights.RepID]bool{}
 	if ch.Full {
+		if full == nil {
+			full = newFullDiff(ch.Deals)
+			for i := range old.Deals {
+				full.old(&old.Deals[i])
+			}
+		}
 		ds.Deals = ch.Deals
-		seen := make(map[string]bool, len(ch.Deals))
-		for i := range ch.Deals {
-			d := &ch.Deals[i]
-			seen[d.ID] = true
-			if j, ok := oldIdx[d.ID]; ok && dealEqual(&old.Deals[j], d) {
-				continue
-			} else if ok {
-				touched[old.Deals[j].Owner] = true
-			}
-			diff.Changed++
-			touched[d.Owner] = true
-		}
-		for i := range old.Deals {
-			if !seen[old.Deals[i].ID] {
-				diff.Changed++
-				diff.Deleted++
-				touched[old.Deals[i].Owner] = true
-			}
-		}
+		diff.Changed, diff.Deleted = full.count(touched)
 	} else {
 		deals := slices.Clone(old.Deals)
 		idx := make(map[string]int, len(oldIdx))
@@ -338,6 +372,86 @@ func Apply(old insights.Dataset, ch Changes) (insights.Dataset, Diff) {
 	slices.Sort(diff.Reps)
 	slices.Sort(diff.Teams)
 	return ds, diff
+}
+
+// fullDiff compares the deals of a full read with the stored ones, handed
+// to old one at a time, keeping of the stored deals only which new deals
+// they match and the owners of those that changed or are gone.
+type fullDiff struct {
+	deals []insights.Deal
+	// idx holds the index of each ID's first new deal, next that of the
+	// next new deal with the same ID (-1 for none).
+	idx  map[string]int32
+	next []int32
+	// match says of each new deal whether a stored one had its ID and was
+	// equal.
+	match   []uint8
+	deleted int
+	touched map[insights.RepID]bool
+}
+
+// The values of fullDiff.match.
+const (
+	matchNone uint8 = iota
+	matchChanged
+	matchEqual
+)
+
+func newFullDiff(deals []insights.Deal) *fullDiff {
+	return &fullDiff{deals: deals, match: make([]uint8, len(deals)), touched: map[insights.RepID]bool{}}
+}
+
+// index indexes the new deals by ID, on the first stored deal: with none
+// stored, there is nothing to look up.
+func (c *fullDiff) index() {
+	c.idx, c.next = make(map[string]int32, len(c.deals)), make([]int32, len(c.deals))
+	for i := len(c.deals) - 1; i >= 0; i-- {
+		j, ok := c.idx[c.deals[i].ID]
+		if !ok {
+			j = -1
+		}
+		c.next[i] = j
+		c.idx[c.deals[i].ID] = int32(i)
+	}
+}
+
+// old compares the stored deal d with the new deals of its ID. It keeps
+// nothing of d but, when d changed or is gone, its owner; it never fails.
+func (c *fullDiff) old(d *insights.Deal) error {
+	if c.idx == nil {
+		c.index()
+	}
+	j, ok := c.idx[d.ID]
+	if !ok {
+		c.deleted++
+		c.touched[d.Owner] = true
+		return nil
+	}
+	for ; j >= 0; j = c.next[j] {
+		if dealEqual(d, &c.deals[j]) {
+			c.match[j] = matchEqual
+		} else {
+			c.match[j] = matchChanged
+			c.touched[d.Owner] = true
+		}
+	}
+	return nil
+}
+
+// count returns the deals added, changed or deleted and the deletions,
+// once every stored deal was given to old, and adds the owners of the
+// changed deals, before and after, to touched.
+func (c *fullDiff) count(touched map[insights.RepID]bool) (changed, deleted int) {
+	for id := range c.touched {
+		touched[id] = true
+	}
+	for i := range c.deals {
+		if c.match[i] != matchEqual {
+			changed++
+			touched[c.deals[i].Owner] = true
+		}
+	}
+	return changed + c.deleted, c.deleted
 }
 
 // mergeRep lays r's non-empty fields over old.

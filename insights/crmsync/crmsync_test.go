@@ -303,6 +303,54 @@ func TestDeletedDealsDisappear(t *testing.T) {
 	}
 }
 
+func TestFullSyncOverStoredDealsFindsWhatChanged(t *testing.T) {
+	r := newRig(t, generated())
+	ctx := context.Background()
+	if _, err := r.syncer.Sync(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	n := r.publishes.Load()
+	// Nothing changed: the stored deals, read one at a time, equal the
+	// CRM's; nothing is stored or published.
+	r.clock.Add(time.Hour)
+	st, err := r.syncer.Sync(ctx, true)
+	if err != nil || !st.Full || st.Changed != 0 || st.Deleted != 0 || st.Total != 600 || r.publishes.Load() != n {
+		t.Fatalf("idle full sync = %+v, %v, published %d times; want nothing changed", st, err, r.publishes.Load()-n)
+	}
+	r.clock.Add(time.Hour)
+	stored, err := r.store.Dataset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[insights.RepID]bool{}
+	var changed int
+	for _, d := range stored.Deals {
+		if changed < 5 && d.Status == insights.StatusOpen {
+			r.fake.UpdateDeal(d.ID, func(d *insights.Deal) { d.Amount += 1 })
+			owners[d.Owner] = true
+			changed++
+		}
+	}
+	gone := stored.Deals[len(stored.Deals)-1]
+	r.fake.DeleteDeal(gone.ID)
+	owners[gone.Owner] = true
+	st, err = r.syncer.Sync(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Changed != changed+1 || st.Deleted != 1 || st.Total != 599 || st.Affected != len(owners) {
+		t.Errorf("full sync = %+v, want %d changed, 1 deleted, 599 stored, %d reps affected", st, changed+1, len(owners))
+	}
+	ds, err := r.store.Dataset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Deals) != 599 || slices.ContainsFunc(ds.Deals, func(d insights.Deal) bool { return d.ID == gone.ID }) {
+		t.Errorf("stored %d deals, deleted deal %s among them: %v", len(ds.Deals), gone.ID,
+			slices.ContainsFunc(ds.Deals, func(d insights.Deal) bool { return d.ID == gone.ID }))
+	}
+}
+
 func TestCutConnectionPublishesNothingAndTheNextSyncCompletes(t *testing.T) {
 	r := newRig(t, generated())
 	ctx := context.Background()
