@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -350,32 +351,46 @@ func (s *Store) readDataset(ctx context.Context, parts Parts) (ds insights.Datas
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // readRecords reads and decodes the want records of kind in generation g
-// from its buckets, a few buckets per round trip.
+// from its buckets, a few buckets per round trip, decoding several groups
+// of buckets at once.
 func readRecords[T any](ctx context.Context, s *Store, g int64, kind string, want, buckets int) ([]T, error) {
 	if want == 0 {
 		return nil, nil
 	}
 	out := make([]T, 0, want)
+	var mu sync.Mutex
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(pipelinesInFlight)
 	const perTrip = 8
 	for lo := 0; lo < buckets; lo += perTrip {
-		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for b := lo; b < min(lo+perTrip, buckets); b++ {
-				p.HGetAll(ctx, s.genKey(g, kind, strconv.Itoa(b)))
+		eg.Go(func() error {
+			cmds, err := s.rdb.Pipelined(ectx, func(p redis.Pipeliner) error {
+				for b := lo; b < min(lo+perTrip, buckets); b++ {
+					p.HGetAll(ectx, s.genKey(g, kind, strconv.Itoa(b)))
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", kind, err)
 			}
+			var part []T
+			for _, c := range cmds {
+				for id, v := range c.(*redis.MapStringStringCmd).Val() {
+					var x T
+					if err := json.Unmarshal([]byte(v), &x); err != nil {
+						return fmt.Errorf("decode %s %q: %w", kind, id, err)
+					}
+					part = append(part, x)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out = append(out, part...)
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", kind, err)
-		}
-		for _, c := range cmds {
-			for id, v := range c.(*redis.MapStringStringCmd).Val() {
-				var x T
-				if err := json.Unmarshal([]byte(v), &x); err != nil {
-					return nil, fmt.Errorf("decode %s %q: %w", kind, id, err)
-				}
-				out = append(out, x)
-			}
-		}
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
 	}
 	if len(out) != want {
 		return nil, fmt.Errorf("%s: read %d records, want %d: %w", kind, len(out), want, errGone)
