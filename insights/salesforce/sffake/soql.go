@@ -236,6 +236,10 @@ type condition struct {
 	op    string
 	value any   // for comparisons
 	in    []any // for IN
+	// inStrings holds the IN list as a set when it is all strings (an ID
+	// list), so that a query over millions of rows does not compare each
+	// with every ID.
+	inStrings map[string]bool
 }
 
 type query struct {
@@ -416,6 +420,15 @@ func parseCondition(ob *object, next, peek func() string) (condition, error) {
 				return c, malformed("unexpected token: '%s'", t)
 			}
 		}
+		c.inStrings = map[string]bool{}
+		for _, v := range c.in {
+			s, ok := v.(string)
+			if !ok {
+				c.inStrings = nil
+				break
+			}
+			c.inStrings[s] = true
+		}
 	default:
 		return c, malformed("unexpected token: '%s'", c.op)
 	}
@@ -512,6 +525,12 @@ func compare(a, b any) int {
 func (q *query) match(o *org, i int) bool {
 	for _, c := range q.where {
 		v := c.field.get(o, i)
+		if c.inStrings != nil {
+			if s, ok := v.(string); !ok || !c.inStrings[s] {
+				return false
+			}
+			continue
+		}
 		if c.in != nil {
 			found := false
 			for _, w := range c.in {
