@@ -366,7 +366,8 @@ func readRecords[T any](ctx context.Context, s *Store, g int64, kind string, wan
 		eg.Go(func() error {
 			cmds, err := s.rdb.Pipelined(ectx, func(p redis.Pipeliner) error {
 				for b := lo; b < min(lo+perTrip, buckets); b++ {
-					p.HGetAll(ectx, s.genKey(g, kind, strconv.Itoa(b)))
+					// The values only: each record holds its own ID.
+					p.HVals(ectx, s.genKey(g, kind, strconv.Itoa(b)))
 				}
 				return nil
 			})
@@ -374,11 +375,11 @@ func readRecords[T any](ctx context.Context, s *Store, g int64, kind string, wan
 				return fmt.Errorf("%s: %w", kind, err)
 			}
 			var part []T
-			for _, c := range cmds {
-				for id, v := range c.(*redis.MapStringStringCmd).Val() {
+			for bi, c := range cmds {
+				for _, v := range c.(*redis.StringSliceCmd).Val() {
 					var x T
 					if err := json.Unmarshal([]byte(v), &x); err != nil {
-						return fmt.Errorf("decode %s %q: %w", kind, id, err)
+						return fmt.Errorf("decode %s of bucket %d: %w", kind, lo+bi, err)
 					}
 					part = append(part, x)
 				}
