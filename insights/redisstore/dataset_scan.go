@@ -60,18 +60,20 @@ func (s *Store) ScanDataset(ctx context.Context, deal func(d *insights.Deal) err
 	for lo := 0; lo < buckets; lo += scanTrip {
 		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for b := lo; b < min(lo+scanTrip, buckets); b++ {
-				p.HGetAll(ctx, s.genKey(g, "deals", strconv.Itoa(b)))
+				p.HVals(ctx, s.genKey(g, "deals", strconv.Itoa(b)))
 			}
 			return nil
 		})
 		if err != nil {
 			return ds, fmt.Errorf("scan dataset generation %d: deals: %w", g, err)
 		}
-		for _, c := range cmds {
-			for id, v := range c.(*redis.MapStringStringCmd).Val() {
+		// HVALS, not HGETALL: a deal's JSON holds its ID, and leaving the
+		// keys and the map out leaves the GC less to do.
+		for bi, c := range cmds {
+			for i, v := range c.(*redis.StringSliceCmd).Val() {
 				d = insights.Deal{}
 				if err := json.Unmarshal([]byte(v), &d); err != nil {
-					return ds, fmt.Errorf("scan dataset generation %d: decode deal %q: %w", g, id, err)
+					return ds, fmt.Errorf("scan dataset generation %d: decode deal %d of bucket %d: %w", g, i, lo+bi, err)
 				}
 				seen++
 				if err := deal(&d); err != nil {
