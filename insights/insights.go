@@ -46,8 +46,16 @@ type Deal struct {
 	Stage  string  `json:"stage"`
 	Status Status  `json:"status"`
 	Amount float64 `json:"amount"`
-	// AmountKnown is false when the CRM left the amount blank.
-	AmountKnown bool `json:"amount_known"`
+	// Probability is the CRM's chance, 0–1, that the deal is won, as the CRM
+	// sets it for the deal's current stage (Salesforce Probability ÷ 100,
+	// HubSpot deal stage probability). Meaningful only when HasProbability;
+	// when false, forecasts weight the deal by trailing win rates instead.
+	Probability float64 `json:"probability,omitempty"`
+	// AmountKnown is false when the CRM left the amount blank. (The two
+	// flags sit side by side to share a word: a million deals are held at
+	// once.)
+	AmountKnown    bool `json:"amount_known"`
+	HasProbability bool `json:"has_probability,omitempty"`
 	// Currency is the ISO 4217 code of Amount where the CRM names one per
 	// deal (Salesforce CurrencyIsoCode, HubSpot Deal Currency Code); empty
 	// means the workspace's currency. ConvertCurrency empties it.
@@ -68,12 +76,6 @@ type Deal struct {
 	// entry records them, amount, probability and expected close) at any
 	// moment from it; see DealAt.
 	History []StageChange `json:"history,omitempty"`
-	// Probability is the CRM's chance, 0–1, that the deal is won, as the CRM
-	// sets it for the deal's current stage (Salesforce Probability ÷ 100,
-	// HubSpot deal stage probability). Meaningful only when HasProbability;
-	// when false, forecasts weight the deal by trailing win rates instead.
-	Probability    float64 `json:"probability,omitempty"`
-	HasProbability bool    `json:"has_probability,omitempty"`
 	// ForecastCategory is the CRM's forecast category for the deal
 	// (ForecastCommit, ForecastBestCase, ForecastPipeline, ForecastOmitted,
 	// ForecastClosed), "" when the CRM has none.
@@ -96,16 +98,19 @@ const (
 // expected close date; the Known/Has flags say which are set. Point-in-time
 // figures use the latest entry before a moment (see DealAt); an entry
 // without an amount leaves the amount as the last entry that had one.
+//
+// A million deals hold a few million of these: the two flags come last, side
+// by side, so that they share one word (88 bytes an entry, not 96).
 type StageChange struct {
-	Stage          string    `json:"stage"`
-	At             time.Time `json:"at"`
-	Amount         float64   `json:"amount,omitempty"`
-	AmountKnown    bool      `json:"amount_known,omitempty"`
-	Probability    float64   `json:"probability,omitempty"`
-	HasProbability bool      `json:"has_probability,omitempty"`
+	Stage       string    `json:"stage"`
+	At          time.Time `json:"at"`
+	Amount      float64   `json:"amount,omitempty"`
+	Probability float64   `json:"probability,omitempty"`
 	// CloseDate is the expected close date the CRM showed from At on; zero
 	// if the entry does not say.
-	CloseDate time.Time `json:"close_date,omitzero"`
+	CloseDate      time.Time `json:"close_date,omitzero"`
+	AmountKnown    bool      `json:"amount_known,omitempty"`
+	HasProbability bool      `json:"has_probability,omitempty"`
 }
 
 // ActivityKind is the kind of a sales activity.
