@@ -275,17 +275,20 @@ func (s *Store) DatasetParts(ctx context.Context, parts Parts) (insights.Dataset
 // errGone means a dataset generation expired while being read.
 var errGone = errors.New("generation expired while being read")
 
-func (s *Store) readDataset(ctx context.Context, parts Parts) (ds insights.Dataset, err error) {
-	gs, err := s.rdb.Get(ctx, s.dataKey("current")).Result()
-	if err == redis.Nil {
-		return ds, fmt.Errorf("read dataset: %w", insights.ErrNoData)
+// currentDataGen returns the current dataset generation, or
+// insights.ErrNoData if none was ever saved.
+func (s *Store) currentDataGen(ctx context.Context) (int64, error) {
+	g, err := s.DataGeneration(ctx)
+	if err == nil && g == 0 {
+		err = insights.ErrNoData
 	}
+	return g, err
+}
+
+func (s *Store) readDataset(ctx context.Context, parts Parts) (ds insights.Dataset, err error) {
+	g, err := s.currentDataGen(ctx)
 	if err != nil {
 		return ds, fmt.Errorf("read dataset: %w", err)
-	}
-	g, err := strconv.ParseInt(gs, 10, 64)
-	if err != nil {
-		return ds, fmt.Errorf("read dataset: bad current generation %q", gs)
 	}
 	meta, err := s.rdb.HGetAll(ctx, s.genKey(g, "meta")).Result()
 	if err != nil {

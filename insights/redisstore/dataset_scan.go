@@ -30,14 +30,14 @@ func (s *Store) ScanDataset(ctx context.Context, deal func(d *insights.Deal) err
 	for attempt := 0; ; attempt++ {
 		before, err := s.currentDataGen(ctx)
 		if err != nil {
-			return ds, err
+			return ds, fmt.Errorf("scan dataset: %w", err)
 		}
 		if ds, err = s.DatasetParts(ctx, AllParts&^PartDeals); err != nil {
 			return ds, err
 		}
 		after, err := s.currentDataGen(ctx)
 		if err != nil {
-			return ds, err
+			return ds, fmt.Errorf("scan dataset: %w", err)
 		}
 		if before == after {
 			g = after
@@ -86,21 +86,4 @@ func (s *Store) ScanDataset(ctx context.Context, deal func(d *insights.Deal) err
 		return ds, fmt.Errorf("scan dataset generation %d: read %d deals, want %d: %w", g, seen, want, errGone)
 	}
 	return ds, nil
-}
-
-// currentDataGen returns the current dataset generation, or
-// insights.ErrNoData if none was ever saved.
-func (s *Store) currentDataGen(ctx context.Context) (int64, error) {
-	gs, err := s.rdb.Get(ctx, s.dataKey("current")).Result()
-	if err == redis.Nil {
-		return 0, fmt.Errorf("scan dataset: %w", insights.ErrNoData)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("scan dataset: %w", err)
-	}
-	g, err := strconv.ParseInt(gs, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("scan dataset: bad current generation %q", gs)
-	}
-	return g, nil
 }
