@@ -367,19 +367,13 @@ func readRecords[T any](ctx context.Context, s *Store, g int64, kind string, wan
 	const perTrip = 8
 	for lo := 0; lo < buckets; lo += perTrip {
 		eg.Go(func() error {
-			cmds, err := s.rdb.Pipelined(ectx, func(p redis.Pipeliner) error {
-				for b := lo; b < min(lo+perTrip, buckets); b++ {
-					// The values only: each record holds its own ID.
-					p.HVals(ectx, s.genKey(g, kind, strconv.Itoa(b)))
-				}
-				return nil
-			})
+			vals, err := s.bucketValues(ectx, g, kind, lo, min(lo+perTrip, buckets))
 			if err != nil {
 				return fmt.Errorf("%s: %w", kind, err)
 			}
 			var part []T
-			for bi, c := range cmds {
-				for _, v := range c.(*redis.StringSliceCmd).Val() {
+			for bi, bucket := range vals {
+				for _, v := range bucket {
 					var x T
 					if err := json.Unmarshal([]byte(v), &x); err != nil {
 						return fmt.Errorf("decode %s of bucket %d: %w", kind, lo+bi, err)
@@ -400,4 +394,24 @@ func readRecords[T any](ctx context.Context, s *Store, g int64, kind string, wan
 		return nil, fmt.Errorf("%s: read %d records, want %d: %w", kind, len(out), want, errGone)
 	}
 	return out, nil
+}
+
+// bucketValues reads buckets [lo, hi) of kind in generation g in one
+// pipeline: each bucket's values, the records' JSON (HVALS, not HGETALL:
+// each record holds its own ID, and no map is built).
+func (s *Store) bucketValues(ctx context.Context, g int64, kind string, lo, hi int) ([][]string, error) {
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for b := lo; b < hi; b++ {
+			p.HVals(ctx, s.genKey(g, kind, strconv.Itoa(b)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	vals := make([][]string, len(cmds))
+	for i, c := range cmds {
+		vals[i] = c.(*redis.StringSliceCmd).Val()
+	}
+	return vals, nil
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/repcoach/repcoach/insights"
 )
@@ -58,19 +55,12 @@ func (s *Store) ScanDataset(ctx context.Context, deal func(d *insights.Deal) err
 	seen := 0
 	var d insights.Deal
 	for lo := 0; lo < buckets; lo += scanTrip {
-		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for b := lo; b < min(lo+scanTrip, buckets); b++ {
-				p.HVals(ctx, s.genKey(g, "deals", strconv.Itoa(b)))
-			}
-			return nil
-		})
+		vals, err := s.bucketValues(ctx, g, "deals", lo, min(lo+scanTrip, buckets))
 		if err != nil {
 			return ds, fmt.Errorf("scan dataset generation %d: deals: %w", g, err)
 		}
-		// HVALS, not HGETALL: a deal's JSON holds its ID, and leaving the
-		// keys and the map out leaves the GC less to do.
-		for bi, c := range cmds {
-			for i, v := range c.(*redis.StringSliceCmd).Val() {
+		for bi, bucket := range vals {
+			for i, v := range bucket {
 				d = insights.Deal{}
 				if err := json.Unmarshal([]byte(v), &d); err != nil {
 					return ds, fmt.Errorf("scan dataset generation %d: decode deal %d of bucket %d: %w", g, i, lo+bi, err)
