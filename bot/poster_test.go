@@ -58,33 +58,10 @@ func fastPoster(t testing.TB, api *slack.Client, l delivery.Ledger, cfg PosterCo
 	return p
 }
 
-// postsTo returns the chat.postMessage messages recorded in the conversation.
-func postsTo(srv *slackfake.Server, user string) []slackfake.Message {
-	var out []slackfake.Message
-	for _, m := range srv.MessagesTo(user) {
-		if m.Method == "chat.postMessage" {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // deliveryKey reads the delivery key from a message's metadata.
 func deliveryKey(t testing.TB, m slackfake.Message) string {
 	t.Helper()
-	var md struct {
-		EventType    string `json:"event_type"`
-		EventPayload struct {
-			Key string `json:"key"`
-		} `json:"event_payload"`
-	}
-	if err := json.Unmarshal(m.Metadata, &md); err != nil {
-		t.Fatalf("metadata of %s %s: %v (%s)", m.Channel, m.TS, err, m.Metadata)
-	}
-	if md.EventType != DeliveryEventType {
-		t.Fatalf("metadata event_type = %q, want %q", md.EventType, DeliveryEventType)
-	}
-	return md.EventPayload.Key
+	return bottest.DeliveryKey(t, m, DeliveryEventType)
 }
 
 func TestTokenBucket(t *testing.T) {
@@ -201,7 +178,7 @@ func TestDeliverOnce(t *testing.T) {
 	if got, ok, _ := store.Delivered(ctx, "job/2026-W48/"+u); !ok || got != ts {
 		t.Errorf("ledger has %q, %v; want %q", got, ok, ts)
 	}
-	ms := postsTo(srv, u)
+	ms := bottest.PostsTo(srv, u)
 	if len(ms) != 1 {
 		t.Fatalf("%d messages to %s, want 1", len(ms), u)
 	}
@@ -265,7 +242,7 @@ func TestDeliverReclaimFindsEarlierPost(t *testing.T) {
 	if got, ok := ledger.Delivered(key); !ok || got != ts {
 		t.Errorf("ledger has %q, %v; want %q", got, ok, ts)
 	}
-	if n := len(postsTo(srv, u)); n != 2 {
+	if n := len(bottest.PostsTo(srv, u)); n != 2 {
 		t.Errorf("%d messages in the DM, want 2 (the answer and one delivery)", n)
 	}
 	if srv.Calls("conversations.history") == 0 {
@@ -330,7 +307,7 @@ func TestDeliverAmbiguousFailureLooksBeforeRetrying(t *testing.T) {
 	if err != nil || ts == "" {
 		t.Fatalf("Deliver = %q, %v, %v", ts, sent, err)
 	}
-	if n := len(postsTo(srv, u)); n != 1 {
+	if n := len(bottest.PostsTo(srv, u)); n != 1 {
 		t.Errorf("%d messages, want 1: the retry must find the post whose answer was lost", n)
 	}
 	if got, ok, _ := store.Delivered(ctx, key); !ok || got != ts {
@@ -356,7 +333,7 @@ func TestDeliverTransientErrorsRetried(t *testing.T) {
 		t.Fatalf("Deliver after 10 fatal_errors = %v, %v; want a transient failure", sent, err)
 	}
 	srv.FailNext("chat.postMessage", "", 0)
-	if n := len(postsTo(srv, u)); n != 1 {
+	if n := len(bottest.PostsTo(srv, u)); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
 }
@@ -394,7 +371,7 @@ func TestDeliverWaitsOut429(t *testing.T) {
 	}
 	wg.Wait()
 	for _, u := range users {
-		if n := len(postsTo(srv, u.ID)); n != 1 {
+		if n := len(bottest.PostsTo(srv, u.ID)); n != 1 {
 			t.Errorf("%d messages to %s, want 1", n, u.ID)
 		}
 	}
@@ -538,7 +515,7 @@ func TestDeliverRenewsLeaseAfterLongWait(t *testing.T) {
 	if o := <-res; o.Result != Held {
 		t.Errorf("Deliver whose lease was taken = %v (%v), want held", o.Result, o.Err)
 	}
-	if n := len(postsTo(srv, u)); n != 2 {
+	if n := len(bottest.PostsTo(srv, u)); n != 2 {
 		t.Errorf("%d messages, want 2", n)
 	}
 }
@@ -562,7 +539,7 @@ func TestDeliverGivingUpRemembersAmbiguousPost(t *testing.T) {
 	if err != nil || sent || ts == "" {
 		t.Fatalf("second Deliver = %q, sent %v, %v; want the earlier post found and recorded", ts, sent, err)
 	}
-	if n := len(postsTo(srv, u)); n != 1 {
+	if n := len(bottest.PostsTo(srv, u)); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
 }
@@ -601,7 +578,7 @@ func TestDeliverProxyHTMLIsRetried(t *testing.T) {
 		}
 	}
 	for _, u := range users {
-		if n := len(postsTo(srv, u.ID)); n != 1 {
+		if n := len(bottest.PostsTo(srv, u.ID)); n != 1 {
 			t.Errorf("%s has %d DMs, want 1", u.ID, n)
 		}
 	}
@@ -704,7 +681,7 @@ func TestDeliverSlowCommitNotDoubled(t *testing.T) {
 	if o.Result != Found && o.Result != Sent {
 		t.Fatalf("Deliver = %v (%v), want the slow post found", o.Result, o.Err)
 	}
-	if n := len(postsTo(srv, u)); n != 1 {
+	if n := len(bottest.PostsTo(srv, u)); n != 1 {
 		t.Errorf("%d DMs after a slow commit, want 1", n)
 	}
 }

@@ -1,7 +1,6 @@
 package schedule_test
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -36,31 +35,8 @@ func fastPoster(t testing.TB, api *slack.Client, l delivery.Ledger, cfg bot.Post
 	return bot.NewPoster(api, l, cfg)
 }
 
-// postsTo returns the chat.postMessage messages recorded in the conversation.
-func postsTo(srv *slackfake.Server, user string) []slackfake.Message {
-	var out []slackfake.Message
-	for _, m := range srv.MessagesTo(user) {
-		if m.Method == "chat.postMessage" {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // deliveryKey reads the delivery key from a message's metadata.
 func deliveryKey(t testing.TB, m slackfake.Message) string {
 	t.Helper()
-	var md struct {
-		EventType    string `json:"event_type"`
-		EventPayload struct {
-			Key string `json:"key"`
-		} `json:"event_payload"`
-	}
-	if err := json.Unmarshal(m.Metadata, &md); err != nil {
-		t.Fatalf("metadata of %s %s: %v (%s)", m.Channel, m.TS, err, m.Metadata)
-	}
-	if md.EventType != bot.DeliveryEventType {
-		t.Fatalf("metadata event_type = %q, want %q", md.EventType, bot.DeliveryEventType)
-	}
-	return md.EventPayload.Key
+	return bottest.DeliveryKey(t, m, bot.DeliveryEventType)
 }

@@ -112,7 +112,7 @@ func (r *schedRig) exactlyOnce(t testing.TB, users []string) {
 	t.Helper()
 	bad := 0
 	for _, u := range users {
-		if n := len(postsTo(r.srv, u)); n != 1 {
+		if n := len(bottest.PostsTo(r.srv, u)); n != 1 {
 			bad++
 			if bad <= 5 {
 				t.Errorf("%s has %d messages, want exactly 1", u, n)
@@ -182,7 +182,7 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 		loc := loadZone(t, u.TZ)
 		got := map[string][]string{}
 		keys := map[string]bool{}
-		for _, m := range postsTo(r.srv, u.ID) {
+		for _, m := range bottest.PostsTo(r.srv, u.ID) {
 			k := deliveryKey(t, m)
 			if keys[k] {
 				t.Errorf("%s: key %s delivered twice", u.ID, k)
@@ -212,7 +212,7 @@ func TestScheduleLocalTimesAcrossZonesAndDST(t *testing.T) {
 	// New York 20:00 UTC before (EDT), 21:00 after; Kolkata 10:30 UTC.
 	utc := func(user string) []string {
 		var out []string
-		for _, m := range postsTo(r.srv, user) {
+		for _, m := range bottest.PostsTo(r.srv, user) {
 			if strings.HasPrefix(deliveryKey(t, m), "weekly-feedback/") {
 				out = append(out, m.At.UTC().Format("01-02 15:04"))
 			}
@@ -255,14 +255,14 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 		r := newSchedRig(t, users, utcDate(2026, 11, 6, 19, 0), true)
 		s := r.scheduler(t, []schedule.Job{job}, "a", nil, bot.PosterConfig{}, schedule.Config{})
 		s.Tick(ctx)
-		ms := postsTo(r.srv, "U1UTC")
+		ms := bottest.PostsTo(r.srv, "U1UTC")
 		if len(ms) != 1 || !ms[0].At.Equal(utcDate(2026, 11, 6, 19, 0)) {
 			t.Fatalf("UTC recipient got %d messages (%v); want one, late, at 19:00", len(ms), ms)
 		}
 		if d, _ := dues.Load("U1UTC"); !d.(time.Time).Equal(utcDate(2026, 11, 6, 16, 0)) {
 			t.Errorf("Build got due %v, want the scheduled 16:00", d)
 		}
-		if n := len(postsTo(r.srv, "U2LA")); n != 0 {
+		if n := len(bottest.PostsTo(r.srv, "U2LA")); n != 0 {
 			t.Errorf("LA recipient got %d messages before 16:00 local", n)
 		}
 	})
@@ -279,10 +279,10 @@ func TestScheduleMissedSendGrace(t *testing.T) {
 			r.clock.Add(time.Minute)
 			s.Tick(ctx)
 		}
-		if n := len(postsTo(r.srv, "U1UTC")); n != 0 {
+		if n := len(bottest.PostsTo(r.srv, "U1UTC")); n != 0 {
 			t.Errorf("UTC recipient got %d messages after the grace window", n)
 		}
-		if ms := postsTo(r.srv, "U2LA"); len(ms) != 1 || !ms[0].At.Equal(utcDate(2026, 11, 7, 0, 0)) {
+		if ms := bottest.PostsTo(r.srv, "U2LA"); len(ms) != 1 || !ms[0].At.Equal(utcDate(2026, 11, 7, 0, 0)) {
 			t.Errorf("LA recipient got %v, want one message at 16:00 PST", ms)
 		}
 	})
@@ -424,7 +424,7 @@ func TestScheduleOptOutAndPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Tick(ctx) // 16:30: late, inside the grace window
-	if n := len(postsTo(r.srv, out)); n != 0 {
+	if n := len(bottest.PostsTo(r.srv, out)); n != 0 {
 		t.Errorf("opted-out user got %d messages", n)
 	}
 	r.exactlyOnce(t, bottest.UserIDs(users[1:]))
@@ -500,7 +500,7 @@ func TestRunJob(t *testing.T) {
 	r.clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, loadZone(t, "Europe/Berlin")))
 	s.Tick(ctx)
 	r.exactlyOnce(t, bottest.UserIDs(users))
-	if k := deliveryKey(t, postsTo(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
+	if k := deliveryKey(t, bottest.PostsTo(r.srv, users[0].ID)[0]); k != "weekly-feedback/2026-W45/"+users[0].ID {
 		t.Errorf("key = %q", k)
 	}
 }

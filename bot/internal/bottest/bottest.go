@@ -5,6 +5,7 @@ package bottest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -95,4 +96,36 @@ type logWriter struct{ t testing.TB }
 func (w logWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// PostsTo returns the chat.postMessage messages recorded in the
+// conversation with user.
+func PostsTo(srv *slackfake.Server, user string) []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range srv.MessagesTo(user) {
+		if m.Method == "chat.postMessage" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// DeliveryKey reads the delivery key from a message's metadata, failing t
+// unless its event type is eventType (bot.DeliveryEventType: this package
+// cannot import bot, whose own tests use it).
+func DeliveryKey(t testing.TB, m slackfake.Message, eventType string) string {
+	t.Helper()
+	var md struct {
+		EventType    string `json:"event_type"`
+		EventPayload struct {
+			Key string `json:"key"`
+		} `json:"event_payload"`
+	}
+	if err := json.Unmarshal(m.Metadata, &md); err != nil {
+		t.Fatalf("metadata of %s %s: %v (%s)", m.Channel, m.TS, err, m.Metadata)
+	}
+	if md.EventType != eventType {
+		t.Fatalf("metadata event_type = %q, want %q", md.EventType, eventType)
+	}
+	return md.EventPayload.Key
 }
