@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"math"
@@ -506,41 +505,6 @@ func TestReadersSeeAllOfASyncOrNone(t *testing.T) {
 	}
 }
 
-// reports reads every report the store serves, as JSON by rep or team and
-// period.
-func reports(t *testing.T, s *redisstore.Store) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	reps, err := s.Reps(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teams, err := s.Teams(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, k := range insights.StandardPeriods() {
-		rs, err := s.RepReports(ctx, k, reps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rs {
-			b, _ := json.Marshal(r)
-			out["rep:"+string(k)+":"+string(r.Rep.ID)] = string(b)
-		}
-		for _, tm := range teams {
-			tr, err := s.TeamReport(ctx, tm, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := json.Marshal(tr)
-			out["team:"+string(k)+":"+tm] = string(b)
-		}
-	}
-	return out
-}
-
 // TestIncrementalPublishEqualsFullRecompute changes 10 deals in the fake
 // (a reassignment, a win, a loss, amounts, a deletion), syncs
 // incrementally, and compares every report the store then serves with a
@@ -579,7 +543,7 @@ func TestIncrementalPublishEqualsFullRecompute(t *testing.T) {
 	if st.Changed != 10 {
 		t.Errorf("incremental sync = %+v, want 10 changes", st)
 	}
-	got := reports(t, r.store)
+	got := redisstore.DumpReports(t, r.store)
 
 	ds, err := r.store.Dataset(ctx)
 	if err != nil {
@@ -590,7 +554,7 @@ func TestIncrementalPublishEqualsFullRecompute(t *testing.T) {
 	if _, err := fresh.Publish(ctx, insights.Compute(ds, cal, r.clock.Now(), insights.Options{})); err != nil {
 		t.Fatal(err)
 	}
-	want := reports(t, fresh)
+	want := redisstore.DumpReports(t, fresh)
 	if len(got) != len(want) {
 		t.Errorf("after the incremental sync the store serves %d reports, a full recompute %d", len(got), len(want))
 	}

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -23,36 +22,6 @@ func marked(reps []insights.RepID, marks []int, asOf time.Time) insights.Snapsho
 		snap.Reps[i].Rep.Name = fmt.Sprintf("mark %d", marks[i%len(reps)])
 	}
 	return snap
-}
-
-// dump reads every report of the current version as JSON, by field.
-func dump(t *testing.T, s *Store) map[string]string {
-	t.Helper()
-	ctx := t.Context()
-	out := map[string]string{}
-	reps, err := s.Reps(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	teams, err := s.Teams(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range insights.StandardPeriods() {
-		for _, r := range reps {
-			if rr, err := s.RepReport(ctx, r, k); err == nil {
-				b, _ := json.Marshal(rr)
-				out[reportField("rep", k, string(r))] = string(b)
-			}
-		}
-		for _, tm := range teams {
-			if tr, err := s.TeamReport(ctx, tm, k); err == nil {
-				b, _ := json.Marshal(tr)
-				out[reportField("team", k, tm)] = string(b)
-			}
-		}
-	}
-	return out
 }
 
 // TestPublishSharesUnchangedReports publishes a snapshot, then one in which
@@ -93,7 +62,7 @@ func TestPublishSharesUnchangedReports(t *testing.T) {
 	if _, err := fresh.Publish(ctx, snap2); err != nil {
 		t.Fatal(err)
 	}
-	got, want := dump(t, s), dump(t, fresh)
+	got, want := DumpReports(t, s), DumpReports(t, fresh)
 	if len(got) != len(want) {
 		t.Errorf("shared publish holds %d reports, a fresh one %d", len(got), len(want))
 	}

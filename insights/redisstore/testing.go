@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/repcoach/repcoach/insights"
 )
 
 // OpenTest opens a Store for a test: on the Redis at $REDIS_URL when set,
@@ -108,4 +111,40 @@ func (s *Store) Wipe(ctx context.Context) error {
 		return nil
 	}
 	return s.deletePrefix(ctx)
+}
+
+// DumpReports reads every report the current version of s serves, as JSON
+// by field ("rep:<period>:<rep>" or "team:<period>:<team>"), for a test
+// to compare two stores; it fails the test on any error.
+func DumpReports(t testing.TB, s *Store) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	reps, err := s.Reps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams, err := s.Teams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, k := range insights.StandardPeriods() {
+		rs, err := s.RepReports(ctx, k, reps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			b, _ := json.Marshal(r)
+			out[reportField("rep", k, string(r.Rep.ID))] = string(b)
+		}
+		for _, tm := range teams {
+			tr, err := s.TeamReport(ctx, tm, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(tr)
+			out[reportField("team", k, tm)] = string(b)
+		}
+	}
+	return out
 }
